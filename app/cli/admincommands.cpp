@@ -1,0 +1,224 @@
+#include "commands.h"
+#include "context.h"
+#include "texttable.h"
+
+#include "configdb/poolrepo.h"
+#include "configdb/storagerepo.h"
+#include "master/master.h"
+#include "master/workspace.h"
+#include "util/sizes.h"
+
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cmath>
+
+namespace pk::cli {
+
+namespace {
+
+double roundPercent(double value)
+{
+    return std::round(value * 100.0) / 100.0;
+}
+
+int runInit(Context& context, const ParsedArgs&)
+{
+    const QString dir = context.workspaceDir();
+    const bool existed = QFileInfo::exists(Workspace::configDbPath(dir));
+    auto db = Workspace::create(dir);
+    if (!db)
+        return context.fail(db.error());
+    if (existed)
+        context.out() << "workspace '" << dir << "' already exists (schema " << (*db)->schemaVersion() << "); nothing changed\n";
+    else
+        context.out() << "initialized workspace '" << dir << "'\n";
+    return 0;
+}
+
+int runPoolAdd(Context& context, const ParsedArgs& args)
+{
+    auto high = parsePercent(args.value(QStringLiteral("high"), QStringLiteral("80")));
+    if (!high)
+        return context.fail(high.error());
+    auto low = parsePercent(args.value(QStringLiteral("low"), QStringLiteral("70")));
+    if (!low)
+        return context.fail(low.error());
+    if (auto status = PoolRepo::validateWatermarks(*high, *low); !status)
+        return context.fail(status);
+    const QString modeText = args.value(QStringLiteral("mode"), QStringLiteral("review"));
+    const auto mode = poolModeFromString(modeText);
+    if (!mode)
+        return context.fail(usageError(QStringLiteral("unknown mode '%1': use review or automatic").arg(modeText)));
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    auto pool = Master(**db).addPool(args.positional.at(0), *high, *low, *mode);
+    if (!pool)
+        return context.fail(pool.error());
+    context.out() << "added pool '" << pool->name << "' (high " << pool->highPercent << " %, low " << pool->lowPercent << " %, mode "
+                  << toString(pool->mode) << ")\n";
+    return 0;
+}
+
+int runPoolList(Context& context, const ParsedArgs& args)
+{
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    auto pools = PoolRepo(**db).list();
+    if (!pools)
+        return context.fail(pools.error());
+    StorageRepo storageRepo(**db);
+    if (args.has(QStringLiteral("json"))) {
+        QJsonArray array;
+        for (const PoolRecord& pool : std::as_const(*pools)) {
+            auto storages = storageRepo.list(pool.id);
+            if (!storages)
+                return context.fail(storages.error());
+            QJsonArray names;
+            for (const StorageRecord& storage : std::as_const(*storages))
+                names.append(storage.name);
+            array.append(QJsonObject { { QStringLiteral("name"), pool.name },
+                                       { QStringLiteral("high_percent"), pool.highPercent },
+                                       { QStringLiteral("low_percent"), pool.lowPercent },
+                                       { QStringLiteral("mode"), toString(pool.mode) },
+                                       { QStringLiteral("storages"), names } });
+        }
+        context.printJson(QJsonDocument(array));
+        return 0;
+    }
+    TextTable table({ QStringLiteral("POOL"), QStringLiteral("HIGH %"), QStringLiteral("LOW %"), QStringLiteral("MODE"), QStringLiteral("STORAGES") },
+                    { false, true, true, false, true });
+    for (const PoolRecord& pool : std::as_const(*pools)) {
+        auto storages = storageRepo.list(pool.id);
+        if (!storages)
+            return context.fail(storages.error());
+        table.addRow({ pool.name, QString::number(pool.highPercent), QString::number(pool.lowPercent), toString(pool.mode),
+                       QString::number(storages->size()) });
+    }
+    table.print(context.out());
+    return 0;
+}
+
+int runStorageAdd(Context& context, const ParsedArgs& args)
+{
+    std::optional<qint64> quota;
+    if (args.has(QStringLiteral("capacity"))) {
+        auto size = parseSize(args.value(QStringLiteral("capacity")));
+        if (!size)
+            return context.fail(size.error());
+        if (*size <= 0)
+            return context.fail(usageError(QStringLiteral("the capacity must be greater than zero")));
+        quota = *size;
+    }
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    auto storage = Master(**db).addStorage(args.positional.at(0), args.positional.at(1), args.positional.at(2), quota);
+    if (!storage)
+        return context.fail(storage.error());
+    context.out() << "added storage '" << storage->name << "' to pool '" << storage->poolName << "' at '" << storage->rootPath << "' (capacity "
+                  << (storage->quotaBytes ? formatBytes(*storage->quotaBytes) : QStringLiteral("of the filesystem")) << ")\n";
+    return 0;
+}
+
+QJsonObject storageJson(const StorageUsage& usage)
+{
+    return QJsonObject { { QStringLiteral("name"), usage.storage.name },
+                         { QStringLiteral("pool"), usage.storage.poolName },
+                         { QStringLiteral("path"), usage.storage.rootPath },
+                         { QStringLiteral("capacity_bytes"), usage.capacityBytes },
+                         { QStringLiteral("capacity_source"), usage.storage.quotaBytes ? QStringLiteral("quota") : QStringLiteral("filesystem") },
+                         { QStringLiteral("used_bytes"), usage.storage.usedBytes },
+                         { QStringLiteral("used_percent"), roundPercent(usage.usedPercent()) },
+                         { QStringLiteral("state"), toString(usage.effectiveState()) } };
+}
+
+int runStorageList(Context& context, const ParsedArgs& args)
+{
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    qint64 poolId = 0;
+    if (!args.positional.isEmpty()) {
+        auto pool = PoolRepo(**db).byName(args.positional.at(0));
+        if (!pool)
+            return context.fail(pool.error());
+        poolId = pool->id;
+    }
+    auto storages = StorageRepo(**db).list(poolId);
+    if (!storages)
+        return context.fail(storages.error());
+    const QList<StorageUsage> usages = measureStorages(*storages);
+    if (args.has(QStringLiteral("json"))) {
+        QJsonArray array;
+        for (const StorageUsage& usage : usages)
+            array.append(storageJson(usage));
+        context.printJson(QJsonDocument(array));
+        return 0;
+    }
+    TextTable table({ QStringLiteral("STORAGE"), QStringLiteral("POOL"), QStringLiteral("STATE"), QStringLiteral("USED"), QStringLiteral("CAPACITY"),
+                      QStringLiteral("USED %"), QStringLiteral("PATH") },
+                    { false, false, false, true, true, true, false });
+    for (const StorageUsage& usage : usages) {
+        table.addRow({ usage.storage.name, usage.storage.poolName, toString(usage.effectiveState()), formatBytes(usage.storage.usedBytes),
+                       formatBytes(usage.capacityBytes) + (usage.storage.quotaBytes ? QString() : QStringLiteral(" (fs)")),
+                       QString::number(usage.usedPercent(), 'f', 1), usage.storage.rootPath });
+    }
+    table.print(context.out());
+    return 0;
+}
+
+int runStorageRescan(Context& context, const ParsedArgs& args)
+{
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    auto result = Master(**db).rescanStorage(args.positional.at(0));
+    if (!result)
+        return context.fail(result.error());
+    for (const QString& note : std::as_const(result->notes))
+        context.out() << "note: " << note << '\n';
+    context.out() << "storage '" << args.positional.at(0) << "': " << result->users << " users, used " << formatBytes(result->usedBytesAfter)
+                  << " (ConfigDb said " << formatBytes(result->usedBytesBefore) << ")\n";
+    return 0;
+}
+
+} // namespace
+
+QJsonObject storageStatusJson(const StorageUsage& usage)
+{
+    return storageJson(usage);
+}
+
+QList<CommandSpec> adminCommands()
+{
+    const OptionSpec json { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") };
+    return {
+        { { QStringLiteral("init") }, {}, 0, 0, QStringLiteral("create the workspace and its ConfigDb"),
+          QStringLiteral("Creates the workspace directory and configdb.sqlite. Running it on an existing workspace changes nothing."), {}, runInit },
+        { { QStringLiteral("pool"), QStringLiteral("add") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("add a pool"),
+          QStringLiteral("A pool is unbalanced when one storage is at or above the high watermark while another online storage is at\n"
+                         "or below the low watermark. In review mode an operator approves every plan; in automatic mode plans run at once."),
+          { { QStringLiteral("high"), QStringLiteral("PERCENT"), QStringLiteral("high watermark (default 80)") },
+            { QStringLiteral("low"), QStringLiteral("PERCENT"), QStringLiteral("low watermark (default 70), below the high one") },
+            { QStringLiteral("mode"), QStringLiteral("review|automatic"), QStringLiteral("who approves migration plans (default review)") } },
+          runPoolAdd },
+        { { QStringLiteral("pool"), QStringLiteral("list") }, {}, 0, 0, QStringLiteral("list the pools"), {}, { json }, runPoolList },
+        { { QStringLiteral("storage"), QStringLiteral("add") }, QStringLiteral("POOL NAME PATH"), 3, 3, QStringLiteral("add a storage to a pool"),
+          QStringLiteral("PATH must be an existing, writable directory that belongs to no other storage. Without --capacity the\n"
+                         "storage's capacity is the size of the filesystem holding PATH."),
+          { { QStringLiteral("capacity"), QStringLiteral("SIZE"), QStringLiteral("quota: 512M, 2G, 1.5T (powers of 1024) or plain bytes") } },
+          runStorageAdd },
+        { { QStringLiteral("storage"), QStringLiteral("list") }, QStringLiteral("[POOL]"), 0, 1, QStringLiteral("list storages with their usage"), {}, { json },
+          runStorageList },
+        { { QStringLiteral("storage"), QStringLiteral("rescan") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("recount the bytes on a storage from disk"),
+          QStringLiteral("Walks the storage, sets its used bytes and every user's bytes from what is on disk, records snapshots\n"
+                         "ConfigDb missed and reports directories that belong to no user."),
+          {}, runStorageRescan },
+    };
+}
+
+} // namespace pk::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+// The commands of poolkeeper-cli, grouped by area; main() joins the groups into one table.
+
+#include "commandline.h"
+
+#include "storage/storageusage.h"
+
+#include <QJsonObject>
+
+namespace pk::cli {
+
+QList<CommandSpec> adminCommands(); // init, pool ..., storage add/list/rescan
+QList<CommandSpec> dataCommands(); // backup, restore, users, verify
+QList<CommandSpec> statusCommands(); // status
+
+QList<CommandSpec> allCommands();
+
+// A storage in the JSON of `storage list` and `status`.
+QJsonObject storageStatusJson(const StorageUsage& usage);
+
+} // namespace pk::cli

@@ -1,0 +1,160 @@
+#include "userrepo.h"
+
+namespace pk {
+
+namespace {
+
+const QString selectUser = QStringLiteral(
+    "SELECT u.id, u.name, u.uuid, u.storage_id, s.name, p.name, u.bytes, "
+    "(SELECT count(*) FROM snapshots n WHERE n.user_id = u.id) "
+    "FROM users u JOIN storages s ON s.id = u.storage_id JOIN pools p ON p.id = s.pool_id");
+
+UserRecord userFromQuery(const QSqlQuery& query)
+{
+    UserRecord user;
+    user.id = query.value(0).toLongLong();
+    user.name = query.value(1).toString();
+    user.uuid = query.value(2).toString();
+    user.storageId = query.value(3).toLongLong();
+    user.storageName = query.value(4).toString();
+    user.poolName = query.value(5).toString();
+    user.bytes = query.value(6).toLongLong();
+    user.snapshotCount = query.value(7).toInt();
+    return user;
+}
+
+} // namespace
+
+Status UserRepo::validateName(const QString& name)
+{
+    if (name.trimmed().isEmpty())
+        return usageError(QStringLiteral("the user name is empty: give a name"));
+    if (name.size() > 256)
+        return usageError(QStringLiteral("the user name is longer than 256 characters"));
+    for (const QChar c : name) {
+        if (c.category() == QChar::Other_Control)
+            return usageError(QStringLiteral("the user name contains a control character: use printable characters"));
+    }
+    return {};
+}
+
+Result<std::optional<UserRecord>> UserRepo::find(const QString& name)
+{
+    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.name = ?"), { name });
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return std::optional<UserRecord>();
+    return std::optional<UserRecord>(userFromQuery(*query));
+}
+
+Result<UserRecord> UserRepo::byName(const QString& name)
+{
+    auto user = find(name);
+    if (!user)
+        return user.error();
+    if (!user->has_value())
+        return notFound(QStringLiteral("no user named '%1': see 'poolkeeper-cli users'").arg(name));
+    return **user;
+}
+
+Result<UserRecord> UserRepo::byId(qint64 id)
+{
+    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.id = ?"), { id });
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return notFound(QStringLiteral("no user with id %1").arg(id));
+    return userFromQuery(*query);
+}
+
+Result<QList<UserRecord>> UserRepo::list(qint64 storageId)
+{
+    auto query = storageId > 0 ? m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? ORDER BY u.name"), { storageId })
+                               : m_db.exec(selectUser + QStringLiteral(" ORDER BY u.name"));
+    if (!query)
+        return query.error();
+    QList<UserRecord> users;
+    while (query->next())
+        users.append(userFromQuery(*query));
+    return users;
+}
+
+Result<UserRecord> UserRepo::create(const QString& name, const QString& uuid, qint64 storageId)
+{
+    if (auto status = validateName(name); !status)
+        return status.error();
+    auto insert = m_db.exec(QStringLiteral("INSERT INTO users (name, uuid, storage_id, created_ms) VALUES (?, ?, ?, ?)"),
+                            { name, uuid, storageId, nowMs() });
+    if (!insert)
+        return insert.error();
+    return byId(insert->lastInsertId().toLongLong());
+}
+
+Status UserRepo::setStorage(qint64 userId, qint64 storageId)
+{
+    auto query = m_db.exec(QStringLiteral("UPDATE users SET storage_id = ? WHERE id = ?"), { storageId, userId });
+    if (!query)
+        return query.error();
+    if (query->numRowsAffected() != 1)
+        return notFound(QStringLiteral("no user with id %1").arg(userId));
+    return {};
+}
+
+Status UserRepo::setBytes(qint64 userId, qint64 bytes)
+{
+    auto query = m_db.exec(QStringLiteral("UPDATE users SET bytes = ? WHERE id = ?"), { qMax<qint64>(0, bytes), userId });
+    if (!query)
+        return query.error();
+    return {};
+}
+
+Status UserRepo::addBytes(qint64 userId, qint64 delta)
+{
+    auto query = m_db.exec(QStringLiteral("UPDATE users SET bytes = max(0, bytes + ?) WHERE id = ?"), { delta, userId });
+    if (!query)
+        return query.error();
+    return {};
+}
+
+Status UserRepo::addSnapshot(qint64 userId, const SnapshotRecord& snapshot)
+{
+    auto query = m_db.exec(QStringLiteral("INSERT OR IGNORE INTO snapshots (user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes) "
+                                          "VALUES (?, ?, ?, ?, ?, ?)"),
+                           { userId, snapshot.snapshotId, snapshot.createdMs, snapshot.files, snapshot.logicalBytes, snapshot.addedBytes });
+    if (!query)
+        return query.error();
+    return {};
+}
+
+Result<QList<SnapshotRecord>> UserRepo::snapshots(qint64 userId)
+{
+    auto query = m_db.exec(QStringLiteral("SELECT id, user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes "
+                                          "FROM snapshots WHERE user_id = ? ORDER BY snapshot_id"),
+                           { userId });
+    if (!query)
+        return query.error();
+    QList<SnapshotRecord> list;
+    while (query->next()) {
+        SnapshotRecord snapshot;
+        snapshot.id = query->value(0).toLongLong();
+        snapshot.userId = query->value(1).toLongLong();
+        snapshot.snapshotId = query->value(2).toString();
+        snapshot.createdMs = query->value(3).toLongLong();
+        snapshot.files = query->value(4).toLongLong();
+        snapshot.logicalBytes = query->value(5).toLongLong();
+        snapshot.addedBytes = query->value(6).toLongLong();
+        list.append(snapshot);
+    }
+    return list;
+}
+
+Status UserRepo::removeSnapshot(qint64 userId, const QString& snapshotId)
+{
+    auto query = m_db.exec(QStringLiteral("DELETE FROM snapshots WHERE user_id = ? AND snapshot_id = ?"), { userId, snapshotId });
+    if (!query)
+        return query.error();
+    return {};
+}
+
+} // namespace pk

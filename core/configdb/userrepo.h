@@ -1,0 +1,43 @@
+#pragma once
+
+// Users and their snapshots in ConfigDb: which storage each user lives on, at every instant.
+
+#include "configdb.h"
+#include "records.h"
+
+#include <QList>
+
+namespace pk {
+
+class UserRepo
+{
+public:
+    explicit UserRepo(ConfigDb& db)
+        : m_db(db)
+    {
+    }
+
+    static Status validateName(const QString& name);
+
+    Result<UserRecord> byName(const QString& name);
+    Result<UserRecord> byId(qint64 id);
+    Result<std::optional<UserRecord>> find(const QString& name);
+    // Every user, or those living on one storage (storageId > 0), ordered by name.
+    Result<QList<UserRecord>> list(qint64 storageId = 0);
+    Result<UserRecord> create(const QString& name, const QString& uuid, qint64 storageId);
+
+    // Points the user at another storage. Callers run it inside ConfigDb::transaction together
+    // with every other change the move implies.
+    Status setStorage(qint64 userId, qint64 storageId);
+    Status setBytes(qint64 userId, qint64 bytes);
+    Status addBytes(qint64 userId, qint64 delta);
+
+    Status addSnapshot(qint64 userId, const SnapshotRecord& snapshot);
+    Result<QList<SnapshotRecord>> snapshots(qint64 userId);
+    Status removeSnapshot(qint64 userId, const QString& snapshotId);
+
+private:
+    ConfigDb& m_db;
+};
+
+} // namespace pk

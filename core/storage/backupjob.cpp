@@ -1,0 +1,423 @@
+#include "backupjob.h"
+
+#include "chunker.h"
+#include "configdb/configdb.h"
+#include "sourcewalker.h"
+#include "util/posixio.h"
+
+#include <QSet>
+#include <QThread>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace pk {
+
+namespace {
+
+// New chunks are made durable in batches: one syncfs per batch instead of one fsync per chunk
+// file, which would make a tree of small files many times slower than copying it.
+constexpr qint64 batchBytes = 64 * 1024 * 1024;
+constexpr int batchChunks = 4096;
+
+struct StagedChunk {
+    QByteArray tmpPath;
+    QByteArray finalPath;
+    QByteArray fanoutDir;
+};
+
+// Shared by the worker threads: deduplication, the quota budget and the durable hand-over of
+// new chunks into the store.
+class ChunkSink
+{
+public:
+    ChunkSink(const UserStore& store, std::optional<qint64> budget)
+        : m_store(store)
+        , m_hasBudget(budget.has_value())
+        , m_budgetLeft(budget.value_or(0))
+    {
+    }
+
+    Status open()
+    {
+        auto fd = posix::openDirectory(m_store.tmpDir());
+        if (!fd)
+            return fd.error();
+        m_tmpDirFd = std::move(*fd);
+        return {};
+    }
+
+    // Stores a chunk unless the user already has it or another thread is writing it.
+    Status put(const ChunkRef& ref, const std::uint8_t* data)
+    {
+        {
+            std::lock_guard lock(m_seenMutex);
+            if (m_seen.contains(ref.hash)) {
+                ++m_reused;
+                return {};
+            }
+            m_seen.insert(ref.hash);
+        }
+        if (m_store.hasChunk(ref)) {
+            ++m_reused;
+            return {};
+        }
+        if (m_hasBudget && m_budgetLeft.fetch_sub(ref.size) < static_cast<qint64>(ref.size))
+            return failed(QStringLiteral("the storage quota is exhausted: this backup needs more room than the storage '%1' has left; "
+                                         "raise its capacity or rebalance the pool")
+                              .arg(m_store.root().path()));
+        const QByteArray tmpPath = posix::encodePath(m_store.tmpDir() + u'/' + posix::temporaryName());
+        UniqueFd fd(::open(tmpPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+        if (!fd)
+            return posix::ioError(QStringLiteral("create"), QString::fromLocal8Bit(tmpPath), errno);
+        Status status = posix::writeFull(fd.get(), reinterpret_cast<const char*>(data), ref.size, QString::fromLocal8Bit(tmpPath));
+        if (status)
+            ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE); // start write-back now, the batch sync waits less
+        fd.reset();
+        if (!status) {
+            ::unlink(tmpPath.constData());
+            return status;
+        }
+        m_addedBytes += ref.size;
+        ++m_added;
+
+        bool flushNow = false;
+        {
+            std::lock_guard lock(m_stageMutex);
+            m_staged.append({ tmpPath, posix::encodePath(m_store.chunkPath(ref.hash)), posix::encodePath(m_store.chunkFanoutDir(ref.hash)) });
+            m_stagedBytes += ref.size;
+            flushNow = m_stagedBytes >= batchBytes || m_staged.size() >= batchChunks;
+        }
+        return flushNow ? flush() : Status();
+    }
+
+    // Makes the staged chunks durable, then gives them their final names.
+    Status flush()
+    {
+        std::lock_guard flushLock(m_flushMutex);
+        QList<StagedChunk> batch;
+        {
+            std::lock_guard lock(m_stageMutex);
+            batch.swap(m_staged);
+            m_stagedBytes = 0;
+        }
+        if (batch.isEmpty())
+            return {};
+        m_pendingRollback.append(batch); // until renamed, a failure must remove the tmp files
+        if (::syncfs(m_tmpDirFd.get()) != 0)
+            return posix::ioError(QStringLiteral("sync the filesystem of"), m_store.root().path(), errno);
+        for (const StagedChunk& chunk : std::as_const(batch)) {
+            if (!m_fanouts.contains(chunk.fanoutDir)) {
+                if (::mkdir(chunk.fanoutDir.constData(), 0755) != 0 && errno != EEXIST)
+                    return posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(chunk.fanoutDir), errno);
+                m_fanouts.insert(chunk.fanoutDir);
+            }
+            struct stat st {};
+            const bool existed = ::stat(chunk.finalPath.constData(), &st) == 0;
+            if (::rename(chunk.tmpPath.constData(), chunk.finalPath.constData()) != 0)
+                return posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(chunk.finalPath), errno);
+            // A damaged chunk that was replaced by a good copy stays on failure; a new one goes.
+            if (!existed)
+                m_created.append(chunk.finalPath);
+        }
+        m_pendingRollback.clear();
+        return {};
+    }
+
+    // Makes the renames themselves durable before a manifest may refer to them.
+    Status syncAll()
+    {
+        if (::syncfs(m_tmpDirFd.get()) != 0)
+            return posix::ioError(QStringLiteral("sync the filesystem of"), m_store.root().path(), errno);
+        return {};
+    }
+
+    void rollback()
+    {
+        std::lock_guard flushLock(m_flushMutex);
+        std::lock_guard lock(m_stageMutex);
+        for (const StagedChunk& chunk : std::as_const(m_staged))
+            ::unlink(chunk.tmpPath.constData());
+        for (const StagedChunk& chunk : std::as_const(m_pendingRollback)) {
+            ::unlink(chunk.tmpPath.constData());
+        }
+        for (const QByteArray& path : std::as_const(m_created))
+            ::unlink(path.constData());
+        m_staged.clear();
+        m_pendingRollback.clear();
+        m_created.clear();
+    }
+
+    qint64 addedBytes() const { return m_addedBytes.load(); }
+    qint64 addedChunks() const { return m_added.load(); }
+    qint64 reusedChunks() const { return m_reused.load(); }
+
+private:
+    const UserStore& m_store;
+    const bool m_hasBudget;
+    std::atomic<qint64> m_budgetLeft;
+    UniqueFd m_tmpDirFd;
+
+    std::mutex m_seenMutex;
+    QSet<Digest> m_seen;
+
+    std::mutex m_stageMutex;
+    QList<StagedChunk> m_staged;
+    qint64 m_stagedBytes = 0;
+
+    std::mutex m_flushMutex;
+    QList<StagedChunk> m_pendingRollback;
+    QList<QByteArray> m_created;
+    QSet<QByteArray> m_fanouts;
+
+    std::atomic<qint64> m_addedBytes { 0 };
+    std::atomic<qint64> m_added { 0 };
+    std::atomic<qint64> m_reused { 0 };
+};
+
+struct SharedState {
+    std::mutex mutex;
+    std::condition_variable done;
+    int activeWorkers = 0;
+    std::optional<Error> error;
+    std::atomic<bool> abort { false };
+    QStringList warnings;
+    std::atomic<qint64> nextFile { 0 };
+    std::atomic<qint64> filesDone { 0 };
+    std::atomic<qint64> bytesRead { 0 };
+
+    void fail(const Error& e)
+    {
+        std::lock_guard lock(mutex);
+        if (!error)
+            error = e;
+        abort = true;
+    }
+    void warn(const QString& text)
+    {
+        std::lock_guard lock(mutex);
+        warnings.append(text);
+    }
+};
+
+class FileReader
+{
+public:
+    FileReader()
+        : m_buffer(2 * Chunker::maxChunkSize)
+    {
+    }
+
+    // Chunks one file into the sink. Unreadable files become warnings; the entry is then marked
+    // skipped (path cleared) and left out of the manifest.
+    Status process(SourceEntry& source, ChunkSink& sink, SharedState& shared, const std::atomic<bool>* stop)
+    {
+        ManifestEntry& entry = source.entry;
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+        UniqueFd fd(::open(source.absolutePath.constData(), flags | O_NOATIME));
+        if (!fd && errno == EPERM)
+            fd.reset(::open(source.absolutePath.constData(), flags)); // O_NOATIME needs ownership
+        struct stat st {};
+        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            const int errnum = fd ? (S_ISREG(st.st_mode) ? errno : EINVAL) : errno;
+            shared.warn(QStringLiteral("cannot read '%1': %2; it was left out").arg(displayPath(source.absolutePath), posix::errorText(errnum)));
+            entry.path.clear();
+            return {};
+        }
+        ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+
+        std::uint8_t* buffer = m_buffer.data();
+        const size_t capacity = m_buffer.size();
+        size_t start = 0;
+        size_t end = 0;
+        bool eof = false;
+        qint64 total = 0;
+        for (;;) {
+            if (!eof && end - start < Chunker::maxChunkSize) {
+                std::memmove(buffer, buffer + start, end - start);
+                end -= start;
+                start = 0;
+                auto n = posix::readFull(fd.get(), reinterpret_cast<char*>(buffer + end), static_cast<qint64>(capacity - end),
+                                         QString::fromLocal8Bit(source.absolutePath));
+                if (!n) {
+                    shared.warn(n.message() + QStringLiteral("; it was left out"));
+                    entry.path.clear();
+                    return {};
+                }
+                end += static_cast<size_t>(*n);
+                eof = end < capacity;
+            }
+            if (start == end)
+                break;
+            const size_t cut = m_chunker.nextCut(buffer + start, end - start);
+            const ChunkRef ref { Sha256::hash(buffer + start, cut), static_cast<quint32>(cut) };
+            if (auto status = sink.put(ref, buffer + start); !status)
+                return status;
+            entry.chunks.append(ref);
+            start += cut;
+            total += static_cast<qint64>(cut);
+            shared.bytesRead += static_cast<qint64>(cut);
+            if (shared.abort.load() || (stop && stop->load()))
+                return {};
+        }
+        if (total != entry.size)
+            shared.warn(QStringLiteral("'%1' changed while it was read; the %2 bytes read were kept").arg(displayPath(source.absolutePath)).arg(total));
+        entry.size = total;
+        return {};
+    }
+
+private:
+    Chunker m_chunker;
+    std::vector<std::uint8_t> m_buffer;
+};
+
+} // namespace
+
+BackupJob::BackupJob(UserStore store, QString userName, QString sourceDir)
+    : m_store(std::move(store))
+    , m_userName(std::move(userName))
+    , m_sourceDir(std::move(sourceDir))
+{
+}
+
+Result<BackupResult> BackupJob::run()
+{
+    const qint64 startedMs = nowMs();
+    auto tree = SourceWalker::walk(m_sourceDir, m_stop);
+    if (!tree)
+        return tree.error();
+    if (!m_store.exists()) {
+        if (auto status = m_store.create(m_userName); !status)
+            return status.error();
+    }
+
+    ChunkSink sink(m_store, m_budget);
+    if (auto status = sink.open(); !status)
+        return status.error();
+
+    QList<qint64> fileIndexes;
+    for (qint64 i = 0; i < tree->entries.size(); ++i) {
+        if (tree->entries.at(i).entry.type == ManifestEntry::Type::File && tree->entries.at(i).entry.size > 0)
+            fileIndexes.append(i);
+    }
+
+    SharedState shared;
+    const int workerCount = m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 2;
+    std::vector<std::thread> workers;
+    shared.activeWorkers = workerCount;
+    for (int w = 0; w < workerCount; ++w) {
+        workers.emplace_back([&] {
+            FileReader reader;
+            for (;;) {
+                const qint64 next = shared.nextFile.fetch_add(1);
+                if (next >= fileIndexes.size() || shared.abort.load() || (m_stop && m_stop->load()))
+                    break;
+                if (auto status = reader.process(tree->entries[fileIndexes.at(next)], sink, shared, m_stop); !status) {
+                    shared.fail(status.error());
+                    break;
+                }
+                ++shared.filesDone;
+            }
+            std::lock_guard lock(shared.mutex);
+            --shared.activeWorkers;
+            shared.done.notify_all();
+        });
+    }
+
+    // The calling thread keeps ConfigDb current and reports progress while the workers run.
+    qint64 accounted = 0;
+    auto account = [&](qint64 extra) -> Status {
+        const qint64 delta = sink.addedBytes() + extra - accounted;
+        if (delta == 0 || !m_accountant)
+            return {};
+        Status status = m_accountant(delta);
+        if (status)
+            accounted += delta;
+        return status;
+    };
+    BackupProgress progress;
+    progress.filesTotal = tree->fileCount;
+    progress.bytesTotal = tree->totalBytes;
+    for (;;) {
+        {
+            std::unique_lock lock(shared.mutex);
+            shared.done.wait_for(lock, std::chrono::milliseconds(250), [&] { return shared.activeWorkers == 0; });
+            if (shared.activeWorkers == 0)
+                break;
+        }
+        if (auto status = account(0); !status)
+            shared.fail(status.error());
+        if (m_progress) {
+            progress.filesDone = shared.filesDone.load();
+            progress.bytesRead = shared.bytesRead.load();
+            progress.bytesAdded = sink.addedBytes();
+            m_progress(progress);
+        }
+    }
+    for (auto& worker : workers)
+        worker.join();
+
+    if (!shared.error && m_stop && m_stop->load())
+        shared.error = failed(QStringLiteral("backup cancelled; nothing was kept"));
+    Manifest manifest;
+    if (!shared.error) {
+        if (auto status = sink.flush(); !status)
+            shared.error = status.error();
+        else if (auto synced = sink.syncAll(); !synced)
+            shared.error = synced.error();
+    }
+    QByteArray manifestJson;
+    if (!shared.error) {
+        manifest.createdMs = startedMs;
+        manifest.snapshotId = newSnapshotId(startedMs);
+        manifest.userName = m_userName;
+        manifest.userUuid = m_store.uuid();
+        manifest.sourcePath = m_sourceDir;
+        manifest.entries.reserve(tree->entries.size());
+        for (SourceEntry& source : tree->entries) {
+            if (!source.entry.path.isEmpty())
+                manifest.entries.append(std::move(source.entry));
+        }
+        manifestJson = manifest.toJson();
+        if (m_budget && sink.addedBytes() + manifestJson.size() > *m_budget)
+            shared.error = failed(QStringLiteral("the storage quota is exhausted: no room is left for the snapshot's manifest"));
+    }
+    if (!shared.error) {
+        if (auto status = account(manifestJson.size()); !status)
+            shared.error = status.error();
+        else if (auto written = m_store.writeManifest(manifest); !written)
+            shared.error = written.error();
+    }
+    if (shared.error) {
+        sink.rollback();
+        if (m_accountant && accounted != 0)
+            (void)m_accountant(-accounted);
+        return *shared.error;
+    }
+
+    if (m_progress) {
+        progress.filesDone = progress.filesTotal;
+        progress.bytesRead = shared.bytesRead.load();
+        progress.bytesAdded = sink.addedBytes() + manifestJson.size();
+        m_progress(progress);
+    }
+    BackupResult result;
+    result.snapshotId = manifest.snapshotId;
+    result.createdMs = startedMs;
+    result.files = manifest.fileCount();
+    result.logicalBytes = manifest.logicalBytes();
+    result.addedBytes = sink.addedBytes() + manifestJson.size();
+    result.chunksAdded = sink.addedChunks();
+    result.chunksReused = sink.reusedChunks();
+    result.warnings = shared.warnings;
+    return result;
+}
+
+} // namespace pk

@@ -1,0 +1,146 @@
+#include "consistencychecker.h"
+
+#include "util/posixio.h"
+
+#include <QThread>
+
+#include <condition_variable>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/stat.h>
+#include <thread>
+#include <vector>
+
+namespace pk {
+
+ConsistencyChecker::ConsistencyChecker(UserStore store)
+    : m_store(std::move(store))
+{
+}
+
+Result<ConsistencyReport> ConsistencyChecker::run()
+{
+    ConsistencyReport report;
+    m_chunks.clear();
+    auto addProblem = [&report](const QString& problem) {
+        if (report.problems.size() < maxProblems)
+            report.problems.append(problem);
+        else if (report.problems.size() == maxProblems)
+            report.problems.append(QStringLiteral("... more problems were found and not listed"));
+    };
+    if (!m_store.exists()) {
+        addProblem(QStringLiteral("the user's directory '%1' is missing").arg(m_store.dir()));
+        return report;
+    }
+    if (auto identity = m_store.readIdentity(); !identity)
+        addProblem(identity.message());
+
+    QStringList ids;
+    if (m_only) {
+        ids = *m_only;
+    } else {
+        auto listed = m_store.snapshotIds();
+        if (!listed) {
+            addProblem(listed.message());
+            return report;
+        }
+        ids = *listed;
+    }
+    // Which snapshot and file first refer to each chunk, for the messages.
+    QHash<Digest, QString> firstUse;
+    for (const QString& id : std::as_const(ids)) {
+        if (m_stop && m_stop->load())
+            return failed(QStringLiteral("consistency check stopped"));
+        auto manifest = m_store.readManifest(id);
+        if (!manifest) {
+            addProblem(QStringLiteral("snapshot %1: %2").arg(id, manifest.message()));
+            continue;
+        }
+        ++report.snapshots;
+        for (const ManifestEntry& entry : std::as_const(manifest->entries)) {
+            for (const ChunkRef& chunk : entry.chunks) {
+                auto it = m_chunks.constFind(chunk.hash);
+                if (it == m_chunks.constEnd()) {
+                    m_chunks.insert(chunk.hash, chunk.size);
+                    firstUse.insert(chunk.hash, QStringLiteral("snapshot %1, file '%2'").arg(id, displayPath(entry.path)));
+                } else if (*it != chunk.size) {
+                    addProblem(QStringLiteral("snapshot %1, file '%2': chunk %3 is listed with two different sizes")
+                                   .arg(id, displayPath(entry.path), chunk.hash.hex()));
+                }
+            }
+        }
+    }
+
+    QList<ChunkRef> work;
+    work.reserve(m_chunks.size());
+    qint64 totalBytes = 0;
+    for (auto it = m_chunks.cbegin(); it != m_chunks.cend(); ++it) {
+        if (m_skip && m_skip->contains(it.key()))
+            continue;
+        work.append({ it.key(), it.value() });
+        totalBytes += it.value();
+    }
+    report.chunks = m_chunks.size();
+
+    std::mutex mutex;
+    std::condition_variable doneCondition;
+    std::atomic<qint64> next { 0 };
+    std::atomic<qint64> bytesDone { 0 };
+    QList<ChunkRef> bad;
+    QStringList badReasons;
+    const int workerCount = m_deep ? (m_workers > 0 ? m_workers : qMax(1, QThread::idealThreadCount())) : 1;
+    int active = workerCount;
+    std::vector<std::thread> workers;
+    for (int w = 0; w < workerCount; ++w) {
+        workers.emplace_back([&] {
+            QByteArray buffer;
+            for (;;) {
+                const qint64 index = next.fetch_add(1);
+                if (index >= work.size() || (m_stop && m_stop->load()))
+                    break;
+                const ChunkRef& chunk = work.at(index);
+                QString problem;
+                if (m_deep) {
+                    if (auto status = m_store.readChunk(chunk, buffer, true); !status)
+                        problem = status.message();
+                } else {
+                    struct stat st {};
+                    if (::stat(posix::encodePath(m_store.chunkPath(chunk.hash)).constData(), &st) != 0)
+                        problem = QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex());
+                    else if (st.st_size != static_cast<off_t>(chunk.size))
+                        problem = QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)").arg(chunk.hash.hex()).arg(st.st_size).arg(chunk.size);
+                }
+                bytesDone += chunk.size;
+                if (!problem.isEmpty()) {
+                    std::lock_guard lock(mutex);
+                    bad.append(chunk);
+                    badReasons.append(problem);
+                }
+            }
+            std::lock_guard lock(mutex);
+            --active;
+            doneCondition.notify_all();
+        });
+    }
+    for (;;) {
+        std::unique_lock lock(mutex);
+        doneCondition.wait_for(lock, std::chrono::milliseconds(200), [&] { return active == 0; });
+        if (active == 0)
+            break;
+        lock.unlock();
+        if (m_progress)
+            m_progress(bytesDone.load(), totalBytes);
+    }
+    for (auto& worker : workers)
+        worker.join();
+    if (m_stop && m_stop->load())
+        return failed(QStringLiteral("consistency check stopped"));
+    for (qsizetype i = 0; i < bad.size(); ++i)
+        addProblem(QStringLiteral("%1 (used by %2)").arg(badReasons.at(i), firstUse.value(bad.at(i).hash)));
+    report.bytes = totalBytes;
+    if (m_progress)
+        m_progress(totalBytes, totalBytes);
+    return report;
+}
+
+} // namespace pk

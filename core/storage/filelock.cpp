@@ -1,0 +1,62 @@
+#include "filelock.h"
+
+#include "util/posixio.h"
+
+#include <QDeadlineTimer>
+#include <QThread>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/file.h>
+
+namespace pk {
+
+namespace {
+
+Result<UniqueFd> openLockFile(const QString& path)
+{
+    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd)
+        return posix::ioError(QStringLiteral("open lock file"), path, errno);
+    return fd;
+}
+
+} // namespace
+
+Result<std::optional<FileLock>> FileLock::tryAcquire(const QString& path, Mode mode)
+{
+    auto fd = openLockFile(path);
+    if (!fd)
+        return fd.error();
+    const int operation = (mode == Mode::Shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    while (::flock(fd->get(), operation) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == EWOULDBLOCK)
+            return std::optional<FileLock>();
+        return posix::ioError(QStringLiteral("lock"), path, errno);
+    }
+    return std::optional<FileLock>(FileLock(std::move(*fd)));
+}
+
+Result<FileLock> FileLock::acquire(const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::atomic<bool>* stop)
+{
+    QDeadlineTimer deadline = timeout.count() < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(timeout);
+    // flock has no timeout: poll with a short back-off so a stop request or deadline is seen.
+    int sleepMs = 1;
+    for (;;) {
+        auto lock = tryAcquire(path, mode);
+        if (!lock)
+            return lock.error();
+        if (lock->has_value())
+            return std::move(**lock);
+        if (stop && stop->load())
+            return failed(QStringLiteral("stopped while waiting for the lock '%1'").arg(path));
+        if (deadline.hasExpired())
+            return failed(QStringLiteral("timed out waiting for the lock '%1'").arg(path));
+        QThread::msleep(static_cast<unsigned long>(sleepMs));
+        sleepMs = qMin(sleepMs * 2, 50);
+    }
+}
+
+} // namespace pk

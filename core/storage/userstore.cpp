@@ -1,0 +1,166 @@
+#include "userstore.h"
+
+#include "util/posixio.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace pk {
+
+UserStore::UserStore(StorageRoot root, QString userUuid)
+    : m_root(std::move(root))
+    , m_uuid(std::move(userUuid))
+    , m_dir(m_root.userDir(m_uuid))
+{
+}
+
+QString UserStore::chunkFanoutDir(const Digest& digest) const
+{
+    return chunksDir() + u'/' + QString::fromLatin1(digest.hexBytes().left(2));
+}
+
+QString UserStore::chunkPath(const Digest& digest) const
+{
+    const QByteArray hex = digest.hexBytes();
+    return chunksDir() + u'/' + QString::fromLatin1(hex.left(2)) + u'/' + QString::fromLatin1(hex);
+}
+
+QString UserStore::manifestPath(const QString& snapshotId) const
+{
+    return snapshotsDir() + u'/' + snapshotId + QStringLiteral(".json");
+}
+
+bool UserStore::exists() const
+{
+    return QFileInfo(m_dir).isDir();
+}
+
+Status UserStore::create(const QString& userName) const
+{
+    for (const QString& dir : { chunksDir(), snapshotsDir() }) {
+        if (auto status = posix::makePath(dir); !status)
+            return status;
+    }
+    const QString identityPath = m_dir + QStringLiteral("/user.json");
+    if (QFileInfo::exists(identityPath))
+        return {};
+    QJsonObject object;
+    object.insert(QLatin1String("format"), 1);
+    object.insert(QLatin1String("name"), userName);
+    object.insert(QLatin1String("uuid"), m_uuid);
+    if (auto status = posix::writeFileAtomically(identityPath, QJsonDocument(object).toJson(), tmpDir()); !status)
+        return status;
+    return posix::fsyncDirectory(m_root.usersDir());
+}
+
+Result<UserIdentity> UserStore::readIdentity() const
+{
+    const QString path = m_dir + QStringLiteral("/user.json");
+    auto data = posix::readFile(path, 1 << 20);
+    if (!data)
+        return data.error();
+    const QJsonObject object = QJsonDocument::fromJson(*data).object();
+    UserIdentity identity { object.value(QLatin1String("name")).toString(), object.value(QLatin1String("uuid")).toString() };
+    if (identity.uuid != m_uuid)
+        return failed(QStringLiteral("'%1' is corrupt or belongs to another user").arg(path));
+    return identity;
+}
+
+Result<QStringList> UserStore::snapshotIds() const
+{
+    QDir dir(snapshotsDir());
+    if (!dir.exists())
+        return notFound(QStringLiteral("no snapshot directory at '%1'").arg(snapshotsDir()));
+    QStringList ids;
+    const QStringList names = dir.entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
+    for (const QString& name : names) {
+        const QString id = name.chopped(5);
+        if (isValidSnapshotId(id))
+            ids.append(id);
+    }
+    return ids;
+}
+
+Result<Manifest> UserStore::readManifest(const QString& snapshotId) const
+{
+    if (!isValidSnapshotId(snapshotId))
+        return notFound(QStringLiteral("'%1' is not a valid snapshot id").arg(snapshotId));
+    const QString path = manifestPath(snapshotId);
+    if (!QFileInfo::exists(path))
+        return notFound(QStringLiteral("no snapshot '%1'").arg(snapshotId));
+    auto data = posix::readFile(path, maxManifestBytes);
+    if (!data)
+        return data.error();
+    auto manifest = Manifest::fromJson(*data, path);
+    if (!manifest)
+        return manifest;
+    if (manifest->snapshotId != snapshotId)
+        return failed(QStringLiteral("manifest '%1' is corrupt: it describes snapshot '%2'").arg(path, manifest->snapshotId));
+    return manifest;
+}
+
+Status UserStore::writeManifest(const Manifest& manifest) const
+{
+    return posix::writeFileAtomically(manifestPath(manifest.snapshotId), manifest.toJson(), tmpDir());
+}
+
+Status UserStore::removeManifest(const QString& snapshotId) const
+{
+    if (::unlink(posix::encodePath(manifestPath(snapshotId)).constData()) != 0 && errno != ENOENT)
+        return posix::ioError(QStringLiteral("remove"), manifestPath(snapshotId), errno);
+    return {};
+}
+
+bool UserStore::hasChunk(const ChunkRef& chunk) const
+{
+    struct stat st {};
+    return ::stat(posix::encodePath(chunkPath(chunk.hash)).constData(), &st) == 0 && S_ISREG(st.st_mode)
+        && st.st_size == static_cast<off_t>(chunk.size);
+}
+
+Status UserStore::readChunk(const ChunkRef& chunk, QByteArray& buffer, bool verify) const
+{
+    const QString path = chunkPath(chunk.hash);
+    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd)
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex())) : posix::ioError(QStringLiteral("open"), path, errno);
+    buffer.resize(static_cast<qsizetype>(chunk.size) + 1);
+    auto n = posix::readFull(fd.get(), buffer.data(), buffer.size(), path);
+    if (!n)
+        return n.error();
+    if (*n != static_cast<qint64>(chunk.size))
+        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)").arg(chunk.hash.hex()).arg(*n).arg(chunk.size));
+    buffer.resize(static_cast<qsizetype>(chunk.size));
+    if (verify && Sha256::hash(buffer.constData(), static_cast<size_t>(buffer.size())) != chunk.hash)
+        return failed(QStringLiteral("chunk %1 has the wrong hash: its content is damaged").arg(chunk.hash.hex()));
+    return {};
+}
+
+Result<qint64> UserStore::diskUsage() const
+{
+    qint64 total = 0;
+    QDirIterator it(m_dir, QDir::Files | QDir::Hidden | QDir::NoSymLinks, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        if (it.fileName() != QLatin1String(".lock"))
+            total += it.fileInfo().size();
+    }
+    return total;
+}
+
+Status UserStore::remove() const
+{
+    if (auto status = posix::removeTree(m_dir); !status)
+        return status;
+    return posix::fsyncDirectory(m_root.usersDir());
+}
+
+} // namespace pk

@@ -1,0 +1,68 @@
+#pragma once
+
+// One user's data on one storage: a content-addressed chunk store and one immutable manifest per
+// snapshot, under <storage>/users/<uuid>/.
+
+#include "filelock.h"
+#include "manifest.h"
+#include "sha256.h"
+#include "storageroot.h"
+
+#include <QStringList>
+
+namespace pk {
+
+struct UserIdentity {
+    QString name;
+    QString uuid;
+};
+
+class UserStore
+{
+public:
+    UserStore(StorageRoot root, QString userUuid);
+
+    const StorageRoot& root() const { return m_root; }
+    QString uuid() const { return m_uuid; }
+    QString dir() const { return m_dir; }
+    QString chunksDir() const { return m_dir + QStringLiteral("/chunks"); }
+    QString snapshotsDir() const { return m_dir + QStringLiteral("/snapshots"); }
+    QString lockPath() const { return m_dir + QStringLiteral("/.lock"); }
+    QString tmpDir() const { return m_root.tmpDir(); }
+
+    // chunks/ab/<sha256>: 256 fan-out directories keep directories small for big users.
+    QString chunkPath(const Digest& digest) const;
+    QString chunkFanoutDir(const Digest& digest) const;
+    QString manifestPath(const QString& snapshotId) const;
+
+    bool exists() const;
+    // Creates the directories and user.json; existing ones are kept.
+    Status create(const QString& userName) const;
+    Result<UserIdentity> readIdentity() const;
+
+    // Snapshot ids with a manifest in place, oldest first.
+    Result<QStringList> snapshotIds() const;
+    Result<Manifest> readManifest(const QString& snapshotId) const;
+    // Durably writes a manifest (tmp, fsync, rename, fsync dir); the snapshot exists from then on.
+    Status writeManifest(const Manifest& manifest) const;
+    Status removeManifest(const QString& snapshotId) const;
+
+    // True when a chunk with this name and size is in place.
+    bool hasChunk(const ChunkRef& chunk) const;
+    // Reads a chunk into buffer (resized) and checks its size and, if verify, its hash.
+    Status readChunk(const ChunkRef& chunk, QByteArray& buffer, bool verify) const;
+
+    // Bytes of every file of the user (chunks, manifests, user.json).
+    Result<qint64> diskUsage() const;
+    // Removes the user's whole directory (compaction after a move, or an abandoned copy).
+    Status remove() const;
+
+    static constexpr qint64 maxManifestBytes = qint64(1) << 31;
+
+private:
+    StorageRoot m_root;
+    QString m_uuid;
+    QString m_dir;
+};
+
+} // namespace pk

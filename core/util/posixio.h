@@ -1,0 +1,47 @@
+#pragma once
+
+// Small, checked wrappers around the POSIX calls the storage code needs: full reads and writes
+// that retry on EINTR, durable renames, directory creation, and errno texts for messages.
+
+#include "result.h"
+#include "uniquefd.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <sys/types.h>
+
+namespace pk::posix {
+
+QString errorText(int errnum);
+// "cannot open '/x': Permission denied"
+Error ioError(const QString& what, const QString& path, int errnum);
+
+QByteArray encodePath(const QString& path);
+
+Result<UniqueFd> openDirectory(const QString& path);
+Result<UniqueFd> openReadOnly(const QString& path);
+
+// Reads until count bytes or end of file; returns the number read.
+Result<qint64> readFull(int fd, char* buffer, qint64 count, const QString& pathForErrors);
+Status writeFull(int fd, const char* data, qint64 count, const QString& pathForErrors);
+Result<QByteArray> readFile(const QString& path, qint64 maxBytes);
+
+Status fsyncFd(int fd, const QString& pathForErrors);
+Status fsyncDirectory(const QString& path);
+// mkdir -p with mode 0755; existing directories are fine.
+Status makePath(const QString& path);
+
+// Writes data to tmpDir under a unique name, fsyncs it, renames it to finalPath and fsyncs the
+// directory of finalPath: a reader sees the old file or the whole new one, never a part.
+Status writeFileAtomically(const QString& finalPath, const QByteArray& data, const QString& tmpDir);
+
+// A unique name for a temporary file of this process: "<pid>-<random>.tmp". The pid lets a later
+// cleanup tell files of a live writer from garbage left by a crash.
+QString temporaryName();
+bool isProcessAlive(qint64 pid);
+
+// Removes a directory tree without following symlinks. Missing is fine.
+Status removeTree(const QString& path);
+
+} // namespace pk::posix
