@@ -295,6 +295,9 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
 
         BackupJob job(store, userName, absoluteSource);
         job.setBudget(target.roomBytes());
+        // A new user's user.json was written above; it counts like the data.
+        if (newUser)
+            job.setPreAddedBytes(QFileInfo(store.identityPath()).size());
         job.setStopFlag(stop);
         if (progress)
             job.setProgressHandler(progress);
@@ -378,6 +381,8 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
             continue;
 
         QString id = snapshotId;
+        if (!id.isEmpty() && !isValidSnapshotId(id))
+            return notFound(QStringLiteral("'%1' is not a valid snapshot id: snapshot ids look like 20261124-101502-123-a1b2c3").arg(id));
         if (id.isEmpty()) {
             auto ids = store->snapshotIds();
             if (!ids)

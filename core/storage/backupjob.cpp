@@ -309,6 +309,7 @@ Result<BackupResult> BackupJob::run()
     }
 
     SharedState shared;
+    shared.warnings = tree->warnings;
     const int workerCount = m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 2;
     std::vector<std::thread> workers;
     shared.activeWorkers = workerCount;
@@ -334,7 +335,7 @@ Result<BackupResult> BackupJob::run()
     // The calling thread keeps ConfigDb current and reports progress while the workers run.
     qint64 accounted = 0;
     auto account = [&](qint64 extra) -> Status {
-        const qint64 delta = sink.addedBytes() + extra - accounted;
+        const qint64 delta = m_preAdded + sink.addedBytes() + extra - accounted;
         if (delta == 0 || !m_accountant)
             return {};
         Status status = m_accountant(delta);
@@ -348,7 +349,7 @@ Result<BackupResult> BackupJob::run()
     for (;;) {
         {
             std::unique_lock lock(shared.mutex);
-            shared.done.wait_for(lock, std::chrono::milliseconds(250), [&] { return shared.activeWorkers == 0; });
+            shared.done.wait_for(lock, m_reportInterval, [&] { return shared.activeWorkers == 0; });
             if (shared.activeWorkers == 0)
                 break;
         }
@@ -357,7 +358,7 @@ Result<BackupResult> BackupJob::run()
         if (m_progress) {
             progress.filesDone = shared.filesDone.load();
             progress.bytesRead = shared.bytesRead.load();
-            progress.bytesAdded = sink.addedBytes();
+            progress.bytesAdded = m_preAdded + sink.addedBytes();
             m_progress(progress);
         }
     }
@@ -386,7 +387,7 @@ Result<BackupResult> BackupJob::run()
                 manifest.entries.append(std::move(source.entry));
         }
         manifestJson = manifest.toJson();
-        if (m_budget && sink.addedBytes() + manifestJson.size() > *m_budget)
+        if (m_budget && m_preAdded + sink.addedBytes() + manifestJson.size() > *m_budget)
             shared.error = failed(QStringLiteral("the storage quota is exhausted: no room is left for the snapshot's manifest"));
     }
     if (!shared.error) {
@@ -405,7 +406,7 @@ Result<BackupResult> BackupJob::run()
     if (m_progress) {
         progress.filesDone = progress.filesTotal;
         progress.bytesRead = shared.bytesRead.load();
-        progress.bytesAdded = sink.addedBytes() + manifestJson.size();
+        progress.bytesAdded = m_preAdded + sink.addedBytes() + manifestJson.size();
         m_progress(progress);
     }
     BackupResult result;
@@ -413,7 +414,7 @@ Result<BackupResult> BackupJob::run()
     result.createdMs = startedMs;
     result.files = manifest.fileCount();
     result.logicalBytes = manifest.logicalBytes();
-    result.addedBytes = sink.addedBytes() + manifestJson.size();
+    result.addedBytes = m_preAdded + sink.addedBytes() + manifestJson.size();
     result.chunksAdded = sink.addedChunks();
     result.chunksReused = sink.reusedChunks();
     result.warnings = shared.warnings;

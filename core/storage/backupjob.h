@@ -8,6 +8,7 @@
 #include "userstore.h"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 
 namespace pk {
@@ -45,6 +46,11 @@ public:
     void setProgressHandler(std::function<void(const BackupProgress&)> handler) { m_progress = std::move(handler); }
     void setStopFlag(const std::atomic<bool>* stop) { m_stop = stop; }
     void setWorkerCount(int workers) { m_workers = workers; }
+    // Bytes already written for this backup outside the job (a new user's user.json): they are
+    // accounted, counted in addedBytes and given back on rollback like the chunks.
+    void setPreAddedBytes(qint64 bytes) { m_preAdded = bytes; }
+    // How often the calling thread accounts and reports progress (default 250 ms).
+    void setReportInterval(std::chrono::milliseconds interval) { m_reportInterval = interval; }
 
     Result<BackupResult> run();
 
@@ -57,6 +63,8 @@ private:
     std::function<void(const BackupProgress&)> m_progress;
     const std::atomic<bool>* m_stop = nullptr;
     int m_workers = 0;
+    qint64 m_preAdded = 0;
+    std::chrono::milliseconds m_reportInterval { 250 };
 };
 
 } // namespace pk

@@ -49,21 +49,20 @@ Status UserStore::create(const QString& userName) const
         if (auto status = posix::makePath(dir); !status)
             return status;
     }
-    const QString identityPath = m_dir + QStringLiteral("/user.json");
-    if (QFileInfo::exists(identityPath))
+    if (QFileInfo::exists(identityPath()))
         return {};
     QJsonObject object;
     object.insert(QLatin1String("format"), 1);
     object.insert(QLatin1String("name"), userName);
     object.insert(QLatin1String("uuid"), m_uuid);
-    if (auto status = posix::writeFileAtomically(identityPath, QJsonDocument(object).toJson(), tmpDir()); !status)
+    if (auto status = posix::writeFileAtomically(identityPath(), QJsonDocument(object).toJson(), tmpDir()); !status)
         return status;
     return posix::fsyncDirectory(m_root.usersDir());
 }
 
 Result<UserIdentity> UserStore::readIdentity() const
 {
-    const QString path = m_dir + QStringLiteral("/user.json");
+    const QString path = identityPath();
     auto data = posix::readFile(path, 1 << 20);
     if (!data)
         return data.error();

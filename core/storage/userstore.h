@@ -28,6 +28,7 @@ public:
     QString chunksDir() const { return m_dir + QStringLiteral("/chunks"); }
     QString snapshotsDir() const { return m_dir + QStringLiteral("/snapshots"); }
     QString lockPath() const { return m_dir + QStringLiteral("/.lock"); }
+    QString identityPath() const { return m_dir + QStringLiteral("/user.json"); }
     QString tmpDir() const { return m_root.tmpDir(); }
 
     // chunks/ab/<sha256>: 256 fan-out directories keep directories small for big users.

@@ -69,6 +69,7 @@ public:
     T& value() & { return std::get<T>(m_value); }
     const T& value() const& { return std::get<T>(m_value); }
     T&& value() && { return std::get<T>(std::move(m_value)); }
+    T valueOr(T fallback) const { return isOk() ? std::get<T>(m_value) : std::move(fallback); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() { return value(); }

@@ -1,1 +1,1 @@
-# tests of this area
+pk_add_test(tst_cli cli/tst_cli.cpp)

@@ -1,1 +1,6 @@
-# tests of this area
+pk_add_test(tst_sizes core/tst_sizes.cpp)
+pk_add_test(tst_configdb core/tst_configdb.cpp)
+pk_add_test(tst_chunker core/tst_chunker.cpp)
+pk_add_test(tst_manifest core/tst_manifest.cpp)
+pk_add_test(tst_placement core/tst_placement.cpp)
+pk_add_test(tst_backuprestore core/tst_backuprestore.cpp)
