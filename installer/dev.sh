@@ -1,0 +1,33 @@
+#!/bin/sh
+# The two set-up commands of the README:
+#   installer/dev.sh run    install what is missing, build, start the console on the demo workspace
+#   installer/dev.sh test   install what is missing, build, run every test (also under ASan+UBSan)
+set -eu
+
+cd "$(dirname "$0")/.."
+installer/install-deps.sh
+
+build() {
+    cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1"
+}
+
+case "${1:-}" in
+run)
+    build release
+    shift
+    exec build/release/app/poolkeeper "$@"
+    ;;
+test)
+    build release
+    QT_QPA_PLATFORM=offscreen ctest --preset release --output-on-failure --parallel 2
+    if [ "${POOLKEEPER_SKIP_SANITIZERS:-0}" != 1 ]; then
+        build asan
+        QT_QPA_PLATFORM=offscreen ctest --preset asan --output-on-failure --parallel 2 --label-exclude bench
+    fi
+    ;;
+*)
+    echo "usage: installer/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac
