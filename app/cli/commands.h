@@ -13,6 +13,8 @@ namespace pk::cli {
 QList<CommandSpec> adminCommands(); // init, pool ..., storage add/list/rescan
 QList<CommandSpec> dataCommands(); // backup, restore, users, verify
 QList<CommandSpec> statusCommands(); // status
+QList<CommandSpec> balanceCommands(); // scan, plan, approve, reject, migrate, balance, storage drain
+QList<CommandSpec> jobCommands(); // jobs, cancel, alerts, demo
 
 QList<CommandSpec> allCommands();
 

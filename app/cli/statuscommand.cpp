@@ -74,6 +74,8 @@ QList<CommandSpec> allCommands()
     QList<CommandSpec> commands = adminCommands();
     commands += dataCommands();
     commands += statusCommands();
+    commands += balanceCommands();
+    commands += jobCommands();
     return commands;
 }
 

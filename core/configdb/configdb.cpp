@@ -99,8 +99,14 @@ Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& binding
     query.setForwardOnly(true);
     if (!query.prepare(sql))
         return failed(QStringLiteral("ConfigDb '%1': %2").arg(m_path, sqlErrorText(query.lastError())));
-    for (const QVariant& value : bindings)
-        query.addBindValue(value);
+    for (const QVariant& value : bindings) {
+        // A null QString would bind as SQL NULL; text columns hold '' for "nothing". Real NULLs
+        // are passed as typed null variants.
+        if (value.typeId() == QMetaType::QString && value.toString().isNull())
+            query.addBindValue(QStringLiteral(""));
+        else
+            query.addBindValue(value);
+    }
     if (!query.exec()) {
         const QString text = sqlErrorText(query.lastError());
         if (text.contains(QLatin1String("locked")) || text.contains(QLatin1String("busy")))

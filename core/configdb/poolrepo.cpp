@@ -4,7 +4,7 @@ namespace pk {
 
 namespace {
 
-const QString selectPool = QStringLiteral("SELECT id, name, high_percent, low_percent, mode FROM pools");
+const QString selectPool = QStringLiteral("SELECT id, name, high_percent, low_percent, mode, max_rate_bytes, max_moves_out, max_moves_in FROM pools");
 
 PoolRecord poolFromQuery(const QSqlQuery& query)
 {
@@ -14,6 +14,9 @@ PoolRecord poolFromQuery(const QSqlQuery& query)
     pool.highPercent = query.value(2).toDouble();
     pool.lowPercent = query.value(3).toDouble();
     pool.mode = poolModeFromString(query.value(4).toString()).value_or(PoolMode::Review);
+    pool.maxRateBytes = query.value(5).toLongLong();
+    pool.maxMovesOut = query.value(6).toInt();
+    pool.maxMovesIn = query.value(7).toInt();
     return pool;
 }
 
@@ -107,8 +110,11 @@ Status PoolRepo::update(const PoolRecord& pool)
 {
     if (auto status = validateWatermarks(pool.highPercent, pool.lowPercent); !status)
         return status;
-    auto query = m_db.exec(QStringLiteral("UPDATE pools SET high_percent = ?, low_percent = ?, mode = ? WHERE id = ?"),
-                           { pool.highPercent, pool.lowPercent, toString(pool.mode), pool.id });
+    if (pool.maxRateBytes < 0 || pool.maxMovesOut < 1 || pool.maxMovesIn < 1)
+        return usageError(QStringLiteral("throttle settings must be positive (rate 0 means unlimited)"));
+    auto query = m_db.exec(QStringLiteral("UPDATE pools SET high_percent = ?, low_percent = ?, mode = ?, max_rate_bytes = ?, max_moves_out = ?, "
+                                          "max_moves_in = ? WHERE id = ?"),
+                           { pool.highPercent, pool.lowPercent, toString(pool.mode), pool.maxRateBytes, pool.maxMovesOut, pool.maxMovesIn, pool.id });
     if (!query)
         return query.error();
     if (query->numRowsAffected() != 1)

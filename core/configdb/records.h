@@ -23,6 +23,9 @@ struct PoolRecord {
     double highPercent = 80.0;
     double lowPercent = 70.0;
     PoolMode mode = PoolMode::Review;
+    qint64 maxRateBytes = 0; // migration bytes per second; 0: unlimited
+    int maxMovesOut = 1; // concurrent moves out of one storage
+    int maxMovesIn = 1; // concurrent moves into one storage
 };
 
 struct StorageRecord {
@@ -35,6 +38,7 @@ struct StorageRecord {
     std::optional<qint64> quotaBytes; // none: the capacity is the filesystem's size
     StorageState state = StorageState::Online;
     qint64 usedBytes = 0;
+    qint64 markedMs = 0; // when it was marked for migration
 };
 
 struct UserRecord {

@@ -7,7 +7,7 @@ namespace pk {
 namespace {
 
 const QString selectStorage = QStringLiteral(
-    "SELECT s.id, s.pool_id, p.name, s.name, s.root_path, s.storage_uuid, s.capacity_bytes, s.state, s.used_bytes "
+    "SELECT s.id, s.pool_id, p.name, s.name, s.root_path, s.storage_uuid, s.capacity_bytes, s.state, s.used_bytes, s.marked_ms "
     "FROM storages s JOIN pools p ON p.id = s.pool_id");
 
 StorageRecord storageFromQuery(const QSqlQuery& query)
@@ -23,6 +23,7 @@ StorageRecord storageFromQuery(const QSqlQuery& query)
         storage.quotaBytes = query.value(6).toLongLong();
     storage.state = storageStateFromString(query.value(7).toString()).value_or(StorageState::Offline);
     storage.usedBytes = query.value(8).toLongLong();
+    storage.markedMs = query.value(9).toLongLong();
     return storage;
 }
 
@@ -110,7 +111,8 @@ Result<std::optional<StorageRecord>> StorageRepo::byPath(const QString& rootPath
 
 Status StorageRepo::setState(qint64 id, StorageState state)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE storages SET state = ? WHERE id = ?"), { toString(state), id });
+    auto query = m_db.exec(QStringLiteral("UPDATE storages SET state = ?, marked_ms = CASE WHEN ? = 'marked' THEN coalesce(marked_ms, ?) ELSE NULL END WHERE id = ?"),
+                           { toString(state), toString(state), nowMs(), id });
     if (!query)
         return query.error();
     return {};

@@ -1,6 +1,7 @@
 #include "master.h"
 
 #include "balance/balancedetector.h"
+#include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
@@ -117,6 +118,11 @@ Result<RescanResult> Master::rescanStorage(const QString& name)
     auto storage = storages.byName(name);
     if (!storage)
         return storage.error();
+    auto busy = JobRepo(m_db).busyStorages();
+    if (!busy)
+        return busy.error();
+    if (busy->contains(storage->id))
+        return failed(QStringLiteral("storage '%1' takes part in a running migration: synchronization is paused until it ends; see 'poolkeeper-cli jobs'").arg(name));
     auto root = openStorage(*storage);
     if (!root)
         return root.error();
@@ -438,10 +444,17 @@ Result<PoolStatus> Master::poolStatus(const PoolRecord& pool)
     QHash<qint64, int> userCounts;
     while (counts->next())
         userCounts.insert(counts->value(0).toLongLong(), counts->value(1).toInt());
+    // Storages a running migration touches have compaction and synchronization paused.
+    auto busy = JobRepo(m_db).busyStorages();
+    if (!busy)
+        return busy.error();
     for (const StorageUsage& usage : usages)
-        status.storages.append(StorageStatus { usage, userCounts.value(usage.storage.id), false });
+        status.storages.append(StorageStatus { usage, userCounts.value(usage.storage.id), busy->contains(usage.storage.id) });
+    auto active = JobRepo(m_db).activeForPool(pool.id);
+    if (!active)
+        return active.error();
     const BalanceDetection detection = BalanceDetector::detect(usages, pool.highPercent, pool.lowPercent);
-    status.state = detection.unbalanced ? PoolState::Unbalanced : PoolState::Balanced;
+    status.state = !active->isEmpty() ? PoolState::Migrating : (detection.unbalanced ? PoolState::Unbalanced : PoolState::Balanced);
     return status;
 }
 

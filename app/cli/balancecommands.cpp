@@ -1,0 +1,326 @@
+#include "commands.h"
+#include "context.h"
+#include "enginerunner.h"
+#include "texttable.h"
+
+#include "configdb/jobrepo.h"
+#include "configdb/poolrepo.h"
+#include "engine/balancer.h"
+#include "engine/enginelock.h"
+#include "master/master.h"
+#include "util/sizes.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <cmath>
+
+namespace pk::cli {
+
+namespace {
+
+double round2(double value)
+{
+    return std::round(value * 100.0) / 100.0;
+}
+
+// The pool named by the first argument, with its ConfigDb.
+struct PoolContext {
+    ConfigDb* db = nullptr;
+    PoolRecord pool;
+};
+
+Result<PoolContext> openPool(Context& context, const QString& name)
+{
+    auto db = context.db();
+    if (!db)
+        return db.error();
+    auto pool = PoolRepo(**db).byName(name);
+    if (!pool)
+        return pool.error();
+    return PoolContext { *db, *pool };
+}
+
+Result<qint64> rateOption(const ParsedArgs& args)
+{
+    if (!args.has(QStringLiteral("max-rate")))
+        return qint64(0);
+    return parseRate(args.value(QStringLiteral("max-rate")));
+}
+
+void printPlan(Context& context, const PlanRecord& plan, bool json)
+{
+    if (json) {
+        QJsonArray moves;
+        for (const PlannedMove& move : plan.moves) {
+            moves.append(QJsonObject { { QStringLiteral("user"), move.userName },
+                                       { QStringLiteral("from"), move.fromName },
+                                       { QStringLiteral("to"), move.toName },
+                                       { QStringLiteral("bytes"), move.bytes } });
+        }
+        QJsonArray projected;
+        for (const ProjectedUsage& usage : plan.projected) {
+            projected.append(QJsonObject { { QStringLiteral("storage"), usage.storageName },
+                                           { QStringLiteral("used_percent_before"), round2(usage.percentBefore()) },
+                                           { QStringLiteral("used_percent_after"), round2(usage.percentAfter()) } });
+        }
+        QJsonArray notes;
+        for (const QString& note : plan.summary.split(u'\n', Qt::SkipEmptyParts))
+            notes.append(note);
+        context.printJson(QJsonDocument(QJsonObject { { QStringLiteral("plan_id"), plan.id },
+                                                      { QStringLiteral("moves"), moves },
+                                                      { QStringLiteral("projected"), projected },
+                                                      { QStringLiteral("notes"), notes } }));
+        return;
+    }
+    if (plan.moves.isEmpty()) {
+        context.out() << "no moves planned for pool '" << plan.poolName << "'\n";
+    } else {
+        context.out() << "plan " << plan.id << " for pool '" << plan.poolName << "':\n";
+        TextTable moves({ QStringLiteral("  USER"), QStringLiteral("FROM"), QStringLiteral("TO"), QStringLiteral("BYTES") }, { false, false, false, true });
+        for (const PlannedMove& move : plan.moves)
+            moves.addRow({ QStringLiteral("  ") + move.userName, move.fromName, move.toName, formatBytes(move.bytes) });
+        moves.print(context.out());
+    }
+    context.out() << "projected:\n";
+    TextTable projected({ QStringLiteral("  STORAGE"), QStringLiteral("BEFORE %"), QStringLiteral("AFTER %") }, { false, true, true });
+    for (const ProjectedUsage& usage : plan.projected)
+        projected.addRow({ QStringLiteral("  ") + usage.storageName, QString::number(usage.percentBefore(), 'f', 1), QString::number(usage.percentAfter(), 'f', 1) });
+    projected.print(context.out());
+    for (const QString& note : plan.summary.split(u'\n', Qt::SkipEmptyParts))
+        context.out() << "note: " << note << '\n';
+}
+
+int runScan(Context& context, const ParsedArgs& args)
+{
+    auto pool = openPool(context, args.positional.at(0));
+    if (!pool)
+        return context.fail(pool.error());
+    Master master(*pool->db);
+    auto report = Balancer(master).scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
+        context.progress(QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
+    });
+    context.endProgress();
+    if (!report)
+        return context.fail(report.error());
+    if (args.has(QStringLiteral("json"))) {
+        QJsonArray array;
+        for (const ScanEntry& entry : std::as_const(report->entries)) {
+            array.append(QJsonObject { { QStringLiteral("user"), entry.userName },
+                                       { QStringLiteral("storage"), entry.storageName },
+                                       { QStringLiteral("bytes"), entry.bytes },
+                                       { QStringLiteral("snapshots"), entry.snapshots },
+                                       { QStringLiteral("candidate"), entry.candidate },
+                                       { QStringLiteral("reason"), entry.reason } });
+        }
+        context.printJson(QJsonDocument(array));
+        return 0;
+    }
+    if (report->entries.isEmpty()) {
+        context.out() << "pool '" << pool->pool.name << "' has no storage marked for migration: nothing to scan\n";
+        return 0;
+    }
+    TextTable table({ QStringLiteral("USER"), QStringLiteral("STORAGE"), QStringLiteral("BYTES"), QStringLiteral("SNAPSHOTS"), QStringLiteral("MOVABLE"), QStringLiteral("REASON") },
+                    { false, false, true, true, false, false });
+    for (const ScanEntry& entry : std::as_const(report->entries))
+        table.addRow({ entry.userName, entry.storageName, formatBytes(entry.bytes), QString::number(entry.snapshots), entry.candidate ? QStringLiteral("yes") : QStringLiteral("no"), entry.reason });
+    table.print(context.out());
+    return 0;
+}
+
+int runPlan(Context& context, const ParsedArgs& args)
+{
+    auto pool = openPool(context, args.positional.at(0));
+    if (!pool)
+        return context.fail(pool.error());
+    Master master(*pool->db);
+    auto plan = Balancer(master).plan(pool->pool, Context::stopFlag());
+    if (!plan)
+        return context.fail(plan.error());
+    printPlan(context, *plan, args.has(QStringLiteral("json")));
+    return 0;
+}
+
+int runApprove(Context& context, const ParsedArgs& args)
+{
+    const bool all = args.has(QStringLiteral("all"));
+    const QStringList users = args.values(QStringLiteral("user"));
+    if (all == !users.isEmpty())
+        return context.fail(usageError(QStringLiteral("give either --all or one or more --user U")));
+    auto pool = openPool(context, args.positional.at(0));
+    if (!pool)
+        return context.fail(pool.error());
+    Master master(*pool->db);
+    auto approved = Balancer(master).approve(pool->pool, users);
+    if (!approved)
+        return context.fail(approved.error());
+    for (const QString& note : std::as_const(approved->notes))
+        context.warn(note);
+    context.out() << "approved plan " << approved->planId << ": " << approved->jobIds.size() << " jobs";
+    for (qint64 id : std::as_const(approved->jobIds))
+        context.out() << ' ' << id;
+    context.out() << "\nrun them with 'poolkeeper-cli migrate " << pool->pool.name << "'\n";
+    return 0;
+}
+
+int runReject(Context& context, const ParsedArgs& args)
+{
+    auto pool = openPool(context, args.positional.at(0));
+    if (!pool)
+        return context.fail(pool.error());
+    Master master(*pool->db);
+    if (auto status = Balancer(master).reject(pool->pool); !status)
+        return context.fail(status);
+    context.out() << "rejected the plan of pool '" << pool->pool.name << "'\n";
+    return 0;
+}
+
+QList<qint64> activeJobIds(ConfigDb& db, qint64 poolId)
+{
+    QList<qint64> ids;
+    for (const JobRecord& job : JobRepo(db).activeForPool(poolId).valueOr({}))
+        ids.append(job.id);
+    return ids;
+}
+
+// The end of migrate and balance: run the pool's active jobs here or in the background.
+int runJobs(Context& context, const PoolContext& pool, const ParsedArgs& args, qint64 rate)
+{
+    const QList<qint64> ids = activeJobIds(*pool.db, pool.pool.id);
+    if (ids.isEmpty()) {
+        context.out() << "no approved moves are waiting in pool '" << pool.pool.name << "'\n";
+        return 0;
+    }
+    if (!args.has(QStringLiteral("wait")))
+        return startDetachedEngine(context, rate);
+    EngineRun run;
+    run.jobIds = ids;
+    run.maxRate = rate;
+    const int code = runEngine(context, run);
+    if (code == 0)
+        context.out() << ids.size() << " moves done in pool '" << pool.pool.name << "'\n";
+    return code;
+}
+
+int runMigrate(Context& context, const ParsedArgs& args)
+{
+    auto rate = rateOption(args);
+    if (!rate)
+        return context.fail(rate.error());
+    auto pool = openPool(context, args.positional.at(0));
+    if (!pool)
+        return context.fail(pool.error());
+    return runJobs(context, *pool, args, *rate);
+}
+
+int runBalance(Context& context, const ParsedArgs& args)
+{
+    auto rate = rateOption(args);
+    if (!rate)
+        return context.fail(rate.error());
+    auto pool = openPool(context, args.positional.at(0));
+    if (!pool)
+        return context.fail(pool.error());
+    Master master(*pool->db);
+    Balancer balancer(master);
+    auto scan = balancer.scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
+        context.progress(QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
+    });
+    context.endProgress();
+    if (!scan)
+        return context.fail(scan.error());
+    auto plan = balancer.plan(pool->pool, Context::stopFlag());
+    if (!plan)
+        return context.fail(plan.error());
+    for (const QString& note : plan->summary.split(u'\n', Qt::SkipEmptyParts))
+        context.out() << "note: " << note << '\n';
+    if (plan->moves.isEmpty()) {
+        (void)balancer.reject(pool->pool);
+        if (activeJobIds(*pool->db, pool->pool.id).isEmpty()) {
+            context.out() << "nothing to move in pool '" << pool->pool.name << "'\n";
+            return 0;
+        }
+    } else {
+        auto approved = balancer.approve(pool->pool);
+        if (!approved)
+            return context.fail(approved.error());
+        for (const QString& note : std::as_const(approved->notes))
+            context.warn(note);
+        qint64 total = 0;
+        for (const PlannedMove& move : std::as_const(plan->moves))
+            total += move.bytes;
+        context.out() << "approved " << approved->jobIds.size() << " moves (" << formatBytes(total) << ")\n";
+    }
+    return runJobs(context, *pool, args, *rate);
+}
+
+int runDrain(Context& context, const ParsedArgs& args)
+{
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    Master master(**db);
+    auto approved = Balancer(master).drain(args.positional.at(0), Context::stopFlag());
+    if (!approved)
+        return context.fail(approved.error());
+    for (const QString& note : std::as_const(approved->notes))
+        context.out() << "note: " << note << '\n';
+    context.out() << "draining '" << args.positional.at(0) << "': " << approved->jobIds.size() << " moves approved\n";
+    if (approved->jobIds.isEmpty())
+        return 0;
+    if (!args.has(QStringLiteral("wait")))
+        return startDetachedEngine(context, 0);
+    EngineRun run;
+    run.jobIds = approved->jobIds;
+    return runEngine(context, run);
+}
+
+int runEngineCommand(Context& context, const ParsedArgs& args)
+{
+    auto rate = rateOption(args);
+    if (!rate)
+        return context.fail(rate.error());
+    if (auto db = context.db(); !db)
+        return context.fail(db.error());
+    EngineRun run;
+    run.maxRate = *rate;
+    run.quiet = true;
+    return runEngine(context, run);
+}
+
+} // namespace
+
+QList<CommandSpec> balanceCommands()
+{
+    const OptionSpec json { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") };
+    const OptionSpec wait { QStringLiteral("wait"), {}, QStringLiteral("run the jobs in this process, show progress, exit 0 when all are done, 1 when any failed") };
+    const OptionSpec rate { QStringLiteral("max-rate"), QStringLiteral("RATE"), QStringLiteral("bytes per second for all moves: 50M, 1G or plain bytes") };
+    return {
+        { { QStringLiteral("scan") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("check the users of marked storages and say which may move"),
+          QStringLiteral("Marks a storage at or above the high watermark while another is at or below the low one, then checks\n"
+                         "every user on marked and draining storages deeply and tells whether it can move, and why not."),
+          { json }, runScan },
+        { { QStringLiteral("plan") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("plan which users move where"),
+          QStringLiteral("Uses the latest scan (scanning first when there is none). The plan brings every marked storage below the\n"
+                         "high watermark, aiming at the pool's mean, without taking any destination past the low watermark."),
+          { json }, runPlan },
+        { { QStringLiteral("approve") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("approve the pool's plan, all of it or some users"), {},
+          { { QStringLiteral("all"), {}, QStringLiteral("approve every move") },
+            { QStringLiteral("user"), QStringLiteral("U"), QStringLiteral("approve the move of this user (repeatable)"), true } },
+          runApprove },
+        { { QStringLiteral("reject") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("reject the pool's plan"), {}, {}, runReject },
+        { { QStringLiteral("migrate") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("run the approved moves of a pool"),
+          QStringLiteral("Without --wait a background engine runs the jobs and this command returns at once; 'poolkeeper-cli jobs'\n"
+                         "shows progress. Ctrl-C during --wait stops cleanly; the jobs resume at the next run (exit code 130)."),
+          { wait, rate }, runMigrate },
+        { { QStringLiteral("balance") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("detect, scan, plan, approve and migrate in one go"), {}, { wait, rate }, runBalance },
+        { { QStringLiteral("storage"), QStringLiteral("drain") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("move every user off a storage (decommission)"),
+          QStringLiteral("The storage takes no new users from now on; its users move to the other storages of the pool, which may\n"
+                         "fill up to just below the high watermark."),
+          { wait }, runDrain },
+        { { QStringLiteral("engine"), QStringLiteral("run") }, {}, 0, 0, QStringLiteral("run the engine until no job is left (used by migrate)"), {}, { rate },
+          runEngineCommand, true },
+    };
+}
+
+} // namespace pk::cli

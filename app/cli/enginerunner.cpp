@@ -1,0 +1,130 @@
+#include "enginerunner.h"
+
+#include "context.h"
+
+#include "configdb/jobrepo.h"
+#include "engine/engine.h"
+#include "engine/enginelock.h"
+#include "util/sizes.h"
+
+#include <QCoreApplication>
+#include <QProcess>
+#include <QSet>
+#include <QTimer>
+
+namespace pk::cli {
+
+int runEngine(Context& context, const EngineRun& run)
+{
+    if (const qint64 holder = EngineLock::holder(context.workspaceDir()); holder > 0)
+        return context.fail(failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace: it runs the approved jobs; "
+                                                  "follow them with 'poolkeeper-cli jobs'")
+                                       .arg(holder)));
+    Engine::Settings settings;
+    settings.workspaceDir = context.workspaceDir();
+    settings.maxRateOverride = run.maxRate;
+    Engine engine(settings);
+    int exitCode = 0;
+    bool done = false;
+    QSet<qint64> waiting(run.jobIds.cbegin(), run.jobIds.cend());
+    QHash<qint64, JobPhase> lastPhase;
+    // Deferred: finish is called from the engine's own signals.
+    auto finish = [&](int code) {
+        if (done)
+            return;
+        done = true;
+        exitCode = code;
+        QMetaObject::invokeMethod(
+            &engine,
+            [&engine, code] {
+                engine.stop();
+                QCoreApplication::exit(code);
+            },
+            Qt::QueuedConnection);
+    };
+
+    QObject::connect(&engine, &Engine::startFailed, [&](const QString& message) { finish(context.fail(failed(message))); });
+    QObject::connect(&engine, &Engine::started, [&](const EngineInfo& info) {
+        if (!info.runsJobs)
+            finish(context.fail(failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace").arg(info.lockHolderPid))));
+    });
+    QObject::connect(&engine, &Engine::jobProgress, [&](const JobProgress& progress) {
+        if (run.quiet)
+            return;
+        const int percent = progress.bytesTotal > 0 ? static_cast<int>(100 * progress.bytesDone / progress.bytesTotal) : 0;
+        const QString line = QStringLiteral("job %1: %2 %3 % (%4 of %5, %6/s)")
+                                 .arg(progress.jobId)
+                                 .arg(toString(progress.phase))
+                                 .arg(percent)
+                                 .arg(formatBytes(progress.bytesDone), formatBytes(progress.bytesTotal), formatBytes(static_cast<qint64>(progress.bytesPerSecond)));
+        if (context.stderrIsTerminal()) {
+            context.progress(line);
+        } else if (lastPhase.value(progress.jobId, JobPhase::Queued) != progress.phase || !lastPhase.contains(progress.jobId)) {
+            context.err() << "poolkeeper-cli: " << line << Qt::endl;
+        }
+        lastPhase.insert(progress.jobId, progress.phase);
+    });
+    QObject::connect(&engine, &Engine::jobFinished, [&](const JobRecord& job) {
+        if (!run.quiet) {
+            context.endProgress();
+            context.err() << "poolkeeper-cli: job " << job.id << " (user '" << job.userName << "', " << job.fromName << " -> " << job.toName << "): " << toString(job.state)
+                          << (job.error.isEmpty() ? QString() : QStringLiteral(": ") + job.error) << Qt::endl;
+        }
+        if (job.state != JobState::Done)
+            exitCode = 1;
+        waiting.remove(job.id);
+        if (!run.jobIds.isEmpty() && waiting.isEmpty())
+            finish(exitCode);
+    });
+    QObject::connect(&engine, &Engine::idle, [&] {
+        // Jobs may have been cancelled or finished by someone else before we saw them.
+        if (run.jobIds.isEmpty() || waiting.isEmpty()) {
+            finish(exitCode);
+            return;
+        }
+        auto db = context.db();
+        if (db) {
+            for (qint64 id : QSet<qint64>(waiting)) {
+                auto job = JobRepo(**db).byId(id);
+                if (!job || !isActive(job->state)) {
+                    if (job && job->state != JobState::Done)
+                        exitCode = 1;
+                    waiting.remove(id);
+                }
+            }
+        }
+        if (waiting.isEmpty())
+            finish(exitCode);
+    });
+    QTimer interrupt;
+    QObject::connect(&interrupt, &QTimer::timeout, [&] {
+        if (Context::stopFlag()->load()) {
+            context.endProgress();
+            context.err() << "poolkeeper-cli: stopping; unfinished jobs resume at the next run" << Qt::endl;
+            finish(130);
+        }
+    });
+    interrupt.start(100);
+    QTimer::singleShot(0, &engine, &Engine::start);
+    QCoreApplication::exec();
+    context.endProgress();
+    return exitCode;
+}
+
+int startDetachedEngine(Context& context, qint64 maxRate)
+{
+    if (const qint64 holder = EngineLock::holder(context.workspaceDir()); holder > 0) {
+        context.out() << "the engine of process " << holder << " runs the jobs; follow them with 'poolkeeper-cli jobs'\n";
+        return 0;
+    }
+    QStringList args { QStringLiteral("--workspace"), context.workspaceDir(), QStringLiteral("engine"), QStringLiteral("run") };
+    if (maxRate > 0)
+        args << QStringLiteral("--max-rate") << QString::number(maxRate);
+    qint64 pid = 0;
+    if (!QProcess::startDetached(QCoreApplication::applicationFilePath(), args, QString(), &pid))
+        return context.fail(failed(QStringLiteral("cannot start the engine process: run with --wait instead")));
+    context.out() << "engine started as process " << pid << "; follow the jobs with 'poolkeeper-cli jobs'\n";
+    return 0;
+}
+
+} // namespace pk::cli

@@ -1,0 +1,26 @@
+#pragma once
+
+// Runs the engine for poolkeeper-cli: in this process until the given jobs end (--wait), or as a
+// detached engine process that exits when no job is left.
+
+#include <QList>
+#include <QtGlobal>
+
+namespace pk::cli {
+
+class Context;
+
+struct EngineRun {
+    QList<qint64> jobIds; // wait for these; empty: until no job is pending or running
+    qint64 maxRate = 0; // bytes per second; 0: the pools' settings
+    bool quiet = false; // no per-job lines (the detached engine)
+};
+
+// Exit code: 0 every job done, 1 any failed or cancelled (or the engine could not start),
+// 130 stopped by Ctrl-C (the jobs resume at the next run).
+int runEngine(Context& context, const EngineRun& run);
+// Starts "poolkeeper-cli engine run" in the background unless an engine already runs; prints
+// which process runs the jobs.
+int startDetachedEngine(Context& context, qint64 maxRate);
+
+} // namespace pk::cli

@@ -1,0 +1,171 @@
+#include "jobrepo.h"
+
+#include <QSet>
+
+namespace pk {
+
+namespace {
+
+const QString selectJob = QStringLiteral(
+    "SELECT j.id, j.kind, j.plan_id, j.user_id, u.name, u.uuid, f.pool_id, j.from_storage_id, f.name, j.to_storage_id, t.name, "
+    "j.phase, j.state, j.bytes_done, j.bytes_total, j.reserved_bytes, j.dest_accounted_bytes, j.error, j.cancel_requested, "
+    "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms "
+    "FROM jobs j JOIN users u ON u.id = j.user_id JOIN storages f ON f.id = j.from_storage_id JOIN storages t ON t.id = j.to_storage_id");
+
+JobRecord jobFromQuery(const QSqlQuery& q)
+{
+    JobRecord job;
+    job.id = q.value(0).toLongLong();
+    job.kind = q.value(1).toString() == QLatin1String("drain") ? JobKind::Drain : JobKind::Balance;
+    job.planId = q.value(2).toLongLong();
+    job.userId = q.value(3).toLongLong();
+    job.userName = q.value(4).toString();
+    job.userUuid = q.value(5).toString();
+    job.poolId = q.value(6).toLongLong();
+    job.fromStorageId = q.value(7).toLongLong();
+    job.fromName = q.value(8).toString();
+    job.toStorageId = q.value(9).toLongLong();
+    job.toName = q.value(10).toString();
+    job.phase = jobPhaseFromString(q.value(11).toString()).value_or(JobPhase::Queued);
+    job.state = jobStateFromString(q.value(12).toString()).value_or(JobState::Failed);
+    job.bytesDone = q.value(13).toLongLong();
+    job.bytesTotal = q.value(14).toLongLong();
+    job.reservedBytes = q.value(15).toLongLong();
+    job.destAccountedBytes = q.value(16).toLongLong();
+    job.error = q.value(17).toString();
+    job.cancelRequested = q.value(18).toBool();
+    job.ownerPid = q.value(19).toLongLong();
+    job.createdMs = q.value(20).toLongLong();
+    job.startedMs = q.value(21).toLongLong();
+    job.updatedMs = q.value(22).toLongLong();
+    job.finishedMs = q.value(23).toLongLong();
+    return job;
+}
+
+Result<QList<JobRecord>> collect(Result<QSqlQuery> query)
+{
+    if (!query)
+        return query.error();
+    QList<JobRecord> jobs;
+    while (query->next())
+        jobs.append(jobFromQuery(*query));
+    return jobs;
+}
+
+Status checked(const Result<QSqlQuery>& query)
+{
+    return query ? Status() : Status(query.error());
+}
+
+} // namespace
+
+Result<qint64> JobRepo::create(JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes)
+{
+    const qint64 now = nowMs();
+    auto insert = m_db.exec(QStringLiteral("INSERT INTO jobs (kind, plan_id, user_id, from_storage_id, to_storage_id, reserved_bytes, bytes_total, "
+                                           "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                            { toString(kind), planId > 0 ? QVariant(planId) : QVariant(QMetaType(QMetaType::LongLong)), userId, fromStorageId, toStorageId,
+                              reservedBytes, reservedBytes, now, now });
+    if (!insert) {
+        if (insert.message().contains(QLatin1String("UNIQUE")))
+            return failed(QStringLiteral("the user already has a migration job in progress"));
+        return insert.error();
+    }
+    return insert->lastInsertId().toLongLong();
+}
+
+Result<JobRecord> JobRepo::byId(qint64 id)
+{
+    auto jobs = collect(m_db.exec(selectJob + QStringLiteral(" WHERE j.id = ?"), { id }));
+    if (!jobs)
+        return jobs.error();
+    if (jobs->isEmpty())
+        return notFound(QStringLiteral("no job %1: see 'poolkeeper-cli jobs'").arg(id));
+    return jobs->constFirst();
+}
+
+Result<QList<JobRecord>> JobRepo::list(bool activeOnly, int limit)
+{
+    return collect(m_db.exec(selectJob + (activeOnly ? QStringLiteral(" WHERE j.state IN ('pending', 'running')") : QString())
+                                 + QStringLiteral(" ORDER BY j.id DESC LIMIT ?"),
+                             { limit }));
+}
+
+Result<QList<JobRecord>> JobRepo::activeForPool(qint64 poolId)
+{
+    return collect(m_db.exec(selectJob + QStringLiteral(" WHERE j.state IN ('pending', 'running') AND f.pool_id = ? ORDER BY j.id"), { poolId }));
+}
+
+Result<QSet<qint64>> JobRepo::busyStorages()
+{
+    auto query = m_db.exec(QStringLiteral("SELECT from_storage_id, to_storage_id FROM jobs WHERE state = 'running'"));
+    if (!query)
+        return query.error();
+    QSet<qint64> ids;
+    while (query->next()) {
+        ids.insert(query->value(0).toLongLong());
+        ids.insert(query->value(1).toLongLong());
+    }
+    return ids;
+}
+
+Status JobRepo::markRunning(qint64 id, qint64 ownerPid)
+{
+    const qint64 now = nowMs();
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = 'running', owner_pid = ?, started_ms = coalesce(started_ms, ?), updated_ms = ? WHERE id = ?"),
+                             { ownerPid, now, now, id }));
+}
+
+Status JobRepo::setPhase(qint64 id, JobPhase phase)
+{
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET phase = ?, updated_ms = ? WHERE id = ?"), { toString(phase), nowMs(), id }));
+}
+
+Status JobRepo::setProgress(qint64 id, qint64 bytesDone, qint64 bytesTotal)
+{
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET bytes_done = ?, bytes_total = ?, updated_ms = ? WHERE id = ?"), { bytesDone, bytesTotal, nowMs(), id }));
+}
+
+Status JobRepo::addDestAccounted(qint64 id, qint64 delta)
+{
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = max(0, dest_accounted_bytes + ?), updated_ms = ? WHERE id = ?"), { delta, nowMs(), id }));
+}
+
+Status JobRepo::finish(qint64 id, JobState state, JobPhase phase, const QString& error)
+{
+    const qint64 now = nowMs();
+    // A null QString binds as SQL NULL; the column holds '' for "no error".
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = ?, phase = ?, error = ?, finished_ms = ?, updated_ms = ? WHERE id = ?"),
+                             { toString(state), toString(phase), error.isNull() ? QStringLiteral("") : error, now, now, id }));
+}
+
+Status JobRepo::requeue(qint64 id)
+{
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = 'pending', owner_pid = NULL, updated_ms = ? WHERE id = ? AND state = 'running'"), { nowMs(), id }));
+}
+
+Result<bool> JobRepo::requestCancel(qint64 id)
+{
+    auto query = m_db.exec(QStringLiteral("UPDATE jobs SET cancel_requested = 1, updated_ms = ? WHERE id = ? AND state IN ('pending', 'running')"), { nowMs(), id });
+    if (!query)
+        return query.error();
+    return query->numRowsAffected() == 1;
+}
+
+Result<bool> JobRepo::isCancelRequested(qint64 id)
+{
+    auto row = m_db.queryRow(QStringLiteral("SELECT cancel_requested FROM jobs WHERE id = ?"), { id });
+    if (!row)
+        return row.error();
+    return !row->isEmpty() && row->value(0).toBool();
+}
+
+Result<qint64> JobRepo::lastMoveFinishedMs(qint64 userId)
+{
+    auto row = m_db.queryRow(QStringLiteral("SELECT max(finished_ms) FROM jobs WHERE user_id = ? AND state = 'done'"), { userId });
+    if (!row)
+        return row.error();
+    return row->isEmpty() ? qint64(0) : row->value(0).toLongLong();
+}
+
+} // namespace pk

@@ -1,0 +1,153 @@
+#pragma once
+
+// The balancing and migration engine: a QObject that lives in a worker thread (the console) or
+// in the main thread (poolkeeper-cli). Commands come in as slots, results go out as signals
+// carrying value types, so the console never touches ConfigDb or the storages. Migration jobs and
+// long tasks (scans) run on threads of their own, each with its own ConfigDb connection; they
+// report back through queued calls, never through shared mutable state.
+
+#include "configdb/enginerecords.h"
+#include "configdb/records.h"
+#include "logs/migrationlog.h"
+#include "master/poolstatus.h"
+#include "migration/migrationjob.h"
+#include "balance/scanner.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointF>
+#include <QTimer>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace pk {
+
+class ConfigDb;
+class Master;
+class EngineLock;
+class RateLimiter;
+
+struct StorageHistory {
+    qint64 storageId = 0;
+    QString storageName;
+    QList<QPointF> points; // x: ms since the epoch, y: used percent
+};
+
+struct PoolHistory {
+    qint64 poolId = 0;
+    quint64 generation = 0;
+    QList<StorageHistory> storages;
+};
+
+struct EngineInfo {
+    QString workspaceDir;
+    bool runsJobs = false; // holds the engine lock
+    qint64 lockHolderPid = 0; // another process running the jobs, if any
+};
+
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings {
+        QString workspaceDir;
+        bool runJobs = true; // take the engine lock and run approved jobs
+        qint64 maxRateOverride = 0; // bytes per second for every pool; 0: each pool's setting
+        int tickMs = 500;
+        int sampleMs = 5000;
+        int autoRetryMs = 60000; // automatic mode: how soon a pool that could not be balanced is tried again
+        MigrationLogOptions logOptions;
+        std::function<void(const JobRecord&, JobPhase)> phaseHook; // tests
+    };
+
+    explicit Engine(Settings settings, QObject* parent = nullptr);
+    ~Engine() override;
+
+    const Settings& settings() const { return m_settings; }
+    int runningJobCount() const;
+
+public slots:
+    // Opens ConfigDb in this thread, takes the engine lock (when running jobs), resumes or rolls
+    // back jobs left by a crash, starts the timers.
+    void start();
+    // Stops running jobs so that they resume at the next start, and releases the lock.
+    void stop();
+    void refresh();
+
+    void scanPool(const QString& pool, quint64 generation);
+    void planPool(const QString& pool);
+    void approvePlan(const QString& pool, const QStringList& users);
+    void rejectPlan(const QString& pool);
+    // Detect, scan, plan and approve in one go.
+    void balancePool(const QString& pool);
+    void cancelJob(qint64 id);
+    void drainStorage(const QString& storage);
+    void acknowledgeAlert(qint64 id);
+    void addPool(const QString& name, double highPercent, double lowPercent, pk::PoolMode mode);
+    void addStorage(const QString& pool, const QString& name, const QString& path, qint64 quotaBytes);
+    void updatePool(const pk::PoolRecord& pool);
+    void requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation);
+    void requestPlan(const QString& pool);
+    void requestScan(const QString& pool);
+
+signals:
+    void started(const pk::EngineInfo& info);
+    void startFailed(const QString& message);
+    void stopped();
+    void poolsChanged(const QList<pk::PoolStatus>& pools);
+    void jobsChanged(const QList<pk::JobRecord>& jobs);
+    void jobProgress(const pk::JobProgress& progress);
+    void jobFinished(const pk::JobRecord& job);
+    void alertsChanged(const QList<pk::AlertRecord>& alerts);
+    void scanProgress(const pk::ScanProgress& progress);
+    void scanFinished(const pk::ScanReport& report, quint64 generation);
+    void planReady(const pk::PlanRecord& plan);
+    void historyReady(const pk::PoolHistory& history);
+    void commandDone(const QString& command, const QString& message);
+    void commandFailed(const QString& command, const QString& message);
+    // No job is pending or running any more (only while this engine runs jobs).
+    void idle();
+
+private:
+    struct RunningJob;
+    struct Task;
+
+    void tick();
+    void sample();
+    void scheduleJobs();
+    void reapThreads();
+    void autoBalance();
+    void publishJobs();
+    void publishPools();
+    void publishAlerts();
+    RateLimiter* limiterFor(const PoolRecord& pool);
+    // Runs work on a thread with its own ConfigDb and Master; deliver() posts back to this thread.
+    void runTask(const QString& name, qint64 poolId, std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work);
+    void post(std::function<void()> function);
+    bool tryTakeLock();
+
+    Settings m_settings;
+    std::unique_ptr<ConfigDb> m_db;
+    std::unique_ptr<Master> m_master;
+    std::unique_ptr<EngineLock> m_lock;
+    QTimer m_tickTimer;
+    qint64 m_lastSampleMs = 0;
+    qint64 m_lastThinMs = 0;
+    std::atomic<bool> m_stop { false };
+    std::map<qint64, std::unique_ptr<RunningJob>> m_running;
+    std::list<std::unique_ptr<Task>> m_tasks;
+    QHash<qint64, std::shared_ptr<RateLimiter>> m_limiters;
+    QHash<qint64, qint64> m_lastAutoAttempt;
+    QHash<qint64, qint64> m_retryAfterMs; // jobs that stopped without finishing wait before they run again
+    qint64 m_lastJobsStamp = -1;
+    bool m_wasIdle = false;
+    bool m_started = false;
+};
+
+} // namespace pk
+
+Q_DECLARE_METATYPE(pk::PoolHistory)
+Q_DECLARE_METATYPE(pk::EngineInfo)

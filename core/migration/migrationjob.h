@@ -1,0 +1,85 @@
+#pragma once
+
+// Moves one user to another storage, phase by phase: copying -> catch-up -> freeze -> final
+// catch-up -> verifying -> switching -> unfreeze -> compacting -> done. Each phase is persisted
+// before it runs, so a job killed at any moment is resumed (before the switch: copy again, which
+// is idempotent; after it: finish compacting) or rolled back. Nothing is removed from the source
+// before ConfigDb points at a destination copy that passed the deep check. Runs synchronously on
+// the calling thread with that thread's ConfigDb connection.
+
+#include "configdb/enginerecords.h"
+#include "logs/migrationlog.h"
+#include "ratelimiter.h"
+
+#include <QMetaType>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+
+namespace pk {
+
+class Master;
+class UserStore;
+struct LogRecord;
+
+struct JobProgress {
+    qint64 jobId = 0;
+    qint64 poolId = 0;
+    JobPhase phase = JobPhase::Queued;
+    qint64 bytesDone = 0;
+    qint64 bytesTotal = 0;
+    double bytesPerSecond = 0;
+};
+
+struct MigrationOptions {
+    RateLimiter* limiter = nullptr;
+    // The engine is stopping: leave the job resumable (back to pending, phase kept).
+    const std::atomic<bool>* stop = nullptr;
+    MigrationLogOptions logOptions;
+    // Called after a phase is persisted and before it runs (tests stop or kill here).
+    std::function<void(const JobRecord&, JobPhase)> phaseHook;
+    std::function<void(const JobProgress&)> progress;
+    std::chrono::milliseconds cancelPollInterval { 1000 };
+};
+
+enum class JobOutcome { Done, Failed, Cancelled, Stopped };
+
+class MigrationJob
+{
+public:
+    MigrationJob(Master& master, JobRecord job, MigrationOptions options);
+    ~MigrationJob();
+
+    JobOutcome run();
+    QString error() const { return m_error; }
+    const JobRecord& job() const { return m_job; }
+
+private:
+    struct Context;
+
+    JobOutcome runPhases(Context& context);
+    Status enterPhase(Context& context, JobPhase phase, const QString& message = {});
+    Status copySnapshots(Context& context, const QStringList& ids);
+    Status accountDestination(qint64 delta);
+    Status switchUser(Context& context);
+    JobOutcome compact(Context& context);
+    JobOutcome rollBack(Context& context, JobState state, const QString& reason);
+    JobOutcome stopped(Context& context);
+    bool interrupted(Context& context);
+    void log(Context& context, LogLevel level, const QString& event, const QString& message, const QList<LogField>& extra = {});
+    void reportProgress(Context& context, bool force);
+
+    Master& m_master;
+    JobRecord m_job;
+    MigrationOptions m_options;
+    QString m_error;
+    std::atomic<bool> m_interrupt { false };
+    bool m_cancelRequested = false;
+};
+
+QString describe(JobOutcome outcome);
+
+} // namespace pk
+
+Q_DECLARE_METATYPE(pk::JobProgress)

@@ -1,0 +1,221 @@
+#include "usercopier.h"
+
+#include "util/posixio.h"
+
+#include <QFileInfo>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace pk {
+
+namespace {
+
+constexpr qint64 batchBytes = 64 * 1024 * 1024;
+constexpr int batchChunks = 2048;
+constexpr qint64 accountEvery = 16 * 1024 * 1024;
+
+// copy_file_range lets the kernel (or a reflink-capable filesystem) do the work; plain read and
+// write when it is not supported between these two files.
+Status copyFileData(int in, int out, qint64 size, const QString& displayPath)
+{
+    qint64 done = 0;
+    bool kernelCopy = true;
+    while (done < size) {
+        if (kernelCopy) {
+            const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(size - done), 0);
+            if (n > 0) {
+                done += n;
+                continue;
+            }
+            if (n == 0)
+                break;
+            if (errno == EINTR)
+                continue;
+            if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+                return posix::ioError(QStringLiteral("copy"), displayPath, errno);
+            kernelCopy = false;
+            if (::lseek(in, done, SEEK_SET) < 0 || ::lseek(out, done, SEEK_SET) < 0)
+                return posix::ioError(QStringLiteral("copy"), displayPath, errno);
+        }
+        char buffer[1 << 16];
+        const ssize_t n = ::read(in, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return posix::ioError(QStringLiteral("read"), displayPath, errno);
+        if (n == 0)
+            break;
+        if (auto status = posix::writeFull(out, buffer, n, displayPath); !status)
+            return status;
+        done += n;
+    }
+    if (done != size)
+        return failed(QStringLiteral("'%1' has %2 bytes, %3 expected: the source changed or is damaged").arg(displayPath).arg(done).arg(size));
+    return {};
+}
+
+} // namespace
+
+UserCopier::UserCopier(UserStore source, UserStore destination, QString userName)
+    : m_source(std::move(source))
+    , m_destination(std::move(destination))
+    , m_userName(std::move(userName))
+{
+}
+
+Status UserCopier::account(bool force)
+{
+    const qint64 delta = m_stats.bytesCopied - m_accounted;
+    if (delta == 0 || (!force && delta < accountEvery))
+        return {};
+    if (m_accountant) {
+        if (auto status = m_accountant(delta); !status)
+            return status;
+    }
+    m_accounted += delta;
+    return {};
+}
+
+Status UserCopier::flushBatch()
+{
+    if (m_staged.isEmpty())
+        return {};
+    auto tmpFd = posix::openDirectory(m_destination.tmpDir());
+    if (!tmpFd)
+        return tmpFd.error();
+    if (::syncfs(tmpFd->get()) != 0)
+        return posix::ioError(QStringLiteral("sync the filesystem of"), m_destination.root().path(), errno);
+    for (const auto& [tmp, final] : std::as_const(m_staged)) {
+        const QByteArray fanout = final.left(final.lastIndexOf('/'));
+        if (!m_fanouts.contains(fanout)) {
+            if (::mkdir(fanout.constData(), 0755) != 0 && errno != EEXIST)
+                return posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(fanout), errno);
+            m_fanouts.insert(fanout);
+        }
+        if (::rename(tmp.constData(), final.constData()) != 0)
+            return posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(final), errno);
+    }
+    m_staged.clear();
+    m_stagedBytes = 0;
+    // The renames themselves must be durable before a manifest refers to them.
+    if (::syncfs(tmpFd->get()) != 0)
+        return posix::ioError(QStringLiteral("sync the filesystem of"), m_destination.root().path(), errno);
+    return {};
+}
+
+Status UserCopier::copyChunk(const ChunkRef& chunk)
+{
+    if (m_limiter && !m_limiter->acquire(chunk.size, m_stop))
+        return failed(QStringLiteral("stopped"));
+    const QString sourcePath = m_source.chunkPath(chunk.hash);
+    UniqueFd in(::open(posix::encodePath(sourcePath).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!in)
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing on the source").arg(chunk.hash.hex()))
+                               : posix::ioError(QStringLiteral("open"), sourcePath, errno);
+    const QByteArray tmp = posix::encodePath(m_destination.tmpDir() + u'/' + posix::temporaryName());
+    UniqueFd out(::open(tmp.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (!out)
+        return posix::ioError(QStringLiteral("create"), QString::fromLocal8Bit(tmp), errno);
+    Status status = copyFileData(in.get(), out.get(), chunk.size, sourcePath);
+    out.reset();
+    if (!status) {
+        ::unlink(tmp.constData());
+        return status;
+    }
+    m_staged.append({ tmp, posix::encodePath(m_destination.chunkPath(chunk.hash)) });
+    m_stagedBytes += chunk.size;
+    m_stats.bytesCopied += chunk.size;
+    ++m_stats.chunksCopied;
+    if (m_progress)
+        m_progress(m_stats.bytesCopied);
+    if (m_stagedBytes >= batchBytes || m_staged.size() >= batchChunks) {
+        if (auto flushed = flushBatch(); !flushed)
+            return flushed;
+    }
+    return account(false);
+}
+
+Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
+{
+    m_stats = {};
+    m_accounted = 0;
+    if (!m_destination.exists() || !QFileInfo::exists(m_destination.identityPath())) {
+        if (auto status = m_destination.create(m_userName); !status)
+            return status.error();
+        m_stats.bytesCopied += QFileInfo(m_destination.identityPath()).size();
+    }
+    QSet<Digest> handled;
+    Status status;
+    for (const QString& id : snapshotIds) {
+        auto manifest = m_source.readManifest(id);
+        if (!manifest) {
+            status = manifest.error();
+            break;
+        }
+        for (const ManifestEntry& entry : std::as_const(manifest->entries)) {
+            for (const ChunkRef& chunk : entry.chunks) {
+                if (handled.contains(chunk.hash))
+                    continue;
+                handled.insert(chunk.hash);
+                if (m_stop && m_stop->load()) {
+                    status = failed(QStringLiteral("stopped"));
+                    break;
+                }
+                if (m_destination.hasChunk(chunk)) {
+                    ++m_stats.chunksPresent;
+                    continue;
+                }
+                status = copyChunk(chunk);
+                if (!status)
+                    break;
+            }
+            if (!status)
+                break;
+        }
+        if (!status)
+            break;
+        // The manifest comes last: the snapshot exists on the destination once all its chunks do.
+        if (!QFileInfo::exists(m_destination.manifestPath(id))) {
+            if (status = flushBatch(); !status)
+                break;
+            if (status = m_destination.writeManifest(*manifest); !status)
+                break;
+            m_stats.bytesCopied += QFileInfo(m_destination.manifestPath(id)).size();
+        }
+        ++m_stats.snapshots;
+    }
+    if (status)
+        status = flushBatch();
+    if (!status) {
+        for (const auto& [tmp, final] : std::as_const(m_staged))
+            ::unlink(tmp.constData());
+        m_staged.clear();
+        m_stats.bytesCopied -= m_stagedBytes; // those temporaries are gone again
+        m_stagedBytes = 0;
+        // Bytes already renamed into place stay and are accounted; the caller rolls back or resumes.
+        (void)account(true);
+        return status.error();
+    }
+    if (auto accounted = account(true); !accounted)
+        return accounted.error();
+    return m_stats;
+}
+
+Status UserCopier::removeExtraSnapshots(const QStringList& sourceIds)
+{
+    auto ids = m_destination.snapshotIds();
+    if (!ids)
+        return ids.error();
+    for (const QString& id : std::as_const(*ids)) {
+        if (!sourceIds.contains(id)) {
+            if (auto status = m_destination.removeManifest(id); !status)
+                return status;
+        }
+    }
+    return {};
+}
+
+} // namespace pk
