@@ -15,6 +15,7 @@ QList<CommandSpec> dataCommands(); // backup, restore, users, verify
 QList<CommandSpec> statusCommands(); // status
 QList<CommandSpec> balanceCommands(); // scan, plan, approve, reject, migrate, balance, storage drain
 QList<CommandSpec> jobCommands(); // jobs, cancel, alerts, demo
+QList<CommandSpec> logCommands(); // log
 
 QList<CommandSpec> allCommands();
 

@@ -76,6 +76,7 @@ QList<CommandSpec> allCommands()
     commands += statusCommands();
     commands += balanceCommands();
     commands += jobCommands();
+    commands += logCommands();
     return commands;
 }
 

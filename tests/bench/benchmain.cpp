@@ -2,6 +2,7 @@
 //   poolkeeper-bench backup [--size SIZE] [--repeats N] [--dir DIR]
 
 #include "benchbackup.h"
+#include "benchregistry.h"
 #include "benchutil.h"
 
 #include "util/sizes.h"
@@ -20,9 +21,11 @@ int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     const QStringList args = QCoreApplication::arguments().mid(1);
-    const std::map<QString, std::function<int(const Options&)>> benchmarks {
+    std::map<QString, std::function<int(const Options&)>> benchmarks {
         { QStringLiteral("backup"), runBackupBenchmark },
     };
+    for (const auto& [name, run] : registeredBenchmarks())
+        benchmarks.emplace(name, run);
     auto usage = [&] {
         std::fprintf(stderr, "usage: poolkeeper-bench BENCHMARK [--size SIZE] [--repeats N] [--dir DIR]\nbenchmarks:");
         for (const auto& [name, run] : benchmarks)

@@ -109,3 +109,15 @@ void printRow(const QString& label, double seconds, qint64 bytes, double baselin
 }
 
 } // namespace pk::bench
+
+#include "benchregistry.h"
+
+namespace pk::bench {
+
+std::map<QString, BenchmarkFunction>& registeredBenchmarks()
+{
+    static std::map<QString, BenchmarkFunction> benchmarks;
+    return benchmarks;
+}
+
+} // namespace pk::bench
