@@ -12,7 +12,20 @@
 #include <QSet>
 #include <QTimer>
 
+#include <csignal>
+
 namespace pk::cli {
+
+std::function<void(const JobRecord&, JobPhase)> testPhaseHook()
+{
+    const QString phase = qEnvironmentVariable("POOLKEEPER_TEST_KILL_AT");
+    if (phase.isEmpty())
+        return {};
+    return [phase](const JobRecord&, JobPhase reached) {
+        if (toString(reached) == phase)
+            ::raise(SIGKILL);
+    };
+}
 
 int runEngine(Context& context, const EngineRun& run)
 {
@@ -23,6 +36,7 @@ int runEngine(Context& context, const EngineRun& run)
     Engine::Settings settings;
     settings.workspaceDir = context.workspaceDir();
     settings.maxRateOverride = run.maxRate;
+    settings.phaseHook = testPhaseHook();
     Engine engine(settings);
     int exitCode = 0;
     bool done = false;

@@ -1,5 +1,6 @@
 #include "commands.h"
 #include "context.h"
+#include "enginerunner.h"
 #include "texttable.h"
 
 #include "configdb/alertrepo.h"
@@ -91,7 +92,9 @@ int runCancel(Context& context, const ParsedArgs& args)
         return 0;
     }
     Master master(**db);
-    MigrationJob migration(master, *job, {});
+    MigrationOptions options;
+    options.phaseHook = testPhaseHook();
+    MigrationJob migration(master, *job, options);
     const JobOutcome outcome = migration.run();
     if (outcome != JobOutcome::Cancelled)
         return context.fail(failed(QStringLiteral("job %1 could not be cancelled: %2").arg(id).arg(migration.error())));

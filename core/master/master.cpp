@@ -284,20 +284,30 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
             if (auto status = store.create(userName); !status)
                 return status.error();
         }
+        // A migration may switch the user and compact its old directory at any moment before
+        // these locks are held: then the lock files are gone or the user lives elsewhere, and
+        // the backup is placed again.
+        auto movedMeanwhile = [&]() -> bool {
+            if (newUser)
+                return false;
+            auto now = users.byName(userName);
+            return now && now->storageId != target.storage.id;
+        };
         auto backupLock = FileLock::acquire(backupLockPath(store), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
-        if (!backupLock)
+        if (!backupLock) {
+            if (movedMeanwhile())
+                continue;
             return backupLock.error();
+        }
         // Waits while a migration has the user frozen; afterwards the user may live elsewhere.
         auto userLock = FileLock::acquire(store.lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
-        if (!userLock)
+        if (!userLock) {
+            if (movedMeanwhile())
+                continue;
             return userLock.error();
-        if (!newUser) {
-            auto now = users.byName(userName);
-            if (!now)
-                return now.error();
-            if (now->storageId != target.storage.id)
-                continue; // moved while we waited: place again
         }
+        if (movedMeanwhile())
+            continue;
 
         BackupJob job(store, userName, absoluteSource);
         job.setBudget(target.roomBytes());
@@ -374,17 +384,21 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
         auto store = userStore(*user);
         if (!store)
             return store.error();
-        if (!store->exists())
+        if (!store->exists()) {
+            auto now = users.byName(userName);
+            if (now && now->storageId != user->storageId)
+                continue;
             return failed(QStringLiteral("the data of user '%1' is missing on storage '%2': run 'poolkeeper-cli verify %1'").arg(userName, user->storageName));
+        }
         // Shared: compaction of a migrated user waits until this restore is done.
         auto lock = FileLock::acquire(store->lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
-        if (!lock)
-            return lock.error();
         auto now = users.byName(userName);
         if (!now)
             return now.error();
         if (now->storageId != user->storageId)
-            continue;
+            continue; // moved (and perhaps compacted) meanwhile: follow it
+        if (!lock)
+            return lock.error();
 
         QString id = snapshotId;
         if (!id.isEmpty() && !isValidSnapshotId(id))

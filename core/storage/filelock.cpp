@@ -41,15 +41,20 @@ Result<std::optional<FileLock>> FileLock::tryAcquire(const QString& path, Mode m
 
 Result<FileLock> FileLock::acquire(const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::atomic<bool>* stop)
 {
+    // Opened once: polling with a fresh open(O_CREAT) would bring back a lock file that someone
+    // is deleting together with its directory.
+    auto fd = openLockFile(path);
+    if (!fd)
+        return fd.error();
     QDeadlineTimer deadline = timeout.count() < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(timeout);
+    const int operation = (mode == Mode::Shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
     // flock has no timeout: poll with a short back-off so a stop request or deadline is seen.
     int sleepMs = 1;
     for (;;) {
-        auto lock = tryAcquire(path, mode);
-        if (!lock)
-            return lock.error();
-        if (lock->has_value())
-            return std::move(**lock);
+        if (::flock(fd->get(), operation) == 0)
+            return FileLock(std::move(*fd));
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return posix::ioError(QStringLiteral("lock"), path, errno);
         if (stop && stop->load())
             return failed(QStringLiteral("stopped while waiting for the lock '%1'").arg(path));
         if (deadline.hasExpired())

@@ -125,6 +125,13 @@ void StorageRoot::removeStaleTemporaries() const
         if (!posix::isProcessAlive(pid))
             dir.remove(name);
     }
+    // Trash entries are "<uuid>-<pid>-<random>.tmp": those of dead processes are left-overs.
+    QDir trash(trashDir());
+    for (const QString& name : trash.entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden)) {
+        const qint64 pid = name.section(u'-', -2, -2).toLongLong();
+        if (!posix::isProcessAlive(pid))
+            (void)posix::removeTree(trash.filePath(name));
+    }
 }
 
 Result<FilesystemSpace> filesystemSpace(const QString& path)

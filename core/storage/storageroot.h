@@ -45,9 +45,11 @@ public:
     QString usersDir() const { return m_path + QStringLiteral("/users"); }
     QString userDir(const QString& userUuid) const { return usersDir() + u'/' + userUuid; }
     QString tmpDir() const { return m_path + QStringLiteral("/.poolkeeper/tmp"); }
+    // Removed user directories pass through here (see UserStore::remove).
+    QString trashDir() const { return m_path + QStringLiteral("/.poolkeeper/trash"); }
     QString migrationLogPath() const { return m_path + QStringLiteral("/inSyncMigration.log"); }
 
-    // Removes temporary files that no live process is writing (left by a crash).
+    // Removes temporary files that no live process is writing and trash left by a crash.
     void removeStaleTemporaries() const;
 
 private:

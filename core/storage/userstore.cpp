@@ -157,9 +157,19 @@ Result<qint64> UserStore::diskUsage() const
 
 Status UserStore::remove() const
 {
-    if (auto status = posix::removeTree(m_dir); !status)
+    // Renamed away first, atomically: once gone from users/, nobody can create a file in it any
+    // more (a lock file, a late backup), and a crash leaves only trash, never half a user.
+    const QString trash = m_root.trashDir() + u'/' + m_uuid + u'-' + posix::temporaryName();
+    if (auto status = posix::makePath(m_root.trashDir()); !status)
         return status;
-    return posix::fsyncDirectory(m_root.usersDir());
+    if (::rename(posix::encodePath(m_dir).constData(), posix::encodePath(trash).constData()) != 0) {
+        if (errno == ENOENT)
+            return {};
+        return posix::ioError(QStringLiteral("remove"), m_dir, errno);
+    }
+    if (auto status = posix::fsyncDirectory(m_root.usersDir()); !status)
+        return status;
+    return posix::removeTree(trash);
 }
 
 } // namespace pk

@@ -1,0 +1,3 @@
+add_library(poolkeeper-enginefixture STATIC engine/enginefixture.h engine/enginefixture.cpp)
+target_link_libraries(poolkeeper-enginefixture PUBLIC poolkeeper-testsupport)
+pk_add_test(tst_migration engine/tst_migration.cpp LIBS poolkeeper-enginefixture)
