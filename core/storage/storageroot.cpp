@@ -81,7 +81,7 @@ Result<StorageRoot> StorageRoot::initialize(const QString& path, const StorageId
         return existing.error();
 
     StorageRoot root(path);
-    for (const QString& dir : { root.usersDir(), root.tmpDir() }) {
+    for (const QString& dir : { root.usersDir(), root.tmpDir(), root.trashDir() }) {
         if (auto status = posix::makePath(dir); !status)
             return status.error();
     }
@@ -111,8 +111,10 @@ Result<StorageRoot> StorageRoot::open(const QString& path, const QString& expect
         return failed(QStringLiteral("storage '%1': '%2' holds another storage ('%3' of pool '%4'); were the paths swapped?")
                           .arg(expectedName, path, identity->name, identity->pool));
     StorageRoot root(path);
-    if (auto status = posix::makePath(root.tmpDir()); !status)
-        return status.error();
+    for (const QString& dir : { root.tmpDir(), root.trashDir() }) {
+        if (auto status = posix::makePath(dir); !status)
+            return status.error();
+    }
     return root;
 }
 
