@@ -1,48 +1,436 @@
 #include "mainwindow.h"
 
-#include "util/sizes.h"
+#include "dialogs/addpooldialog.h"
+#include "dialogs/addstoragedialog.h"
+#include "dialogs/joblogdialog.h"
+#include "dialogs/poolsettingsdialog.h"
+#include "engine/demo.h"
+#include "enginecontroller.h"
+#include "icons.h"
+#include "models/pooltreemodel.h"
+#include "panels/alertspanel.h"
+#include "panels/dashboardpanel.h"
+#include "panels/migrationspanel.h"
+#include "panels/scanreviewpanel.h"
+#include "panels/welcomepage.h"
+#include "theme.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFutureWatcher>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
-#include <QTreeWidget>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QTreeView>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace pk {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
-    , m_tree(new QTreeWidget(this))
+    , m_demoDirectory(DemoWorkspace::defaultDirectory())
+    , m_poolModel(new PoolTreeModel(this))
+    , m_sidebar(new QTreeView(this))
+    , m_stack(new QStackedWidget(this))
+    , m_welcome(new WelcomePage(this))
+    , m_tabs(new QTabWidget(this))
+    , m_engineLabel(new QLabel(this))
+    , m_jobsLabel(new QLabel(this))
     , m_workspaceLabel(new QLabel(this))
 {
     setWindowTitle(tr("Poolkeeper"));
-    m_tree->setHeaderLabels({ tr("Pool / storage"), tr("State"), tr("Used"), tr("Capacity"), tr("Used %"), tr("Users") });
-    m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    setCentralWidget(m_tree);
+    setWindowIcon(icons::app());
+    m_sidebar->setModel(m_poolModel);
+    m_sidebar->setHeaderHidden(false);
+    m_sidebar->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_sidebar->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_sidebar->setMinimumWidth(240);
+    // The state is the icon (and the tooltip); the used % fits beside the name.
+    m_sidebar->setColumnHidden(PoolTreeModel::StateColumn, true);
+    m_sidebar->setAccessibleName(tr("Pools and storages"));
+    m_stack->addWidget(m_welcome);
+    m_stack->addWidget(m_tabs);
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_sidebar);
+    splitter->addWidget(m_stack);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({ 260, 1000 });
+    setCentralWidget(splitter);
+    statusBar()->addWidget(m_engineLabel);
+    statusBar()->addWidget(m_jobsLabel);
     statusBar()->addPermanentWidget(m_workspaceLabel);
+
+    createActions();
+    connect(m_welcome, &WelcomePage::createPoolRequested, this, &MainWindow::addPool);
+    connect(m_welcome, &WelcomePage::demoRequested, this, &MainWindow::openDemo);
+    connect(m_sidebar->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
+        const QString pool = current.data(PoolTreeModel::PoolNameRole).toString();
+        if (!pool.isEmpty() && pool != m_pool)
+            selectPool(pool);
+    });
+    resize(1280, 800);
+    updatePages();
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+QAction* MainWindow::action(const QString& name) const
+{
+    return m_actions.value(name);
+}
+
+void MainWindow::createActions()
+{
+    auto make = [this](const QString& name, const QString& text, const QKeySequence& shortcut, const QIcon& icon, auto slot) {
+        auto* action = new QAction(icon, text, this);
+        action->setShortcut(shortcut);
+        action->setObjectName(name);
+        if (!shortcut.isEmpty())
+            action->setToolTip(QStringLiteral("%1 (%2)").arg(QString(text).remove(u'&').remove(QStringLiteral("…")), shortcut.toString(QKeySequence::NativeText)));
+        connect(action, &QAction::triggered, this, slot);
+        m_actions.insert(name, action);
+        return action;
+    };
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-    resize(1000, 640);
+    file->addAction(make(QStringLiteral("addPool"), tr("New &pool…"), QKeySequence::New, icons::addPool(), &MainWindow::addPool));
+    file->addAction(make(QStringLiteral("addStorage"), tr("Add &storage…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), icons::addStorage(), &MainWindow::addStorage));
+    file->addSeparator();
+    file->addAction(make(QStringLiteral("openWorkspace"), tr("&Open workspace…"), QKeySequence::Open, QIcon(), &MainWindow::openWorkspaceDialog));
+    file->addAction(make(QStringLiteral("openDemo"), tr("Open the &demo workspace"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), icons::balance(), &MainWindow::openDemo));
+    file->addSeparator();
+    file->addAction(make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, QIcon(), &QWidget::close));
+
+    QMenu* pool = menuBar()->addMenu(tr("&Pool"));
+    pool->addAction(make(QStringLiteral("scan"), tr("&Scan and plan"), QKeySequence(Qt::CTRL | Qt::Key_R), icons::scan(), [this] {
+        showPage(Page::ScanReview);
+        m_scanReview->scan();
+    }));
+    pool->addAction(make(QStringLiteral("approve"), tr("&Approve plan"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), icons::approve(), [this] {
+        showPage(Page::ScanReview);
+        m_scanReview->approveAll();
+    }));
+    pool->addAction(make(QStringLiteral("reject"), tr("Re&ject plan"), QKeySequence(), icons::reject(), [this] { m_scanReview->reject(); }));
+    pool->addAction(make(QStringLiteral("balance"), tr("&Balance now (scan, plan, approve)"), QKeySequence(Qt::CTRL | Qt::Key_B), icons::balance(), [this] {
+        if (!m_pool.isEmpty())
+            m_controller->balance(m_pool);
+        showPage(Page::Migrations);
+    }));
+    pool->addSeparator();
+    pool->addAction(make(QStringLiteral("settings"), tr("Pool se&ttings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), icons::settings(), &MainWindow::poolSettings));
+    pool->addAction(make(QStringLiteral("drain"), tr("&Drain a storage…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), icons::drain(), &MainWindow::drainStorage));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(make(QStringLiteral("viewDashboard"), tr("&Dashboard"), QKeySequence(Qt::ALT | Qt::Key_1), QIcon(), [this] { showPage(Page::Dashboard); }));
+    view->addAction(make(QStringLiteral("viewScan"), tr("&Scan review"), QKeySequence(Qt::ALT | Qt::Key_2), QIcon(), [this] { showPage(Page::ScanReview); }));
+    view->addAction(make(QStringLiteral("viewMigrations"), tr("&Migrations"), QKeySequence(Qt::ALT | Qt::Key_3), QIcon(), [this] { showPage(Page::Migrations); }));
+    view->addAction(make(QStringLiteral("viewAlerts"), tr("&Alerts"), QKeySequence(Qt::ALT | Qt::Key_4), QIcon(), [this] { showPage(Page::Alerts); }));
+    view->addSeparator();
+    view->addAction(make(QStringLiteral("refresh"), tr("&Refresh"), QKeySequence::Refresh, icons::refresh(), [this] {
+        if (m_controller)
+            m_controller->refresh();
+    }));
+    view->addAction(make(QStringLiteral("focusSidebar"), tr("Go to the &pool list"), QKeySequence(Qt::CTRL | Qt::Key_L), QIcon(), [this] { m_sidebar->setFocus(); }));
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(make(QStringLiteral("about"), tr("&About Poolkeeper"), QKeySequence(), icons::app(), &MainWindow::about));
+
+    QToolBar* toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolBar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    for (const char* name : { "addPool", "addStorage", "scan", "balance", "settings", "drain", "refresh" })
+        toolbar->addAction(m_actions.value(QLatin1String(name)));
 }
 
-void MainWindow::showPools(const QList<PoolStatus>& pools, const QString& workspaceDir)
+void MainWindow::openWorkspace(const QString& directory)
 {
-    m_tree->clear();
-    for (const PoolStatus& pool : pools) {
-        auto* poolItem = new QTreeWidgetItem(m_tree, { pool.pool.name, toString(pool.state) });
-        for (const StorageStatus& storage : pool.storages) {
-            new QTreeWidgetItem(poolItem, { storage.usage.storage.name, toString(storage.usage.effectiveState()), formatBytes(storage.usage.storage.usedBytes),
-                                            formatBytes(storage.usage.capacityBytes), formatPercent(storage.usage.usedPercent()),
-                                            QString::number(storage.users) });
-        }
-        poolItem->setExpanded(true);
+    if (m_controller) {
+        // The old engine stops in its thread (jobs stay resumable) and goes away with its panels.
+        EngineController* old = m_controller;
+        disconnect(old, nullptr, this, nullptr);
+        old->setParent(nullptr);
+        connect(old, &EngineController::stopped, old, &QObject::deleteLater);
+        if (old->isStarted())
+            old->stop();
+        else
+            old->deleteLater();
+        m_controller = nullptr;
     }
-    m_workspaceLabel->setText(tr("Workspace: %1").arg(workspaceDir));
+    while (m_tabs->count() > 0) {
+        QWidget* page = m_tabs->widget(0);
+        m_tabs->removeTab(0);
+        page->deleteLater();
+    }
+    m_pool.clear();
+    m_poolModel->setPools({});
+    m_controller = new EngineController(directory, this);
+    m_dashboard = new DashboardPanel(m_controller, this);
+    m_scanReview = new ScanReviewPanel(m_controller, this);
+    m_migrations = new MigrationsPanel(m_controller, this);
+    m_alerts = new AlertsPanel(m_controller, this);
+    m_tabs->addTab(m_dashboard, tr("&Dashboard"));
+    m_tabs->addTab(m_scanReview, icons::scan(), tr("S&can review"));
+    m_tabs->addTab(m_migrations, tr("&Migrations"));
+    m_tabs->addTab(m_alerts, tr("Ale&rts"));
+    connect(m_migrations, &MigrationsPanel::logRequested, this, &MainWindow::showJobLog);
+    connectController();
+    m_workspaceLabel->setText(tr("Workspace: %1").arg(directory));
+    m_engineLabel->setText(tr("Engine starting…"));
+    m_controller->start();
+    updatePages();
+    updateActions();
+    emit workspaceOpened(directory);
 }
 
-void MainWindow::showError(const QString& message)
+void MainWindow::connectController()
 {
-    statusBar()->showMessage(message);
+    EngineController* controller = m_controller;
+    connect(controller, &EngineController::started, this, [this] {
+        updateStatus();
+        updateActions();
+    });
+    connect(controller, &EngineController::startFailed, this, [this](const QString& message) {
+        m_engineLabel->setText(tr("Engine not running"));
+        QMessageBox::warning(this, tr("Cannot open the workspace"), message);
+    });
+    connect(controller, &EngineController::stopped, this, [this] {
+        updateStatus();
+        emit engineStopped();
+        if (m_closeWhenStopped)
+            close();
+    });
+    connect(controller, &EngineController::poolsChanged, this, [this] {
+        const QString selected = m_pool;
+        m_poolModel->setPools(m_controller->pools());
+        m_sidebar->expandAll();
+        if (selected.isEmpty() && !m_controller->pools().isEmpty())
+            selectPool(m_controller->pools().constFirst().pool.name);
+        else if (!selected.isEmpty())
+            m_sidebar->setCurrentIndex(m_poolModel->indexOfPool(selected));
+        updatePages();
+        updateActions();
+    });
+    connect(controller, &EngineController::jobsChanged, this, &MainWindow::updateStatus);
+    connect(controller, &EngineController::alertsChanged, this, [this] {
+        updateStatus();
+        const int unacknowledged = m_controller->unacknowledgedAlertCount();
+        m_tabs->setTabText(m_tabs->indexOf(m_alerts), unacknowledged > 0 ? tr("Ale&rts (%1)").arg(unacknowledged) : tr("Ale&rts"));
+        m_tabs->setTabIcon(m_tabs->indexOf(m_alerts), unacknowledged > 0 ? icons::alert() : QIcon());
+    });
+    connect(controller, &EngineController::commandDone, this, [this](const QString& command, const QString& message) {
+        statusBar()->showMessage(QStringLiteral("%1: %2").arg(command, message), 8000);
+        if (command == QLatin1String("approve") || command == QLatin1String("balance") || command == QLatin1String("drain"))
+            showPage(Page::Migrations);
+    });
+    connect(controller, &EngineController::commandFailed, this, [this](const QString& command, const QString& message) {
+        statusBar()->showMessage(tr("%1 failed: %2").arg(command, message), 15000);
+        if (command.startsWith(QLatin1String("add ")) || command == QLatin1String("pool settings") || command == QLatin1String("drain"))
+            QMessageBox::warning(this, tr("%1 failed").arg(command), message);
+    });
+    connect(controller, &EngineController::jobLogReady, this, [this](const JobLog& log) {
+        if (m_jobLog && m_jobLog->jobId() == log.jobId)
+            m_jobLog->setLog(log);
+    });
+}
+
+void MainWindow::updatePages()
+{
+    const bool hasPools = m_controller && !m_controller->pools().isEmpty();
+    m_stack->setCurrentWidget(hasPools ? static_cast<QWidget*>(m_tabs) : static_cast<QWidget*>(m_welcome));
+}
+
+void MainWindow::updateStatus()
+{
+    if (!m_controller)
+        return;
+    const EngineInfo& info = m_controller->info();
+    if (!m_controller->isStarted())
+        m_engineLabel->setText(m_controller->isStopping() ? tr("Engine stopping…") : tr("Engine stopped"));
+    else if (info.runsJobs)
+        m_engineLabel->setText(tr("Engine running"));
+    else
+        m_engineLabel->setText(tr("Jobs run by the engine of process %1").arg(info.lockHolderPid));
+    const int active = m_controller->activeJobCount();
+    const int alerts = m_controller->unacknowledgedAlertCount();
+    QStringList parts;
+    parts.append(active > 0 ? tr("%n migrations in progress", nullptr, active) : tr("No migration in progress"));
+    if (alerts > 0)
+        parts.append(tr("%n alerts", nullptr, alerts));
+    m_jobsLabel->setText(parts.join(QStringLiteral(" · ")));
+}
+
+void MainWindow::updateActions()
+{
+    const bool started = m_controller && m_controller->isStarted();
+    const bool hasPool = started && !m_pool.isEmpty();
+    for (const char* name : { "scan", "approve", "reject", "balance", "settings", "drain" })
+        m_actions.value(QLatin1String(name))->setEnabled(hasPool);
+    m_actions.value(QStringLiteral("addStorage"))->setEnabled(started && !m_controller->pools().isEmpty());
+    m_actions.value(QStringLiteral("addPool"))->setEnabled(started);
+}
+
+void MainWindow::selectPool(const QString& pool)
+{
+    m_pool = pool;
+    m_sidebar->setCurrentIndex(m_poolModel->indexOfPool(pool));
+    setWindowTitle(tr("%1 — Poolkeeper").arg(pool));
+    m_dashboard->setPoolName(pool);
+    m_scanReview->setPoolName(pool);
+    updateActions();
+}
+
+void MainWindow::showPage(Page page)
+{
+    if (!m_dashboard)
+        return;
+    QWidget* widgets[] = { m_dashboard, m_scanReview, m_migrations, m_alerts };
+    m_tabs->setCurrentWidget(widgets[static_cast<int>(page)]);
+}
+
+void MainWindow::addPool()
+{
+    if (!m_controller || !m_controller->isStarted())
+        return;
+    QStringList names;
+    for (const PoolStatus& pool : m_controller->pools())
+        names.append(pool.pool.name);
+    AddPoolDialog dialog(names, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_controller->addPool(dialog.name(), dialog.highPercent(), dialog.lowPercent(), dialog.mode());
+}
+
+void MainWindow::addStorage()
+{
+    if (!m_controller || m_controller->pools().isEmpty())
+        return;
+    QStringList pools;
+    QStringList storages;
+    for (const PoolStatus& pool : m_controller->pools()) {
+        pools.append(pool.pool.name);
+        for (const StorageStatus& storage : pool.storages)
+            storages.append(storage.usage.storage.name);
+    }
+    AddStorageDialog dialog(pools, m_pool, storages, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_controller->addStorage(dialog.pool(), dialog.name(), dialog.path(), dialog.quotaBytes());
+}
+
+void MainWindow::poolSettings()
+{
+    const auto pool = m_controller ? m_controller->pool(m_pool) : std::nullopt;
+    if (!pool)
+        return;
+    PoolSettingsDialog dialog(pool->pool, this);
+    if (dialog.exec() == QDialog::Accepted)
+        m_controller->updatePool(dialog.pool());
+}
+
+void MainWindow::drainStorage()
+{
+    const auto pool = m_controller ? m_controller->pool(m_pool) : std::nullopt;
+    if (!pool || pool->storages.isEmpty())
+        return;
+    QStringList names;
+    for (const StorageStatus& storage : pool->storages)
+        names.append(storage.usage.storage.name);
+    const QModelIndex current = m_sidebar->currentIndex();
+    const int preselected = qMax(0, static_cast<int>(names.indexOf(current.data(PoolTreeModel::StorageNameRole).toString())));
+    bool ok = false;
+    const QString storage = QInputDialog::getItem(this, tr("Drain a storage"), tr("Move every user off this storage (it takes no new users from now on):"),
+                                                  names, preselected, false, &ok);
+    if (!ok || storage.isEmpty())
+        return;
+    const auto answer = QMessageBox::question(this, tr("Drain %1").arg(storage),
+                                              tr("Drain %1? Its users move to the other storages of %2, which may fill up to just below the high "
+                                                 "watermark. %1 stays empty until you put it back online.")
+                                                  .arg(storage, m_pool));
+    if (answer == QMessageBox::Yes)
+        m_controller->drain(storage);
+}
+
+void MainWindow::openWorkspaceDialog()
+{
+    const QString directory = QFileDialog::getExistingDirectory(this, tr("Open a workspace"), m_controller ? m_controller->workspaceDir() : QString());
+    if (!directory.isEmpty())
+        openWorkspace(directory);
+}
+
+void MainWindow::openDemo()
+{
+    if (DemoWorkspace::exists(m_demoDirectory)) {
+        openWorkspace(m_demoDirectory);
+        return;
+    }
+    // Creating the demo writes real backups: on a worker thread, with the welcome page busy.
+    m_stack->setCurrentWidget(m_welcome);
+    m_welcome->setBusy(tr("Creating the demo workspace in %1…").arg(m_demoDirectory));
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        m_welcome->setBusy(QString());
+        if (!error.isEmpty()) {
+            QMessageBox::warning(this, tr("Cannot create the demo workspace"), error);
+            return;
+        }
+        openWorkspace(m_demoDirectory);
+    });
+    const QString directory = m_demoDirectory;
+    watcher->setFuture(QtConcurrent::run([directory] { return DemoWorkspace::create(directory).message(); }));
+}
+
+void MainWindow::showJobLog(qint64 jobId)
+{
+    if (m_jobLog)
+        m_jobLog->close();
+    m_jobLog = new JobLogDialog(jobId, this);
+    m_jobLog->setAttribute(Qt::WA_DeleteOnClose);
+    m_jobLog->show();
+    m_controller->requestJobLog(jobId);
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, tr("About Poolkeeper"),
+                       tr("<h3>Poolkeeper %1</h3><p>Keeps backup storage pools balanced: full storages hand consistent users and "
+                          "their snapshots to freer ones, verified, while backups go on.</p>")
+                           .arg(QApplication::applicationVersion()));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (!m_controller || !m_controller->isStarted()) {
+        event->accept();
+        return;
+    }
+    int running = 0;
+    for (const JobRecord& job : m_controller->jobs())
+        running += job.state == JobState::Running ? 1 : 0;
+    if (running > 0 && !m_closeWhenStopped) {
+        const auto answer = QMessageBox::question(this, tr("Migrations are running"),
+                                                  tr("%n migrations are running. Stop them and quit? They resume where they left off the next "
+                                                     "time Poolkeeper starts.",
+                                                     nullptr, running),
+                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+    }
+    // Close once the engine has stopped cleanly in its thread.
+    m_closeWhenStopped = true;
+    m_engineLabel->setText(tr("Engine stopping…"));
+    m_controller->stop();
+    event->ignore();
 }
 
 } // namespace pk

@@ -1,8 +1,9 @@
 // poolkeeper: the desktop console.
 
+#include "icons.h"
 #include "mainwindow.h"
 
-#include "master/master.h"
+#include "engine/demo.h"
 #include "master/workspace.h"
 
 #include <QApplication>
@@ -14,27 +15,25 @@ int main(int argc, char* argv[])
     QApplication::setApplicationName(QStringLiteral("poolkeeper"));
     QApplication::setApplicationDisplayName(QStringLiteral("Poolkeeper"));
     QApplication::setApplicationVersion(QStringLiteral(POOLKEEPER_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("org.poolkeeper.Poolkeeper"));
+    pk::icons::initResources();
+    QApplication::setWindowIcon(pk::icons::app());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Administration console for balancing backup storage pools."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption workspaceOption(QStringLiteral("workspace"), QStringLiteral("The workspace directory to open."), QStringLiteral("DIR"));
+    const QCommandLineOption workspaceOption(QStringLiteral("workspace"), QStringLiteral("Open the workspace in DIR (created when missing)."), QStringLiteral("DIR"));
+    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Open the demo workspace, creating it first when missing."));
     parser.addOption(workspaceOption);
+    parser.addOption(demoOption);
     parser.process(app);
 
-    const QString workspace = pk::Workspace::resolveDirectory(parser.value(workspaceOption));
     pk::MainWindow window;
-    auto db = pk::Workspace::create(workspace);
-    if (!db) {
-        window.showError(db.message());
-    } else {
-        auto pools = pk::Master(**db).status();
-        if (pools)
-            window.showPools(*pools, workspace);
-        else
-            window.showError(pools.message());
-    }
     window.show();
+    if (parser.isSet(demoOption) && !parser.isSet(workspaceOption))
+        window.openDemo();
+    else
+        window.openWorkspace(pk::Workspace::resolveDirectory(parser.value(workspaceOption)));
     return app.exec();
 }

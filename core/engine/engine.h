@@ -12,6 +12,7 @@
 #include "master/poolstatus.h"
 #include "migration/migrationjob.h"
 #include "balance/scanner.h"
+#include "joblog.h"
 
 #include <QHash>
 #include <QObject>
@@ -59,6 +60,7 @@ public:
         int tickMs = 500;
         int sampleMs = 5000;
         int autoRetryMs = 60000; // automatic mode: how soon a pool that could not be balanced is tried again
+        bool createWorkspace = false; // the console creates an empty workspace on first start
         MigrationLogOptions logOptions;
         std::function<void(const JobRecord&, JobPhase)> phaseHook; // tests
     };
@@ -92,6 +94,7 @@ public slots:
     void requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation);
     void requestPlan(const QString& pool);
     void requestScan(const QString& pool);
+    void requestJobLog(qint64 jobId);
 
 signals:
     void started(const pk::EngineInfo& info);
@@ -106,6 +109,7 @@ signals:
     void scanFinished(const pk::ScanReport& report, quint64 generation);
     void planReady(const pk::PlanRecord& plan);
     void historyReady(const pk::PoolHistory& history);
+    void jobLogReady(const pk::JobLog& log);
     void commandDone(const QString& command, const QString& message);
     void commandFailed(const QString& command, const QString& message);
     // No job is pending or running any more (only while this engine runs jobs).

@@ -33,6 +33,22 @@ Status StorageRoot::checkUsableDirectory(const QString& path)
     return {};
 }
 
+QString StorageRoot::describePathProblem(const QString& path)
+{
+    if (path.trimmed().isEmpty())
+        return QStringLiteral("Choose the storage's directory.");
+    const QFileInfo info(path);
+    if (!info.exists())
+        return QStringLiteral("The directory does not exist.");
+    if (!info.isDir())
+        return QStringLiteral("This is a file, not a directory.");
+    if (!info.isWritable())
+        return QStringLiteral("The directory is not writable.");
+    if (QFileInfo::exists(path + u'/' + QLatin1String(identityFile)))
+        return QStringLiteral("The directory already holds a storage.");
+    return {};
+}
+
 Result<QString> StorageRoot::canonicalPath(const QString& path)
 {
     const QString canonical = QFileInfo(path).canonicalFilePath();

@@ -30,6 +30,9 @@ public:
 
     // A directory that exists, is a directory and can be written (probed by creating a file).
     static Status checkUsableDirectory(const QString& path);
+    // What is wrong with a directory as a new storage, without writing anything (for dialogs):
+    // empty when it looks usable. addStorage still checks for real.
+    static QString describePathProblem(const QString& path);
     // The canonical path (symlinks resolved) of an existing directory.
     static Result<QString> canonicalPath(const QString& path);
 

@@ -1,0 +1,1 @@
+target_sources(poolkeeper-bench PRIVATE bench/benchmigrate.cpp)

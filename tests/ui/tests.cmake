@@ -1,0 +1,6 @@
+# The program that makes the README's screenshots from the real console.
+add_executable(poolkeeper-screenshots ui/screenshots.cpp)
+target_link_libraries(poolkeeper-screenshots PRIVATE poolkeeper-ui Qt6::Test)
+pk_add_test(tst_models ui/tst_models.cpp LIBS poolkeeper-ui)
+pk_add_test(tst_console ui/tst_console.cpp LIBS poolkeeper-ui)
+pk_add_test(tst_dialogs ui/tst_dialogs.cpp LIBS poolkeeper-ui)

@@ -1,0 +1,203 @@
+// Every model of the console under QAbstractItemModelTester, through the updates the engine
+// produces: rows appearing and going, values changing in place, progress, check boxes.
+
+#include "models/alertmodel.h"
+#include "models/jobmodel.h"
+#include "models/joblogmodel.h"
+#include "models/pooltreemodel.h"
+#include "models/scanmodel.h"
+#include "models/storagetablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace pk;
+
+namespace {
+
+PoolStatus makePool(qint64 id, const QString& name, int storages, double percent)
+{
+    PoolStatus pool;
+    pool.pool.id = id;
+    pool.pool.name = name;
+    for (int i = 0; i < storages; ++i) {
+        StorageStatus storage;
+        storage.usage.storage.id = id * 100 + i;
+        storage.usage.storage.name = QStringLiteral("%1-s%2").arg(name).arg(i);
+        storage.usage.capacityBytes = 1000;
+        storage.usage.storage.usedBytes = static_cast<qint64>(percent * 10) + i;
+        storage.users = i;
+        pool.storages.append(storage);
+    }
+    return pool;
+}
+
+JobRecord makeJob(qint64 id, JobState state)
+{
+    JobRecord job;
+    job.id = id;
+    job.userName = QStringLiteral("user%1").arg(id);
+    job.fromName = QStringLiteral("a");
+    job.toName = QStringLiteral("b");
+    job.state = state;
+    job.bytesTotal = 1000;
+    return job;
+}
+
+} // namespace
+
+class TestModels : public QObject
+{
+    Q_OBJECT
+private slots:
+    void poolTree()
+    {
+        PoolTreeModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPools({ makePool(1, QStringLiteral("p1"), 3, 50) });
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.rowCount(model.index(0, 0)), 3);
+        QCOMPARE(model.index(1, 0, model.index(0, 0)).data().toString(), QStringLiteral("p1-s1"));
+        QCOMPARE(model.index(1, 0, model.index(0, 0)).data(PoolTreeModel::PoolNameRole).toString(), QStringLiteral("p1"));
+        QVERIFY(model.index(0, 0).data(PoolTreeModel::IsPoolRole).toBool());
+        // Same shape: values change in place, no reset.
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+        model.setPools({ makePool(1, QStringLiteral("p1"), 3, 90) });
+        QCOMPARE(resets.count(), 0);
+        QVERIFY(changes.count() >= 2);
+        QCOMPARE(model.index(0, PoolTreeModel::UsedColumn, model.index(0, 0)).data().toString(), QStringLiteral("90.0 %"));
+        // Storages come and go; pools too.
+        model.setPools({ makePool(1, QStringLiteral("p1"), 4, 90), makePool(2, QStringLiteral("p2"), 0, 0) });
+        QCOMPARE(resets.count(), 1);
+        QCOMPARE(model.rowCount(model.index(1, 0)), 0);
+        QCOMPARE(model.indexOfPool(QStringLiteral("p2")).row(), 1);
+        model.setPools({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void storageTable()
+    {
+        StorageTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPool(makePool(1, QStringLiteral("p"), 2, 10));
+        QCOMPARE(model.rowCount(), 2);
+        model.setPool(makePool(1, QStringLiteral("p"), 2, 20));
+        QCOMPARE(model.index(0, StorageTableModel::PercentColumn).data().toString(), QStringLiteral("20.0 %"));
+        model.setPool(makePool(1, QStringLiteral("p"), 5, 20));
+        QCOMPARE(model.rowCount(), 5);
+    }
+
+    void jobs()
+    {
+        JobModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setJobs({ makeJob(2, JobState::Running), makeJob(1, JobState::Pending) });
+        QCOMPARE(model.rowCount(), 2);
+        JobProgress progress;
+        progress.jobId = 2;
+        progress.phase = JobPhase::Verifying;
+        progress.bytesDone = 500;
+        progress.bytesTotal = 1000;
+        progress.bytesPerSecond = 100;
+        QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+        model.setProgress(progress);
+        QCOMPARE(changes.count(), 1);
+        QCOMPARE(model.index(0, JobModel::ProgressColumn).data(JobModel::ProgressRole).toInt(), 50);
+        QCOMPARE(model.index(0, JobModel::PhaseColumn).data().toString(), QStringLiteral("Verifying"));
+        QCOMPARE(model.index(0, JobModel::EtaColumn).data().toString(), QStringLiteral("5 s"));
+        // Progress of a job not shown is kept and harmless.
+        progress.jobId = 99;
+        model.setProgress(progress);
+        JobRecord failed = makeJob(2, JobState::Failed);
+        failed.error = QStringLiteral("the copy failed the consistency check");
+        model.setJobs({ failed, makeJob(1, JobState::Running) });
+        QCOMPARE(model.index(0, JobModel::ErrorColumn).data().toString(), failed.error);
+        QCOMPARE(model.index(0, JobModel::EtaColumn).data().toString(), QString());
+        model.setJobs({ makeJob(3, JobState::Pending), failed, makeJob(1, JobState::Done) });
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.index(2, JobModel::ProgressColumn).data(JobModel::ProgressRole).toInt(), 100);
+        QCOMPARE(model.rowOf(3), 0);
+        model.setJobs({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void scanReview()
+    {
+        ScanModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ScanReport report;
+        report.poolName = QStringLiteral("p");
+        for (int i = 0; i < 4; ++i) {
+            ScanEntry entry;
+            entry.userId = i + 1;
+            entry.userName = QStringLiteral("u%1").arg(i);
+            entry.storageName = QStringLiteral("a");
+            entry.bytes = 1000 * (i + 1);
+            entry.candidate = i != 3;
+            entry.reason = i == 3 ? QStringLiteral("inconsistent: chunk x is missing") : QStringLiteral("consistent");
+            report.entries.append(entry);
+        }
+        model.setScan(report);
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(model.index(3, ScanModel::ConsistencyColumn).data().toString(), QStringLiteral("Inconsistent"));
+        QCOMPARE(model.index(3, ScanModel::ReasonColumn).data().toString(), QStringLiteral("inconsistent: chunk x is missing"));
+        PlanRecord plan;
+        plan.id = 7;
+        plan.moves.append({ 1, QStringLiteral("u0"), 1, QStringLiteral("a"), 2, QStringLiteral("b"), 1000, false });
+        plan.moves.append({ 3, QStringLiteral("u2"), 1, QStringLiteral("a"), 3, QStringLiteral("c"), 3000, false });
+        model.setPlan(plan);
+        QCOMPARE(model.plannedCount(), 2);
+        QCOMPARE(model.index(0, ScanModel::DestinationColumn).data().toString(), QStringLiteral("b"));
+        QCOMPARE(model.checkedUsers(), (QStringList { QStringLiteral("u0"), QStringLiteral("u2") }));
+        QVERIFY(model.flags(model.index(0, ScanModel::UserColumn)) & Qt::ItemIsUserCheckable);
+        QVERIFY(!(model.flags(model.index(1, ScanModel::UserColumn)) & Qt::ItemIsUserCheckable));
+        QVERIFY(model.setData(model.index(0, ScanModel::UserColumn), Qt::Unchecked, Qt::CheckStateRole));
+        QCOMPARE(model.checkedUsers(), QStringList { QStringLiteral("u2") });
+        QVERIFY(!model.setData(model.index(1, ScanModel::UserColumn), Qt::Checked, Qt::CheckStateRole));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void alerts()
+    {
+        AlertModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        AlertRecord alert;
+        alert.id = 1;
+        alert.kind = alertKind::lowFreeSpace;
+        alert.storageName = QStringLiteral("a");
+        alert.message = QStringLiteral("Low Free Space Available on 'a'");
+        model.setAlerts({ alert });
+        QCOMPARE(model.index(0, AlertModel::KindColumn).data().toString(), QStringLiteral("Low Free Space Available"));
+        QVERIFY(model.index(0, 0).data(Qt::FontRole).value<QFont>().bold());
+        alert.acknowledgedMs = 5;
+        model.setAlerts({ alert });
+        QVERIFY(model.index(0, 0).data(AlertModel::AcknowledgedRole).toBool());
+        AlertRecord second = alert;
+        second.id = 2;
+        model.setAlerts({ second, alert });
+        QCOMPARE(model.rowCount(), 2);
+    }
+
+    void jobLog()
+    {
+        JobLogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        JobLog log;
+        log.jobId = 4;
+        LogRecord record = LogRecord::now(LogLevel::Error, QStringLiteral("copy failed"));
+        record.set(QStringLiteral("phase"), QStringLiteral("verifying"));
+        log.lines.append({ QStringLiteral("a"), record });
+        model.setLog(log);
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.index(0, JobLogModel::PhaseColumn).data().toString(), QStringLiteral("verifying"));
+        QCOMPARE(model.index(0, JobLogModel::MessageColumn).data().toString(), QStringLiteral("copy failed"));
+        model.setLog({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestModels)
+#include "tst_models.moc"

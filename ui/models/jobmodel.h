@@ -1,0 +1,39 @@
+#pragma once
+
+// Migration jobs for the migrations view: phase, progress, bytes, rate and ETA, newest first.
+// Rows are updated in place while the set of jobs stays the same, so the selection survives.
+
+#include "configdb/enginerecords.h"
+#include "migration/migrationjob.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+
+namespace pk {
+
+class JobModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { IdColumn, UserColumn, RouteColumn, PhaseColumn, ProgressColumn, BytesColumn, RateColumn, EtaColumn, StateColumn, ErrorColumn, ColumnCount };
+    enum Role { JobIdRole = Qt::UserRole + 1, ProgressRole, IsActiveRole, StateRole };
+
+    explicit JobModel(QObject* parent = nullptr);
+
+    void setJobs(const QList<JobRecord>& jobs);
+    void setProgress(const JobProgress& progress);
+    const QList<JobRecord>& jobs() const { return m_jobs; }
+    std::optional<JobRecord> job(qint64 id) const;
+    int rowOf(qint64 id) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QList<JobRecord> m_jobs;
+    QHash<qint64, JobProgress> m_progress;
+};
+
+} // namespace pk
