@@ -23,7 +23,8 @@ namespace pk {
 namespace {
 
 // New chunks are made durable in batches: one syncfs per batch instead of one fsync per chunk
-// file, which would make a tree of small files many times slower than copying it.
+// file, which would make a tree of small files many times slower than copying it. Write-back is
+// left to the kernel until then: starting it per chunk (sync_file_range) measured slower.
 constexpr qint64 batchBytes = 64 * 1024 * 1024;
 constexpr int batchChunks = 4096;
 
@@ -78,8 +79,6 @@ public:
         if (!fd)
             return posix::ioError(QStringLiteral("create"), QString::fromLocal8Bit(tmpPath), errno);
         Status status = posix::writeFull(fd.get(), reinterpret_cast<const char*>(data), ref.size, QString::fromLocal8Bit(tmpPath));
-        if (status)
-            ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE); // start write-back now, the batch sync waits less
         fd.reset();
         if (!status) {
             ::unlink(tmpPath.constData());
