@@ -1,7 +1,8 @@
 #!/bin/sh
 # The two set-up commands of the README:
 #   installer/dev.sh run    install what is missing, build, start the console on the demo workspace
-#   installer/dev.sh test   install what is missing, build, run every test (also under ASan+UBSan)
+#   installer/dev.sh test   install what is missing, build, run every test (also under ASan+UBSan),
+#                           build the package, check it, install it, try it, remove it
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ run)
 test)
     build release
     QT_QPA_PLATFORM=offscreen ctest --preset release --output-on-failure --parallel 2
+    if [ "${POOLKEEPER_SKIP_PACKAGE:-0}" != 1 ]; then
+        installer/package-check.sh build/release
+    fi
     if [ "${POOLKEEPER_SKIP_SANITIZERS:-0}" != 1 ]; then
         build asan
         QT_QPA_PLATFORM=offscreen ctest --preset asan --output-on-failure --parallel 2 --label-exclude bench

@@ -33,6 +33,7 @@ EngineController::EngineController(QString workspaceDir, QObject* parent)
     connect(this, &EngineController::engineLatestScan, m_engine, &Engine::requestScan);
     connect(this, &EngineController::engineLatestPlan, m_engine, &Engine::requestPlan);
     connect(this, &EngineController::engineJobLog, m_engine, &Engine::requestJobLog);
+    connect(this, &EngineController::engineBundle, m_engine, &Engine::writeSupportBundle);
 
     // Results: queued back into this (the GUI) thread, as value types.
     connect(m_engine, &Engine::started, this, [this](const EngineInfo& info) {
@@ -219,6 +220,11 @@ void EngineController::requestLatest(const QString& pool)
 void EngineController::requestJobLog(qint64 jobId)
 {
     emit engineJobLog(jobId);
+}
+
+void EngineController::writeSupportBundle(const QString& path)
+{
+    emit engineBundle(path);
 }
 
 void EngineController::refresh()

@@ -54,6 +54,7 @@ public:
     quint64 requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints);
     void requestLatest(const QString& pool); // the last scan and plan, if any
     void requestJobLog(qint64 jobId);
+    void writeSupportBundle(const QString& path);
     void refresh();
 
 signals:
@@ -93,6 +94,7 @@ signals:
     void engineLatestScan(const QString& pool);
     void engineLatestPlan(const QString& pool);
     void engineJobLog(qint64 jobId);
+    void engineBundle(const QString& path);
 
 private:
     void flushProgress();

@@ -18,7 +18,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -107,6 +110,7 @@ void MainWindow::createActions()
     file->addSeparator();
     file->addAction(make(QStringLiteral("openWorkspace"), tr("&Open workspace…"), QKeySequence::Open, QIcon(), &MainWindow::openWorkspaceDialog));
     file->addAction(make(QStringLiteral("openDemo"), tr("Open the &demo workspace"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), icons::balance(), &MainWindow::openDemo));
+    file->addAction(make(QStringLiteral("bundle"), tr("Save s&upport bundle…"), QKeySequence(), QIcon(), &MainWindow::saveSupportBundle));
     file->addSeparator();
     file->addAction(make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, QIcon(), &QWidget::close));
 
@@ -233,7 +237,8 @@ void MainWindow::connectController()
     });
     connect(controller, &EngineController::commandFailed, this, [this](const QString& command, const QString& message) {
         statusBar()->showMessage(tr("%1 failed: %2").arg(command, message), 15000);
-        if (command.startsWith(QLatin1String("add ")) || command == QLatin1String("pool settings") || command == QLatin1String("drain"))
+        if (command.startsWith(QLatin1String("add ")) || command == QLatin1String("pool settings") || command == QLatin1String("drain")
+            || command == QLatin1String("support bundle"))
             QMessageBox::warning(this, tr("%1 failed").arg(command), message);
     });
     connect(controller, &EngineController::jobLogReady, this, [this](const JobLog& log) {
@@ -396,6 +401,21 @@ void MainWindow::showJobLog(qint64 jobId)
     m_jobLog->setAttribute(Qt::WA_DeleteOnClose);
     m_jobLog->show();
     m_controller->requestJobLog(jobId);
+}
+
+void MainWindow::saveSupportBundle()
+{
+    if (!m_controller || !m_controller->isStarted())
+        return;
+    const QString name = QStringLiteral("poolkeeper-support-%1.tar.gz").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmm")));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save a support bundle"), QDir::home().filePath(name), tr("Support bundles (*.tar.gz)"));
+    if (path.isEmpty())
+        return;
+    // The dialog already asked before replacing a file; the bundle itself never overwrites.
+    if (QFileInfo::exists(path))
+        QFile::remove(path);
+    statusBar()->showMessage(tr("Writing the support bundle…"));
+    m_controller->writeSupportBundle(path);
 }
 
 void MainWindow::about()

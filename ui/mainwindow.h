@@ -72,6 +72,7 @@ private:
     void drainStorage();
     void openWorkspaceDialog();
     void showJobLog(qint64 jobId);
+    void saveSupportBundle();
     void about();
 
     QPointer<EngineController> m_controller;

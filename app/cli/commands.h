@@ -16,6 +16,7 @@ QList<CommandSpec> statusCommands(); // status
 QList<CommandSpec> balanceCommands(); // scan, plan, approve, reject, migrate, balance, storage drain
 QList<CommandSpec> jobCommands(); // jobs, cancel, alerts, demo
 QList<CommandSpec> logCommands(); // log
+QList<CommandSpec> bundleCommands(); // bundle
 
 QList<CommandSpec> allCommands();
 

@@ -77,6 +77,7 @@ QList<CommandSpec> allCommands()
     commands += balanceCommands();
     commands += jobCommands();
     commands += logCommands();
+    commands += bundleCommands();
     return commands;
 }
 

@@ -6,10 +6,12 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlRecord>
 
 #include <atomic>
+#include <sqlite3.h>
 
 namespace pk {
 
@@ -153,6 +155,42 @@ Status ConfigDb::transaction(const std::function<Status()>& work)
     }
     (void)exec(QStringLiteral("ROLLBACK"));
     return status;
+}
+
+Status ConfigDb::backupTo(const QString& destination)
+{
+    if (QFileInfo::exists(destination))
+        return failed(QStringLiteral("'%1' already exists: choose a new file for the copy of ConfigDb").arg(destination));
+    // The Qt driver runs on the system's libsqlite3 (Debian builds it so): its handle is ours to use.
+    const QVariant handle = QSqlDatabase::database(m_connectionName, false).driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return failed(QStringLiteral("the Qt SQLite driver gives no database handle: cannot copy ConfigDb"));
+    sqlite3* source = *static_cast<sqlite3* const*>(handle.constData());
+    sqlite3* target = nullptr;
+    if (sqlite3_open_v2(QFile::encodeName(destination).constData(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+        const QString error = target ? QString::fromUtf8(sqlite3_errmsg(target)) : QStringLiteral("out of memory");
+        sqlite3_close(target);
+        return failed(QStringLiteral("cannot create '%1': %2").arg(destination, error));
+    }
+    sqlite3_backup* backup = sqlite3_backup_init(target, "main", source, "main");
+    int rc = SQLITE_OK;
+    if (backup) {
+        // Small steps: a writer in another process waits at most one step.
+        do {
+            rc = sqlite3_backup_step(backup, 256);
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                sqlite3_sleep(20);
+        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+        sqlite3_backup_finish(backup);
+    }
+    const int finalCode = sqlite3_errcode(target);
+    const QString message = QString::fromUtf8(sqlite3_errmsg(target));
+    sqlite3_close(target);
+    if (!backup || (rc != SQLITE_DONE) || finalCode != SQLITE_OK) {
+        QFile::remove(destination);
+        return failed(QStringLiteral("copying ConfigDb to '%1' failed: %2").arg(destination, message));
+    }
+    return {};
 }
 
 Status ConfigDb::configure()

@@ -44,6 +44,10 @@ public:
     // instead of failing half-way; rolls back when work returns an error. Nested calls join the
     // outer transaction.
     Status transaction(const std::function<Status()>& work);
+
+    // A consistent copy of the whole database while others keep using it (SQLite's online
+    // backup API), written to destination (which must not exist).
+    Status backupTo(const QString& destination);
     bool inTransaction() const { return m_transactionDepth > 0; }
 
 private:

@@ -14,6 +14,7 @@
 #include "master/master.h"
 #include "master/workspace.h"
 #include "migration/ratelimiter.h"
+#include "supportbundle.h"
 #include "util/sizes.h"
 
 #include <map>
@@ -637,6 +638,19 @@ void Engine::requestJobLog(qint64 jobId)
     runTask(QStringLiteral("job log"), 0, [this, jobId, storages](Master&, const auto& deliver) {
         JobLog log = readJobLog(jobId, storages);
         deliver([this, log] { emit jobLogReady(log); });
+    });
+}
+
+void Engine::writeSupportBundle(const QString& path)
+{
+    runTask(QStringLiteral("support bundle"), 0, [this, path](Master& master, const auto& deliver) {
+        auto result = SupportBundle::write(master, path);
+        if (result)
+            deliver([this, path, n = result->entries.size(), notes = result->notes] {
+                emit commandDone(QStringLiteral("support bundle"), QStringLiteral("wrote %1 (%2 files)%3").arg(path).arg(n).arg(notes.isEmpty() ? QString() : QStringLiteral("; ") + notes.join(QStringLiteral("; "))));
+            });
+        else
+            deliver([this, m = result.message()] { emit commandFailed(QStringLiteral("support bundle"), m); });
     });
 }
 

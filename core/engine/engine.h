@@ -95,6 +95,7 @@ public slots:
     void requestPlan(const QString& pool);
     void requestScan(const QString& pool);
     void requestJobLog(qint64 jobId);
+    void writeSupportBundle(const QString& path);
 
 signals:
     void started(const pk::EngineInfo& info);
