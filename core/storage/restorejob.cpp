@@ -219,7 +219,6 @@ Result<RestoreResult> RestoreJob::run()
     std::vector<std::thread> workers;
     for (int w = 0; w < workerCount; ++w) {
         workers.emplace_back([&] {
-            QByteArray buffer;
             QByteArray openParentPath;
             UniqueFd parentFd;
             auto fail = [&](const Error& error) {
@@ -257,15 +256,16 @@ Result<RestoreResult> RestoreJob::run()
                 }
                 Status status;
                 for (const ChunkRef& chunk : entry.chunks) {
-                    status = m_store.readChunk(chunk, buffer, true);
-                    if (!status) {
-                        status = failed(QStringLiteral("cannot restore '%1': %2").arg(displayPath(entry.path), status.message()));
+                    // Hashed and written straight from the mapping: one copy less than read().
+                    auto mapped = m_store.mapChunk(chunk, true);
+                    if (!mapped) {
+                        status = failed(QStringLiteral("cannot restore '%1': %2").arg(displayPath(entry.path), mapped.message()));
                         break;
                     }
-                    status = posix::writeFull(out.get(), buffer.constData(), buffer.size(), tree.display(entry.path));
+                    status = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
                     if (!status)
                         break;
-                    bytesDone += buffer.size();
+                    bytesDone += mapped->size();
                     if (stopped())
                         break;
                 }

@@ -10,8 +10,11 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <utility>
 
 namespace pk {
 
@@ -141,6 +144,52 @@ Status UserStore::readChunk(const ChunkRef& chunk, QByteArray& buffer, bool veri
     if (verify && Sha256::hash(buffer.constData(), static_cast<size_t>(buffer.size())) != chunk.hash)
         return failed(QStringLiteral("chunk %1 has the wrong hash: its content is damaged").arg(chunk.hash.hex()));
     return {};
+}
+
+UserStore::MappedChunk::MappedChunk(MappedChunk&& other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr))
+    , m_size(std::exchange(other.m_size, 0))
+{
+}
+
+UserStore::MappedChunk& UserStore::MappedChunk::operator=(MappedChunk&& other) noexcept
+{
+    if (this != &other) {
+        if (m_data)
+            ::munmap(m_data, static_cast<size_t>(m_size));
+        m_data = std::exchange(other.m_data, nullptr);
+        m_size = std::exchange(other.m_size, 0);
+    }
+    return *this;
+}
+
+UserStore::MappedChunk::~MappedChunk()
+{
+    if (m_data)
+        ::munmap(m_data, static_cast<size_t>(m_size));
+}
+
+Result<UserStore::MappedChunk> UserStore::mapChunk(const ChunkRef& chunk, bool verify) const
+{
+    const QString path = chunkPath(chunk.hash);
+    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd)
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex())) : posix::ioError(QStringLiteral("open"), path, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return posix::ioError(QStringLiteral("stat"), path, errno);
+    if (st.st_size != static_cast<off_t>(chunk.size))
+        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)").arg(chunk.hash.hex()).arg(st.st_size).arg(chunk.size));
+    // MAP_POPULATE: the pages come in at once instead of one fault at a time.
+    void* data = ::mmap(nullptr, chunk.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+    if (data == MAP_FAILED)
+        return posix::ioError(QStringLiteral("map"), path, errno);
+    MappedChunk mapped;
+    mapped.m_data = data;
+    mapped.m_size = chunk.size;
+    if (verify && Sha256::hash(data, chunk.size) != chunk.hash)
+        return failed(QStringLiteral("chunk %1 has the wrong hash: its content is damaged").arg(chunk.hash.hex()));
+    return mapped;
 }
 
 Result<qint64> UserStore::diskUsage() const

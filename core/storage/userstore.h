@@ -53,6 +53,25 @@ public:
     // Reads a chunk into buffer (resized) and checks its size and, if verify, its hash.
     Status readChunk(const ChunkRef& chunk, QByteArray& buffer, bool verify) const;
 
+    // A chunk mapped read-only (chunk files are immutable, so a mapping cannot change under us),
+    // with its size and hash checked: restore hashes and writes from it without a copy.
+    class MappedChunk
+    {
+    public:
+        MappedChunk() = default;
+        MappedChunk(MappedChunk&& other) noexcept;
+        MappedChunk& operator=(MappedChunk&& other) noexcept;
+        ~MappedChunk();
+        const char* data() const { return static_cast<const char*>(m_data); }
+        qint64 size() const { return m_size; }
+
+    private:
+        friend class UserStore;
+        void* m_data = nullptr;
+        qint64 m_size = 0;
+    };
+    Result<MappedChunk> mapChunk(const ChunkRef& chunk, bool verify) const;
+
     // Bytes of every file of the user (chunks, manifests, user.json).
     Result<qint64> diskUsage() const;
     // Removes the user's whole directory (compaction after a move, or an abandoned copy).
