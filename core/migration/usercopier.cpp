@@ -13,8 +13,6 @@ namespace pk {
 
 namespace {
 
-constexpr qint64 batchBytes = 64 * 1024 * 1024;
-constexpr int batchChunks = 2048;
 constexpr qint64 accountEvery = 16 * 1024 * 1024;
 
 // copy_file_range lets the kernel (or a reflink-capable filesystem) do the work; plain read and
@@ -79,30 +77,17 @@ Status UserCopier::account(bool force)
     return {};
 }
 
-Status UserCopier::flushBatch()
+Status UserCopier::syncDirectories()
 {
-    if (m_staged.isEmpty())
+    if (m_touched.isEmpty())
         return {};
-    auto tmpFd = posix::openDirectory(m_destination.tmpDir());
-    if (!tmpFd)
-        return tmpFd.error();
-    if (::syncfs(tmpFd->get()) != 0)
-        return posix::ioError(QStringLiteral("sync the filesystem of"), m_destination.root().path(), errno);
-    for (const auto& [tmp, final] : std::as_const(m_staged)) {
-        const QByteArray fanout = final.left(final.lastIndexOf('/'));
-        if (!m_fanouts.contains(fanout)) {
-            if (::mkdir(fanout.constData(), 0755) != 0 && errno != EEXIST)
-                return posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(fanout), errno);
-            m_fanouts.insert(fanout);
-        }
-        if (::rename(tmp.constData(), final.constData()) != 0)
-            return posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(final), errno);
+    if (auto status = posix::fsyncDirectory(m_destination.chunksDir()); !status)
+        return status;
+    for (const QByteArray& dir : std::as_const(m_touched)) {
+        if (auto status = posix::fsyncDirectory(QString::fromLocal8Bit(dir)); !status)
+            return status;
     }
-    m_staged.clear();
-    m_stagedBytes = 0;
-    // The renames themselves must be durable before a manifest refers to them.
-    if (::syncfs(tmpFd->get()) != 0)
-        return posix::ioError(QStringLiteral("sync the filesystem of"), m_destination.root().path(), errno);
+    m_touched.clear();
     return {};
 }
 
@@ -120,21 +105,24 @@ Status UserCopier::copyChunk(const ChunkRef& chunk)
     if (!out)
         return posix::ioError(QStringLiteral("create"), QString::fromLocal8Bit(tmp), errno);
     Status status = copyFileData(in.get(), out.get(), chunk.size, sourcePath);
+    if (status)
+        status = posix::fsyncFd(out.get(), QString::fromLocal8Bit(tmp));
     out.reset();
+    const QByteArray finalPath = posix::encodePath(m_destination.chunkPath(chunk.hash));
+    const QByteArray fanout = posix::encodePath(m_destination.chunkFanoutDir(chunk.hash));
+    if (status && ::mkdir(fanout.constData(), 0755) != 0 && errno != EEXIST)
+        status = posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(fanout), errno);
+    if (status && ::rename(tmp.constData(), finalPath.constData()) != 0)
+        status = posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(finalPath), errno);
     if (!status) {
         ::unlink(tmp.constData());
         return status;
     }
-    m_staged.append({ tmp, posix::encodePath(m_destination.chunkPath(chunk.hash)) });
-    m_stagedBytes += chunk.size;
+    m_touched.insert(fanout);
     m_stats.bytesCopied += chunk.size;
     ++m_stats.chunksCopied;
     if (m_progress)
         m_progress(m_stats.bytesCopied);
-    if (m_stagedBytes >= batchBytes || m_staged.size() >= batchChunks) {
-        if (auto flushed = flushBatch(); !flushed)
-            return flushed;
-    }
     return account(false);
 }
 
@@ -179,7 +167,7 @@ Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
             break;
         // The manifest comes last: the snapshot exists on the destination once all its chunks do.
         if (!QFileInfo::exists(m_destination.manifestPath(id))) {
-            if (status = flushBatch(); !status)
+            if (status = syncDirectories(); !status)
                 break;
             if (status = m_destination.writeManifest(*manifest); !status)
                 break;
@@ -188,14 +176,9 @@ Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
         ++m_stats.snapshots;
     }
     if (status)
-        status = flushBatch();
+        status = syncDirectories();
     if (!status) {
-        for (const auto& [tmp, final] : std::as_const(m_staged))
-            ::unlink(tmp.constData());
-        m_staged.clear();
-        m_stats.bytesCopied -= m_stagedBytes; // those temporaries are gone again
-        m_stagedBytes = 0;
-        // Bytes already renamed into place stay and are accounted; the caller rolls back or resumes.
+        // Chunks already renamed into place stay and are accounted; the caller rolls back or resumes.
         (void)account(true);
         return status.error();
     }

@@ -2,8 +2,8 @@
 
 // Copies a user's snapshots from one storage to another: for each snapshot first the chunks the
 // destination lacks, then the manifest, so the copy never refers to data it does not have.
-// Re-copying is idempotent: chunks already in place with the right size are skipped. New chunks
-// are made durable in batches (one syncfs) before they get their final names.
+// Re-copying is idempotent: chunks already in place with the right size are skipped. Each chunk is
+// copied to a temporary name, fsynced and renamed; the directories are fsynced before a manifest.
 
 #include "ratelimiter.h"
 #include "storage/userstore.h"
@@ -40,7 +40,7 @@ public:
 
 private:
     Status copyChunk(const ChunkRef& chunk);
-    Status flushBatch();
+    Status syncDirectories();
     Status account(bool force);
 
     UserStore m_source;
@@ -51,9 +51,7 @@ private:
     std::function<Status(qint64)> m_accountant;
     std::function<void(qint64)> m_progress;
 
-    QList<QPair<QByteArray, QByteArray>> m_staged; // tmp path, final path
-    qint64 m_stagedBytes = 0;
-    QSet<QByteArray> m_fanouts;
+    QSet<QByteArray> m_touched; // directories with new names since the last sync
     CopyStats m_stats;
     qint64 m_accounted = 0;
 };

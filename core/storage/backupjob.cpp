@@ -22,20 +22,11 @@ namespace pk {
 
 namespace {
 
-// New chunks are made durable in batches: one syncfs per batch instead of one fsync per chunk
-// file, which would make a tree of small files many times slower than copying it. Write-back is
-// left to the kernel until then: starting it per chunk (sync_file_range) measured slower.
-constexpr qint64 batchBytes = 64 * 1024 * 1024;
-constexpr int batchChunks = 4096;
-
-struct StagedChunk {
-    QByteArray tmpPath;
-    QByteArray finalPath;
-    QByteArray fanoutDir;
-};
-
 // Shared by the worker threads: deduplication, the quota budget and the durable hand-over of
-// new chunks into the store.
+// new chunks into the store. Each chunk is written under a temporary name, fsynced and renamed
+// into place by the worker that made it; the directories that got new names are fsynced once
+// before the manifest refers to them. (syncfs would be fewer calls, but it flushes every
+// writer's data on the filesystem: on a busy storage node a backup would wait for all others.)
 class ChunkSink
 {
 public:
@@ -46,20 +37,11 @@ public:
     {
     }
 
-    Status open()
-    {
-        auto fd = posix::openDirectory(m_store.tmpDir());
-        if (!fd)
-            return fd.error();
-        m_tmpDirFd = std::move(*fd);
-        return {};
-    }
-
     // Stores a chunk unless the user already has it or another thread is writing it.
     Status put(const ChunkRef& ref, const std::uint8_t* data)
     {
         {
-            std::lock_guard lock(m_seenMutex);
+            std::lock_guard lock(m_mutex);
             if (m_seen.contains(ref.hash)) {
                 ++m_reused;
                 return {};
@@ -75,83 +57,69 @@ public:
                                          "raise its capacity or rebalance the pool")
                               .arg(m_store.root().path()));
         const QByteArray tmpPath = posix::encodePath(m_store.tmpDir() + u'/' + posix::temporaryName());
+        const QString display = QString::fromLocal8Bit(tmpPath);
         UniqueFd fd(::open(tmpPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
         if (!fd)
-            return posix::ioError(QStringLiteral("create"), QString::fromLocal8Bit(tmpPath), errno);
-        Status status = posix::writeFull(fd.get(), reinterpret_cast<const char*>(data), ref.size, QString::fromLocal8Bit(tmpPath));
+            return posix::ioError(QStringLiteral("create"), display, errno);
+        Status status = posix::writeFull(fd.get(), reinterpret_cast<const char*>(data), ref.size, display);
+        if (status)
+            status = posix::fsyncFd(fd.get(), display);
         fd.reset();
         if (!status) {
             ::unlink(tmpPath.constData());
             return status;
         }
+        const QByteArray fanout = posix::encodePath(m_store.chunkFanoutDir(ref.hash));
+        const QByteArray finalPath = posix::encodePath(m_store.chunkPath(ref.hash));
+        if (::mkdir(fanout.constData(), 0755) == 0) {
+            std::lock_guard lock(m_mutex);
+            m_createdDirectories.append(fanout);
+        } else if (errno != EEXIST) {
+            ::unlink(tmpPath.constData());
+            return posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(fanout), errno);
+        }
+        struct stat st {};
+        const bool existed = ::stat(finalPath.constData(), &st) == 0;
+        if (::rename(tmpPath.constData(), finalPath.constData()) != 0) {
+            const int errnum = errno;
+            ::unlink(tmpPath.constData());
+            return posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(finalPath), errnum);
+        }
         m_addedBytes += ref.size;
         ++m_added;
-
-        bool flushNow = false;
-        {
-            std::lock_guard lock(m_stageMutex);
-            m_staged.append({ tmpPath, posix::encodePath(m_store.chunkPath(ref.hash)), posix::encodePath(m_store.chunkFanoutDir(ref.hash)) });
-            m_stagedBytes += ref.size;
-            flushNow = m_stagedBytes >= batchBytes || m_staged.size() >= batchChunks;
-        }
-        return flushNow ? flush() : Status();
-    }
-
-    // Makes the staged chunks durable, then gives them their final names.
-    Status flush()
-    {
-        std::lock_guard flushLock(m_flushMutex);
-        QList<StagedChunk> batch;
-        {
-            std::lock_guard lock(m_stageMutex);
-            batch.swap(m_staged);
-            m_stagedBytes = 0;
-        }
-        if (batch.isEmpty())
-            return {};
-        m_pendingRollback.append(batch); // until renamed, a failure must remove the tmp files
-        if (::syncfs(m_tmpDirFd.get()) != 0)
-            return posix::ioError(QStringLiteral("sync the filesystem of"), m_store.root().path(), errno);
-        for (const StagedChunk& chunk : std::as_const(batch)) {
-            if (!m_fanouts.contains(chunk.fanoutDir)) {
-                if (::mkdir(chunk.fanoutDir.constData(), 0755) != 0 && errno != EEXIST)
-                    return posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(chunk.fanoutDir), errno);
-                m_fanouts.insert(chunk.fanoutDir);
-            }
-            struct stat st {};
-            const bool existed = ::stat(chunk.finalPath.constData(), &st) == 0;
-            if (::rename(chunk.tmpPath.constData(), chunk.finalPath.constData()) != 0)
-                return posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(chunk.finalPath), errno);
-            // A damaged chunk that was replaced by a good copy stays on failure; a new one goes.
-            if (!existed)
-                m_created.append(chunk.finalPath);
-        }
-        m_pendingRollback.clear();
+        std::lock_guard lock(m_mutex);
+        m_touched.insert(fanout);
+        // A damaged chunk that was replaced by a good copy stays on failure; a new one goes.
+        if (!existed)
+            m_created.append(finalPath);
         return {};
     }
 
-    // Makes the renames themselves durable before a manifest may refer to them.
-    Status syncAll()
+    // Makes the new names durable before a manifest may refer to them.
+    Status syncDirectories()
     {
-        if (::syncfs(m_tmpDirFd.get()) != 0)
-            return posix::ioError(QStringLiteral("sync the filesystem of"), m_store.root().path(), errno);
+        std::lock_guard lock(m_mutex);
+        if (m_touched.isEmpty())
+            return {};
+        if (auto status = posix::fsyncDirectory(m_store.chunksDir()); !status)
+            return status;
+        for (const QByteArray& dir : std::as_const(m_touched)) {
+            if (auto status = posix::fsyncDirectory(QString::fromLocal8Bit(dir)); !status)
+                return status;
+        }
         return {};
     }
 
     void rollback()
     {
-        std::lock_guard flushLock(m_flushMutex);
-        std::lock_guard lock(m_stageMutex);
-        for (const StagedChunk& chunk : std::as_const(m_staged))
-            ::unlink(chunk.tmpPath.constData());
-        for (const StagedChunk& chunk : std::as_const(m_pendingRollback)) {
-            ::unlink(chunk.tmpPath.constData());
-        }
+        std::lock_guard lock(m_mutex);
         for (const QByteArray& path : std::as_const(m_created))
             ::unlink(path.constData());
-        m_staged.clear();
-        m_pendingRollback.clear();
         m_created.clear();
+        // Only empty ones go: another backup may have put chunks there meanwhile.
+        for (const QByteArray& dir : std::as_const(m_createdDirectories))
+            ::rmdir(dir.constData());
+        m_createdDirectories.clear();
     }
 
     qint64 addedBytes() const { return m_addedBytes.load(); }
@@ -162,19 +130,12 @@ private:
     const UserStore& m_store;
     const bool m_hasBudget;
     std::atomic<qint64> m_budgetLeft;
-    UniqueFd m_tmpDirFd;
 
-    std::mutex m_seenMutex;
+    std::mutex m_mutex; // guards the four members below
     QSet<Digest> m_seen;
-
-    std::mutex m_stageMutex;
-    QList<StagedChunk> m_staged;
-    qint64 m_stagedBytes = 0;
-
-    std::mutex m_flushMutex;
-    QList<StagedChunk> m_pendingRollback;
+    QSet<QByteArray> m_touched;
     QList<QByteArray> m_created;
-    QSet<QByteArray> m_fanouts;
+    QList<QByteArray> m_createdDirectories;
 
     std::atomic<qint64> m_addedBytes { 0 };
     std::atomic<qint64> m_added { 0 };
@@ -298,8 +259,6 @@ Result<BackupResult> BackupJob::run()
     }
 
     ChunkSink sink(m_store, m_budget);
-    if (auto status = sink.open(); !status)
-        return status.error();
 
     QList<qint64> fileIndexes;
     for (qint64 i = 0; i < tree->entries.size(); ++i) {
@@ -368,10 +327,8 @@ Result<BackupResult> BackupJob::run()
         shared.error = failed(QStringLiteral("backup cancelled; nothing was kept"));
     Manifest manifest;
     if (!shared.error) {
-        if (auto status = sink.flush(); !status)
+        if (auto status = sink.syncDirectories(); !status)
             shared.error = status.error();
-        else if (auto synced = sink.syncAll(); !synced)
-            shared.error = synced.error();
     }
     QByteArray manifestJson;
     if (!shared.error) {
