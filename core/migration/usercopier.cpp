@@ -4,6 +4,11 @@
 
 #include <QFileInfo>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -91,7 +96,8 @@ Status UserCopier::syncDirectories()
     return {};
 }
 
-Status UserCopier::copyChunk(const ChunkRef& chunk)
+// Runs on a worker thread: only the file system and the (thread-safe) rate limiter.
+Status UserCopier::copyChunk(const ChunkRef& chunk, QByteArray& touchedFanout)
 {
     if (m_limiter && !m_limiter->acquire(chunk.size, m_stop))
         return failed(QStringLiteral("stopped"));
@@ -118,12 +124,77 @@ Status UserCopier::copyChunk(const ChunkRef& chunk)
         ::unlink(tmp.constData());
         return status;
     }
-    m_touched.insert(fanout);
-    m_stats.bytesCopied += chunk.size;
-    ++m_stats.chunksCopied;
-    if (m_progress)
-        m_progress(m_stats.bytesCopied);
-    return account(false);
+    touchedFanout = fanout;
+    m_copiedByWorkers += chunk.size;
+    return {};
+}
+
+Status UserCopier::copyChunks(const QList<ChunkRef>& chunks)
+{
+    if (chunks.isEmpty())
+        return {};
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<Error> error;
+    std::atomic<qsizetype> next { 0 };
+    const int workerCount = static_cast<int>(qBound<qsizetype>(1, qsizetype(m_workers), chunks.size()));
+    int active = workerCount;
+    std::vector<std::thread> workers;
+    const qint64 copiedBefore = m_copiedByWorkers.load();
+    for (int w = 0; w < workerCount; ++w) {
+        workers.emplace_back([&] {
+            QByteArray fanout;
+            for (;;) {
+                const qsizetype index = next.fetch_add(1);
+                {
+                    std::lock_guard lock(mutex);
+                    if (index >= chunks.size() || error || (m_stop && m_stop->load()))
+                        break;
+                }
+                Status status = copyChunk(chunks.at(index), fanout);
+                std::lock_guard lock(mutex);
+                if (!status) {
+                    if (!error)
+                        error = status.error();
+                    break;
+                }
+                m_touched.insert(fanout);
+                ++m_stats.chunksCopied;
+            }
+            std::lock_guard lock(mutex);
+            --active;
+            done.notify_all();
+        });
+    }
+    // This thread accounts and reports while the workers copy.
+    const qint64 statsBefore = m_stats.bytesCopied;
+    Status accounting;
+    for (;;) {
+        std::unique_lock lock(mutex);
+        done.wait_for(lock, std::chrono::milliseconds(100), [&] { return active == 0; });
+        const bool finished = active == 0;
+        lock.unlock();
+        m_stats.bytesCopied = statsBefore + (m_copiedByWorkers.load() - copiedBefore);
+        if (m_progress)
+            m_progress(m_stats.bytesCopied);
+        if (accounting) {
+            accounting = account(false);
+            if (!accounting) {
+                std::lock_guard stopLock(mutex);
+                if (!error)
+                    error = accounting.error();
+            }
+        }
+        if (finished)
+            break;
+    }
+    for (auto& worker : workers)
+        worker.join();
+    if (error)
+        return *error;
+    if (m_stop && m_stop->load())
+        return failed(QStringLiteral("stopped"));
+    return {};
 }
 
 Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
@@ -143,27 +214,23 @@ Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
             status = manifest.error();
             break;
         }
+        QList<ChunkRef> missing;
         for (const ManifestEntry& entry : std::as_const(manifest->entries)) {
             for (const ChunkRef& chunk : entry.chunks) {
                 if (handled.contains(chunk.hash))
                     continue;
                 handled.insert(chunk.hash);
-                if (m_stop && m_stop->load()) {
-                    status = failed(QStringLiteral("stopped"));
-                    break;
-                }
-                if (m_destination.hasChunk(chunk)) {
+                if (m_destination.hasChunk(chunk))
                     ++m_stats.chunksPresent;
-                    continue;
-                }
-                status = copyChunk(chunk);
-                if (!status)
-                    break;
+                else
+                    missing.append(chunk);
             }
-            if (!status)
-                break;
         }
-        if (!status)
+        if (m_stop && m_stop->load()) {
+            status = failed(QStringLiteral("stopped"));
+            break;
+        }
+        if (status = copyChunks(missing); !status)
             break;
         // The manifest comes last: the snapshot exists on the destination once all its chunks do.
         if (!QFileInfo::exists(m_destination.manifestPath(id))) {

@@ -32,6 +32,9 @@ public:
     // Told about bytes written to the destination (in batches); an error stops the copy.
     void setAccountant(std::function<Status(qint64)> accountant) { m_accountant = std::move(accountant); }
     void setProgressHandler(std::function<void(qint64 bytesCopied)> handler) { m_progress = std::move(handler); }
+    // Threads copying chunks at once: fsync waits overlap. Accounting and progress stay on the
+    // calling thread, which owns the ConfigDb connection.
+    void setWorkerCount(int workers) { m_workers = workers; }
 
     // Copies the given snapshots (ids present on the source).
     Result<CopyStats> copy(const QStringList& snapshotIds);
@@ -39,7 +42,8 @@ public:
     Status removeExtraSnapshots(const QStringList& sourceIds);
 
 private:
-    Status copyChunk(const ChunkRef& chunk);
+    Status copyChunk(const ChunkRef& chunk, QByteArray& touchedFanout);
+    Status copyChunks(const QList<ChunkRef>& chunks);
     Status syncDirectories();
     Status account(bool force);
 
@@ -52,8 +56,10 @@ private:
     std::function<void(qint64)> m_progress;
 
     QSet<QByteArray> m_touched; // directories with new names since the last sync
+    int m_workers = 4;
     CopyStats m_stats;
     qint64 m_accounted = 0;
+    std::atomic<qint64> m_copiedByWorkers { 0 };
 };
 
 } // namespace pk
