@@ -20,7 +20,6 @@ constexpr qint64 MiB = 1024 * 1024;
 
 struct DemoUser {
     const char* name;
-    const char* storage; // where it is placed (storages are added in order, see create())
     int sizeMiB;
 };
 
@@ -124,9 +123,9 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
     // store-a fills up first: it is the only storage while its users are placed.
     if (auto status = addStorage(QStringLiteral("store-a"), 100 * MiB); !status)
         return status;
-    const DemoUser crowded[] = { { "archive-team", "store-a", 40 }, { "alice", "store-a", 7 }, { "bob", "store-a", 6 }, { "carol", "store-a", 6 },
-                                 { "dave", "store-a", 5 }, { "erin", "store-a", 5 }, { "frank", "store-a", 4 }, { "grace", "store-a", 4 },
-                                 { "heidi", "store-a", 3 }, { "Zoë Ångström", "store-a", 3 } };
+    const DemoUser crowded[] = { { "archive-team", 40 }, { "alice", 7 }, { "bob", 6 }, { "carol", 6 },
+                                 { "dave", 5 }, { "erin", 5 }, { "frank", 4 }, { "grace", 4 },
+                                 { "heidi", 3 }, { "Zoë Ångström", 3 } };
     quint32 seed = 1;
     for (const DemoUser& user : crowded) {
         if (auto status = backup(user.name, user.sizeMiB, seed++); !status)
@@ -136,8 +135,8 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
         if (auto status = addStorage(QString::fromLatin1(name), quota * MiB); !status)
             return status;
     }
-    const DemoUser spread[] = { { "ivan", "", 6 }, { "judy", "", 5 }, { "mallory", "", 7 }, { "niaj", "", 4 }, { "olivia", "", 6 },
-                                { "peggy", "", 5 }, { "rupert", "", 4 }, { "sybil", "", 6 }, { "trent", "", 5 }, { "victor", "", 4 } };
+    const DemoUser spread[] = { { "ivan", 6 }, { "judy", 5 }, { "mallory", 7 }, { "niaj", 4 }, { "olivia", 6 },
+                                { "peggy", 5 }, { "rupert", 4 }, { "sybil", 6 }, { "trent", 5 }, { "victor", 4 } };
     for (const DemoUser& user : spread) {
         if (auto status = backup(user.name, user.sizeMiB, seed++); !status)
             return status;

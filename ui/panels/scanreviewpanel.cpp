@@ -73,7 +73,7 @@ ScanReviewPanel::ScanReviewPanel(EngineController* controller, QWidget* parent)
             m_status->setText(tr("Scanning user %1 of %2: %3").arg(progress.usersDone + 1).arg(progress.usersTotal).arg(progress.currentUser));
     });
     connect(controller, &EngineController::scanFinished, this, [this](const ScanReport& report) {
-        if (report.poolName != m_pool && report.poolId != (m_controller->pool(m_pool) ? m_controller->pool(m_pool)->pool.id : -1))
+        if (report.poolName != m_pool)
             return;
         m_model->setScan(report);
         if (m_busy) {
