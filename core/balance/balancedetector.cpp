@@ -1,21 +1,8 @@
 #include "balancedetector.h"
 
+#include "watermark.h"
+
 namespace pk {
-
-namespace {
-// Used bytes over capacity is rarely an exact binary fraction: 80 % of 1000 bytes must count as 80.
-constexpr double epsilon = 1e-9;
-} // namespace
-
-bool BalanceDetector::isAtOrAbove(double usedPercent, double watermark)
-{
-    return usedPercent >= watermark - epsilon;
-}
-
-bool BalanceDetector::isAtOrBelow(double usedPercent, double watermark)
-{
-    return usedPercent <= watermark + epsilon;
-}
 
 BalanceDetection BalanceDetector::detect(const QList<StorageUsage>& storages, double highPercent, double lowPercent)
 {
@@ -23,11 +10,11 @@ BalanceDetection BalanceDetector::detect(const QList<StorageUsage>& storages, do
     for (const StorageUsage& usage : storages) {
         if (usage.capacityBytes <= 0 || !usage.reachable)
             continue;
-        const double percent = usage.usedPercent();
+        const qint64 used = usage.storage.usedBytes;
         const StorageState state = usage.effectiveState();
-        if (isAtOrAbove(percent, highPercent) && state != StorageState::Offline)
+        if (watermark::isAtOrAbove(used, usage.capacityBytes, highPercent) && state != StorageState::Offline)
             detection.full.append(usage.storage.id);
-        else if (isAtOrBelow(percent, lowPercent) && state == StorageState::Online)
+        else if (watermark::isAtOrBelow(used, usage.capacityBytes, lowPercent) && state == StorageState::Online)
             detection.free.append(usage.storage.id);
     }
     detection.unbalanced = !detection.full.isEmpty() && !detection.free.isEmpty();

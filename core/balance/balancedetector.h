@@ -19,8 +19,6 @@ class BalanceDetector
 {
 public:
     static BalanceDetection detect(const QList<StorageUsage>& storages, double highPercent, double lowPercent);
-    static bool isAtOrAbove(double usedPercent, double watermark);
-    static bool isAtOrBelow(double usedPercent, double watermark);
 };
 
 } // namespace pk

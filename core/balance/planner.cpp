@@ -1,6 +1,7 @@
 #include "planner.h"
 
 #include "util/sizes.h"
+#include "watermark.h"
 
 #include <QHash>
 
@@ -8,7 +9,10 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
+#include <tuple>
+#include <vector>
 
 namespace pk {
 
@@ -57,47 +61,85 @@ QList<qint64> packWorstFit(const QList<const PlannerUser*>& items, QList<Destina
     return result;
 }
 
-// Exact packing by search, for the small sets where worst fit may miss a packing.
-bool packExact(const QList<const PlannerUser*>& items, qsizetype index, QList<Destination>& destinations, QList<qint64>& assignment)
+// Which subsets of at most exactLimit users fit the rooms, all at once: searching each subset that
+// worst fit cannot place took over 3 minutes for 16 users on 8 destinations. The rooms are filled
+// in a fixed order; state[mask] is the best (room being filled, bytes in it) that holds exactly
+// those users, an earlier room first, then the emptier one. Any packing can be built in that order
+// and a better state can continue every way a worse one can, so a subset fits if and only if it
+// has a state. O(2^n * n * rooms), and only computed when worst fit fails.
+class SubsetPacking
 {
-    if (index == items.size())
-        return true;
-    const qint64 bytes = items.at(index)->bytes;
-    for (qsizetype d = 0; d < destinations.size(); ++d) {
-        // Destinations with equal room are interchangeable: try only the first of them.
-        bool seen = false;
-        for (qsizetype e = 0; e < d && !seen; ++e)
-            seen = destinations.at(e).room == destinations.at(d).room;
-        if (seen || destinations.at(d).room < bytes)
-            continue;
-        destinations[d].room -= bytes;
-        assignment[index] = destinations.at(d).id;
-        if (packExact(items, index + 1, destinations, assignment))
-            return true;
-        destinations[d].room += bytes;
+public:
+    SubsetPacking(const QList<const PlannerUser*>& candidates, const QList<Destination>& destinations)
+        : m_candidates(candidates)
+        , m_destinations(destinations)
+        , m_room(size_t(1) << candidates.size(), -1)
+        , m_fill(size_t(1) << candidates.size(), 0)
+        , m_last(size_t(1) << candidates.size(), -1)
+    {
+        const int n = static_cast<int>(candidates.size());
+        if (destinations.isEmpty())
+            return;
+        m_room[0] = 0;
+        for (quint32 mask = 0; mask < (quint32(1) << n); ++mask) {
+            if (m_room[mask] < 0)
+                continue;
+            for (int i = 0; i < n; ++i) {
+                if (mask & (quint32(1) << i))
+                    continue;
+                const auto [room, fill] = add(m_room[mask], m_fill[mask], candidates.at(i)->bytes);
+                const quint32 next = mask | (quint32(1) << i);
+                if (room >= 0 && (m_room[next] < 0 || std::pair(room, fill) < std::pair(m_room[next], m_fill[next]))) {
+                    m_room[next] = room;
+                    m_fill[next] = fill;
+                    m_last[next] = static_cast<qint8>(i);
+                }
+            }
+        }
     }
-    return false;
-}
 
-QList<qint64> pack(const QList<const PlannerUser*>& items, const QList<Destination>& destinations)
-{
-    QList<qint64> fit = packWorstFit(items, destinations);
-    if (!fit.isEmpty() || items.isEmpty())
-        return fit;
-    QList<const PlannerUser*> sorted = items;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const PlannerUser* a, const PlannerUser* b) { return a->bytes > b->bytes; });
-    QList<Destination> rooms = destinations;
-    QList<qint64> assignment(sorted.size(), 0);
-    if (!packExact(sorted, 0, rooms, assignment))
-        return {};
-    QHash<qint64, qint64> byUser;
-    for (qsizetype i = 0; i < sorted.size(); ++i)
-        byUser.insert(sorted.at(i)->id, assignment.at(i));
-    QList<qint64> result;
-    for (const PlannerUser* user : items)
-        result.append(byUser.value(user->id));
-    return result;
-}
+    bool fits(quint32 mask) const { return m_room[mask] >= 0; }
+
+    // The destination of every user in mask, in candidate order.
+    QList<qint64> assignment(quint32 mask) const
+    {
+        QList<int> order;
+        for (quint32 m = mask; m != 0; m &= ~(quint32(1) << m_last[m]))
+            order.prepend(m_last[m]);
+        QHash<int, qint64> destination;
+        qint32 room = 0;
+        qint64 fill = 0;
+        for (int i : std::as_const(order)) {
+            std::tie(room, fill) = add(room, fill, m_candidates.at(i)->bytes);
+            destination.insert(i, m_destinations.at(room).id);
+        }
+        QList<qint64> result;
+        for (int i = 0; i < m_candidates.size(); ++i) {
+            if (mask & (quint32(1) << i))
+                result.append(destination.value(i));
+        }
+        return result;
+    }
+
+private:
+    // Into the room being filled, else into the next room that can take it.
+    std::pair<qint32, qint64> add(qint32 room, qint64 fill, qint64 bytes) const
+    {
+        if (fill + bytes <= m_destinations.at(room).room)
+            return { room, fill + bytes };
+        for (qint32 next = room + 1; next < m_destinations.size(); ++next) {
+            if (bytes <= m_destinations.at(next).room)
+                return { next, bytes };
+        }
+        return { -1, 0 };
+    }
+
+    const QList<const PlannerUser*>& m_candidates;
+    const QList<Destination>& m_destinations;
+    std::vector<qint32> m_room; // -1: the users of this mask do not fit
+    std::vector<qint64> m_fill;
+    std::vector<qint8> m_last; // the user added last, to rebuild the packing
+};
 
 struct Selection {
     QList<const PlannerUser*> users;
@@ -105,7 +147,7 @@ struct Selection {
     qint64 bytes = 0;
 };
 
-// Every subset, best score first, until one packs.
+// Every subset, best score first, until one packs: by worst fit, else as SubsetPacking finds.
 Selection selectExact(const QList<const PlannerUser*>& candidates, const QList<Destination>& destinations, qint64 want)
 {
     const int n = static_cast<int>(candidates.size());
@@ -130,15 +172,22 @@ Selection selectExact(const QList<const PlannerUser*>& candidates, const QList<D
     }
     // Ties broken by the mask: candidates are sorted, so this is deterministic.
     std::sort(subsets.begin(), subsets.end(), [](const Subset& a, const Subset& b) { return a.score < b.score || (!(b.score < a.score) && a.mask < b.mask); });
+    std::optional<SubsetPacking> packing;
     for (const Subset& subset : subsets) {
         QList<const PlannerUser*> users;
         for (int i = 0; i < n; ++i) {
             if (subset.mask & (quint32(1) << i))
                 users.append(candidates.at(i));
         }
-        QList<qint64> assignment = pack(users, destinations);
-        if (!assignment.isEmpty())
-            return { users, assignment, subset.score.bytes };
+        QList<qint64> assignment = packWorstFit(users, destinations);
+        if (assignment.isEmpty()) {
+            if (!packing)
+                packing.emplace(candidates, destinations);
+            if (!packing->fits(subset.mask))
+                continue;
+            assignment = packing->assignment(subset.mask);
+        }
+        return { users, assignment, subset.score.bytes };
     }
     return {};
 }
@@ -208,18 +257,6 @@ double percentOf(qint64 used, qint64 capacity)
     return capacity > 0 ? 100.0 * static_cast<double>(used) / static_cast<double>(capacity) : 0.0;
 }
 
-// The most bytes that keep a storage at or below a watermark ("no destination passes low").
-qint64 bytesAt(double percent, qint64 capacity)
-{
-    return static_cast<qint64>(std::floor(static_cast<long double>(percent) / 100.0L * static_cast<long double>(capacity) + 1e-9L));
-}
-
-// The most bytes that keep a storage strictly below a watermark ("the source ends below high").
-qint64 bytesBelow(double percent, qint64 capacity)
-{
-    return static_cast<qint64>(std::ceil(static_cast<long double>(percent) / 100.0L * static_cast<long double>(capacity) - 1e-9L)) - 1;
-}
-
 } // namespace
 
 qint64 PlannerOutput::bytesMoved() const
@@ -252,7 +289,7 @@ PlannerOutput Planner::plan(const PlannerInput& input)
     QList<const PlannerStorage*> sources;
     for (const PlannerStorage& storage : input.storages) {
         const bool isSource = drain ? storage.state == StorageState::Draining
-                                    : storage.state == StorageState::Marked && percentOf(storage.settledBytes(), storage.capacityBytes) >= input.highPercent - 1e-9;
+                                    : storage.state == StorageState::Marked && watermark::isAtOrAbove(storage.settledBytes(), storage.capacityBytes, input.highPercent);
         if (isSource && storage.capacityBytes > 0)
             sources.append(&storage);
     }
@@ -274,16 +311,16 @@ PlannerOutput Planner::plan(const PlannerInput& input)
         qint64 need = used;
         if (!drain) {
             const double aimPercent = std::clamp(meanPercent, input.lowPercent, input.highPercent);
-            need = qMax<qint64>(1, used - bytesBelow(input.highPercent, source->capacityBytes));
+            need = qMax<qint64>(1, used - watermark::bytesBelow(input.highPercent, source->capacityBytes));
             // Aim at the mean, but at least below high.
-            want = qMax(need, used - bytesAt(aimPercent, source->capacityBytes));
+            want = qMax(need, used - watermark::bytesAt(aimPercent, source->capacityBytes));
         }
         QList<Destination> destinations;
         for (const PlannerStorage& storage : input.storages) {
             if (storage.id == source->id || storage.state != StorageState::Online || storage.capacityBytes <= 0)
                 continue;
             // Drained users may fill destinations up to just below high; balancing stops at low.
-            const qint64 ceiling = drain ? bytesBelow(input.highPercent, storage.capacityBytes) : bytesAt(input.lowPercent, storage.capacityBytes);
+            const qint64 ceiling = drain ? watermark::bytesBelow(input.highPercent, storage.capacityBytes) : watermark::bytesAt(input.lowPercent, storage.capacityBytes);
             const qint64 room = ceiling - settled.value(storage.id);
             if (room > 0)
                 destinations.append({ storage.id, room });
@@ -292,11 +329,13 @@ PlannerOutput Planner::plan(const PlannerInput& input)
         std::sort(candidates.begin(), candidates.end(), [](const PlannerUser* a, const PlannerUser* b) {
             return a->bytes > b->bytes || (a->bytes == b->bytes && a->id < b->id);
         });
-        // A user bigger than every destination's room can never move now.
+        // A user bigger than every destination's room can never move now. An empty one frees
+        // nothing: balancing would only add a job for it (draining still moves it).
         qint64 biggestRoom = 0;
         for (const Destination& d : destinations)
             biggestRoom = qMax(biggestRoom, d.room);
-        candidates.erase(std::remove_if(candidates.begin(), candidates.end(), [&](const PlannerUser* u) { return u->bytes > biggestRoom; }), candidates.end());
+        candidates.erase(std::remove_if(candidates.begin(), candidates.end(), [&](const PlannerUser* u) { return u->bytes > biggestRoom || (!drain && u->bytes == 0); }),
+                         candidates.end());
 
         Selection selection;
         if (drain) {

@@ -1,6 +1,7 @@
 #include "scanner.h"
 
 #include "configdb/jobrepo.h"
+#include "watermark.h"
 #include "configdb/scanrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
@@ -74,8 +75,7 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
         for (const StorageUsage& other : usages) {
             if (other.storage.id == source.storage.id || other.effectiveState() != StorageState::Online || other.capacityBytes <= 0)
                 continue;
-            const double limit = draining ? pool.highPercent : pool.lowPercent;
-            const qint64 ceiling = static_cast<qint64>(std::floor(limit / 100.0 * static_cast<double>(other.capacityBytes)));
+            const qint64 ceiling = draining ? watermark::bytesBelow(pool.highPercent, other.capacityBytes) : watermark::bytesAt(pool.lowPercent, other.capacityBytes);
             biggestRoom = qMax(biggestRoom, qMin(ceiling - other.storage.usedBytes - reservedOn.value(other.storage.id), other.roomBytes()));
         }
 

@@ -91,8 +91,8 @@ struct ProjectedUsage {
     qint64 storageId = 0;
     QString storageName;
     qint64 capacityBytes = 0;
-    qint64 usedBefore = 0; // including moves already in flight
-    qint64 usedAfter = 0;
+    qint64 usedBefore = 0; // used now
+    qint64 usedAfter = 0; // once the moves in flight and this plan are done
     double percentBefore() const { return capacityBytes > 0 ? 100.0 * static_cast<double>(usedBefore) / static_cast<double>(capacityBytes) : 0.0; }
     double percentAfter() const { return capacityBytes > 0 ? 100.0 * static_cast<double>(usedAfter) / static_cast<double>(capacityBytes) : 0.0; }
 };

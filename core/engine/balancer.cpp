@@ -1,6 +1,7 @@
 #include "balancer.h"
 
 #include "balance/balancedetector.h"
+#include "balance/watermark.h"
 #include "configdb/alertrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/planrepo.h"
@@ -56,7 +57,8 @@ Result<DetectionResult> Balancer::detect(const PoolRecord& pool)
                          .arg(percent, 0, 'f', 1)
                          .arg(pool.highPercent)
                          .arg(pool.lowPercent));
-        } else if (usage.storage.state == StorageState::Marked && usage.reachable && percent < pool.highPercent - unmarkMarginPercent) {
+        } else if (usage.storage.state == StorageState::Marked && usage.reachable
+                   && !watermark::isAtOrAbove(usage.storage.usedBytes, usage.capacityBytes, pool.highPercent - unmarkMarginPercent)) {
             if (auto status = repo.setState(usage.storage.id, StorageState::Online); !status)
                 return status.error();
             (void)AlertRepo(db).clear(usage.storage.id, alertKind::lowFreeSpace);

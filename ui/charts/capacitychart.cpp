@@ -1,6 +1,6 @@
 #include "capacitychart.h"
 
-#include "balance/balancedetector.h"
+#include "balance/watermark.h"
 #include "chartstyle.h"
 #include "theme.h"
 #include "util/sizes.h"
@@ -94,7 +94,7 @@ void CapacityChart::setPool(const PoolStatus& pool, const QHash<qint64, qint64>&
             target = Offline;
             break;
         case StorageState::Online:
-            target = BalanceDetector::isAtOrAbove(percent, pool.pool.highPercent) ? AboveHigh : Normal;
+            target = watermark::isAtOrAbove(usage.storage.usedBytes, usage.capacityBytes, pool.pool.highPercent) ? AboveHigh : Normal;
             break;
         }
         for (int s = 0; s < Reserved; ++s) {
