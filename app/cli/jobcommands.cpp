@@ -1,14 +1,14 @@
 #include "commands.h"
-#include "context.h"
-#include "enginerunner.h"
-#include "texttable.h"
-
 #include "configdb/alertrepo.h"
 #include "configdb/jobrepo.h"
+#include "configdb/storagerepo.h"
+#include "context.h"
 #include "engine/demo.h"
 #include "engine/enginelock.h"
+#include "enginerunner.h"
 #include "master/master.h"
 #include "migration/migrationjob.h"
+#include "texttable.h"
 #include "util/sizes.h"
 
 #include <QDateTime>
@@ -36,16 +36,11 @@ int runJobsList(Context& context, const ParsedArgs& args)
     if (args.has(QStringLiteral("json"))) {
         QJsonArray array;
         for (const JobRecord& job : std::as_const(*jobs)) {
-            array.append(QJsonObject { { QStringLiteral("id"), job.id },
-                                       { QStringLiteral("user"), job.userName },
-                                       { QStringLiteral("from"), job.fromName },
-                                       { QStringLiteral("to"), job.toName },
-                                       { QStringLiteral("phase"), toString(job.phase) },
-                                       { QStringLiteral("state"), toString(job.state) },
-                                       { QStringLiteral("bytes_done"), job.bytesDone },
-                                       { QStringLiteral("bytes_total"), job.bytesTotal },
-                                       { QStringLiteral("error"), job.error },
-                                       { QStringLiteral("kind"), toString(job.kind) } });
+            array.append(QJsonObject { { QStringLiteral("id"), job.id }, { QStringLiteral("user"), job.userName },
+                { QStringLiteral("from"), job.fromName }, { QStringLiteral("to"), job.toName },
+                { QStringLiteral("phase"), toString(job.phase) }, { QStringLiteral("state"), toString(job.state) },
+                { QStringLiteral("bytes_done"), job.bytesDone }, { QStringLiteral("bytes_total"), job.bytesTotal },
+                { QStringLiteral("error"), job.error }, { QStringLiteral("kind"), toString(job.kind) } });
         }
         context.printJson(QJsonDocument(array));
         return 0;
@@ -54,12 +49,14 @@ int runJobsList(Context& context, const ParsedArgs& args)
         context.out() << "no migration jobs yet\n";
         return 0;
     }
-    TextTable table({ QStringLiteral("JOB"), QStringLiteral("USER"), QStringLiteral("FROM"), QStringLiteral("TO"), QStringLiteral("STATE"), QStringLiteral("PHASE"),
-                      QStringLiteral("PROGRESS"), QStringLiteral("ERROR") },
-                    { true, false, false, false, false, false, true, false });
+    TextTable table(
+        { QStringLiteral("JOB"), QStringLiteral("USER"), QStringLiteral("FROM"), QStringLiteral("TO"),
+            QStringLiteral("STATE"), QStringLiteral("PHASE"), QStringLiteral("PROGRESS"), QStringLiteral("ERROR") },
+        { true, false, false, false, false, false, true, false });
     for (const JobRecord& job : std::as_const(*jobs)) {
-        table.addRow({ QString::number(job.id), job.userName, job.fromName, job.toName, toString(job.state), toString(job.phase),
-                       QStringLiteral("%1 / %2").arg(formatBytes(job.bytesDone), formatBytes(job.bytesTotal)), job.error });
+        table.addRow(
+            { QString::number(job.id), job.userName, job.fromName, job.toName, toString(job.state), toString(job.phase),
+                QStringLiteral("%1 / %2").arg(formatBytes(job.bytesDone), formatBytes(job.bytesTotal)), job.error });
     }
     table.print(context.out());
     return 0;
@@ -70,7 +67,9 @@ int runCancel(Context& context, const ParsedArgs& args)
     bool ok = false;
     const qint64 id = args.positional.at(0).toLongLong(&ok);
     if (!ok || id <= 0)
-        return context.fail(usageError(QStringLiteral("'%1' is not a job id: give the number shown by 'poolkeeper-cli jobs'").arg(args.positional.at(0))));
+        return context.fail(
+            usageError(QStringLiteral("'%1' is not a job id: give the number shown by 'poolkeeper-cli jobs'")
+                           .arg(args.positional.at(0))));
     auto db = context.db();
     if (!db)
         return context.fail(db.error());
@@ -81,14 +80,18 @@ int runCancel(Context& context, const ParsedArgs& args)
     if (!isActive(job->state))
         return context.fail(failed(QStringLiteral("job %1 is already %2").arg(id).arg(toString(job->state))));
     if (job->phase >= JobPhase::Switching && job->phase != JobPhase::RollingBack)
-        return context.fail(failed(QStringLiteral("job %1 is past the switch: user '%2' already lives on '%3'; the job finishes").arg(id).arg(job->userName, job->toName)));
+        return context.fail(
+            failed(QStringLiteral("job %1 is past the switch: user '%2' already lives on '%3'; the job finishes")
+                       .arg(id)
+                       .arg(job->userName, job->toName)));
     auto requested = jobs.requestCancel(id);
     if (!requested)
         return context.fail(requested.error());
     // A running engine notices within a second; without one, roll the job back here and now.
     auto lock = EngineLock::acquire(context.workspaceDir());
     if (!lock) {
-        context.out() << "job " << id << " is being cancelled by the engine of process " << EngineLock::holder(context.workspaceDir()) << '\n';
+        context.out() << "job " << id << " is being cancelled by the engine of process "
+                      << EngineLock::holder(context.workspaceDir()) << '\n';
         return 0;
     }
     Master master(**db);
@@ -96,6 +99,12 @@ int runCancel(Context& context, const ParsedArgs& args)
     options.phaseHook = testPhaseHook();
     MigrationJob migration(master, *job, options);
     const JobOutcome outcome = migration.run();
+    for (qint64 storageId : { job->fromStorageId, job->toStorageId }) {
+        if (auto storage = StorageRepo(**db).byId(storageId); storage) {
+            if (auto root = master.openStorage(*storage))
+                (void)root->emptyTrash();
+        }
+    }
     if (outcome != JobOutcome::Cancelled)
         return context.fail(failed(QStringLiteral("job %1 could not be cancelled: %2").arg(id).arg(migration.error())));
     context.out() << "cancelled job " << id << "; user '" << job->userName << "' stays on '" << job->fromName << "'\n";
@@ -113,13 +122,11 @@ int runAlerts(Context& context, const ParsedArgs& args)
     if (args.has(QStringLiteral("json"))) {
         QJsonArray array;
         for (const AlertRecord& alert : std::as_const(*alerts)) {
-            array.append(QJsonObject { { QStringLiteral("id"), alert.id },
-                                       { QStringLiteral("time"), isoTime(alert.createdMs) },
-                                       { QStringLiteral("storage"), alert.storageName },
-                                       { QStringLiteral("kind"), alert.kind },
-                                       { QStringLiteral("message"), alert.message },
-                                       { QStringLiteral("active"), alert.active },
-                                       { QStringLiteral("acknowledged"), alert.acknowledgedMs > 0 } });
+            array.append(
+                QJsonObject { { QStringLiteral("id"), alert.id }, { QStringLiteral("time"), isoTime(alert.createdMs) },
+                    { QStringLiteral("storage"), alert.storageName }, { QStringLiteral("kind"), alert.kind },
+                    { QStringLiteral("message"), alert.message }, { QStringLiteral("active"), alert.active },
+                    { QStringLiteral("acknowledged"), alert.acknowledgedMs > 0 } });
         }
         context.printJson(QJsonDocument(array));
         return 0;
@@ -128,7 +135,8 @@ int runAlerts(Context& context, const ParsedArgs& args)
         context.out() << "no alerts\n";
         return 0;
     }
-    TextTable table({ QStringLiteral("TIME (UTC)"), QStringLiteral("STORAGE"), QStringLiteral("KIND"), QStringLiteral("MESSAGE") });
+    TextTable table(
+        { QStringLiteral("TIME (UTC)"), QStringLiteral("STORAGE"), QStringLiteral("KIND"), QStringLiteral("MESSAGE") });
     for (const AlertRecord& alert : std::as_const(*alerts))
         table.addRow({ isoTime(alert.createdMs), alert.storageName, alert.kind, alert.message });
     table.print(context.out());
@@ -137,7 +145,9 @@ int runAlerts(Context& context, const ParsedArgs& args)
 
 int runDemo(Context& context, const ParsedArgs& args)
 {
-    const QString directory = args.positional.isEmpty() ? DemoWorkspace::defaultDirectory() : QDir::cleanPath(QDir::current().absoluteFilePath(args.positional.at(0)));
+    const QString directory = args.positional.isEmpty()
+        ? DemoWorkspace::defaultDirectory()
+        : QDir::cleanPath(QDir::current().absoluteFilePath(args.positional.at(0)));
     if (DemoWorkspace::exists(directory)) {
         context.out() << "a demo workspace already exists at '" << directory << "'; nothing changed\n";
         return 0;
@@ -157,14 +167,22 @@ QList<CommandSpec> jobCommands()
 {
     const OptionSpec json { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") };
     return {
-        { { QStringLiteral("jobs") }, {}, 0, 0, QStringLiteral("list migration jobs with phase and progress"), {}, { json }, runJobsList },
-        { { QStringLiteral("cancel") }, QStringLiteral("JOB"), 1, 1, QStringLiteral("cancel a migration job before its switch"),
-          QStringLiteral("The copy on the destination is removed and the user stays where it is. A job past the switch finishes."), {}, runCancel },
-        { { QStringLiteral("alerts") }, {}, 0, 0, QStringLiteral("list alerts: Low Free Space Available and failed migrations"), {}, { json }, runAlerts },
-        { { QStringLiteral("demo") }, QStringLiteral("[DIR]"), 0, 1, QStringLiteral("create a demo workspace with an unbalanced pool"),
-          QStringLiteral("DIR is the demo's workspace, its storages inside it (default: demo/ in the user's data directory).\n"
-                         "One pool, four storages, about twenty users, one storage above 80 %. Running it again changes nothing."),
-          {}, runDemo },
+        { { QStringLiteral("jobs") }, {}, 0, 0, QStringLiteral("list migration jobs with phase and progress"), {},
+            { json }, runJobsList },
+        { { QStringLiteral("cancel") }, QStringLiteral("JOB"), 1, 1,
+            QStringLiteral("cancel a migration job before its switch"),
+            QStringLiteral("The copy on the destination is removed and the user stays where it is. A job past the "
+                           "switch finishes."),
+            {}, runCancel },
+        { { QStringLiteral("alerts") }, {}, 0, 0,
+            QStringLiteral("list alerts: Low Free Space Available and failed migrations"), {}, { json }, runAlerts },
+        { { QStringLiteral("demo") }, QStringLiteral("[DIR]"), 0, 1,
+            QStringLiteral("create a demo workspace with an unbalanced pool"),
+            QStringLiteral(
+                "DIR is the demo's workspace, its storages inside it (default: demo/ in the user's data directory).\n"
+                "One pool, four storages, about twenty users, one storage above 80 %. Running it again changes "
+                "nothing."),
+            {}, runDemo },
     };
 }
 

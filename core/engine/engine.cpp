@@ -21,7 +21,8 @@
 
 namespace pk {
 
-struct Engine::RunningJob {
+struct Engine::RunningJob
+{
     JobRecord job;
     std::thread thread;
     std::atomic<bool> finished { false };
@@ -29,7 +30,8 @@ struct Engine::RunningJob {
     QString error;
 };
 
-struct Engine::Task {
+struct Engine::Task
+{
     QString name;
     qint64 poolId = 0;
     std::thread thread;
@@ -126,7 +128,8 @@ void Engine::start()
 {
     if (m_started)
         return;
-    auto db = m_settings.createWorkspace ? Workspace::create(m_settings.workspaceDir) : Workspace::open(m_settings.workspaceDir);
+    auto db = m_settings.createWorkspace ? Workspace::create(m_settings.workspaceDir)
+                                         : Workspace::open(m_settings.workspaceDir);
     if (!db) {
         emit startFailed(db.message());
         return;
@@ -251,10 +254,13 @@ void Engine::autoBalance()
         if (!detected || pool.mode != PoolMode::Automatic)
             continue;
         auto storages = StorageRepo(*m_db).list(pool.id);
-        const bool marked = storages && std::any_of(storages->cbegin(), storages->cend(), [](const StorageRecord& s) { return s.state == StorageState::Marked; });
+        const bool marked = storages && std::any_of(storages->cbegin(), storages->cend(), [](const StorageRecord& s) {
+            return s.state == StorageState::Marked;
+        });
         auto active = JobRepo(*m_db).activeForPool(pool.id);
         const bool busy = !active || !active->isEmpty()
-            || std::any_of(m_tasks.cbegin(), m_tasks.cend(), [&](const std::unique_ptr<Task>& t) { return t->poolId == pool.id; });
+            || std::any_of(
+                m_tasks.cbegin(), m_tasks.cend(), [&](const std::unique_ptr<Task>& t) { return t->poolId == pool.id; });
         const qint64 now = nowMs();
         if (marked && !busy && now - m_lastAutoAttempt.value(pool.id, 0) >= m_settings.autoRetryMs) {
             m_lastAutoAttempt.insert(pool.id, now);
@@ -297,7 +303,8 @@ void Engine::scheduleJobs()
         options.stop = &m_stop;
         options.logOptions = m_settings.logOptions;
         options.phaseHook = m_settings.phaseHook;
-        options.progress = [this](const JobProgress& progress) { post([this, progress] { emit jobProgress(progress); }); };
+        options.progress
+            = [this](const JobProgress& progress) { post([this, progress] { emit jobProgress(progress); }); };
         const QString dbPath = Workspace::configDbPath(m_settings.workspaceDir);
         raw->thread = std::thread([this, raw, options, dbPath] {
             auto db = ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);
@@ -322,6 +329,7 @@ void Engine::reapThreads()
 {
     // Bookkeeping first, signals after: a slot may stop the engine.
     QSet<qint64> finishedPools;
+    QSet<qint64> trashOf;
     QList<JobRecord> finishedJobs;
     for (auto it = m_running.begin(); it != m_running.end();) {
         RunningJob& running = *it->second;
@@ -338,9 +346,12 @@ void Engine::reapThreads()
         if (!job || isActive(job->state)) {
             m_retryAfterMs.insert(running.job.id, nowMs() + 10000);
             if (!m_stop)
-                qWarning("poolkeeper: job %lld did not finish (%s); retrying in 10 s", running.job.id, qPrintable(running.error));
+                qWarning("poolkeeper: job %lld did not finish (%s); retrying in 10 s", running.job.id,
+                    qPrintable(running.error));
         }
         finishedPools.insert(running.job.poolId);
+        trashOf.insert(running.job.fromStorageId);
+        trashOf.insert(running.job.toStorageId);
         it = m_running.erase(it);
     }
     for (auto it = m_tasks.begin(); it != m_tasks.end();) {
@@ -353,6 +364,18 @@ void Engine::reapThreads()
     }
     if (finishedPools.isEmpty())
         return;
+    // The space of compacted users is freed after the job, not while it holds its storages.
+    QList<StorageRecord> trashStorages;
+    for (qint64 id : std::as_const(trashOf)) {
+        if (auto storage = StorageRepo(*m_db).byId(id))
+            trashStorages.append(*storage);
+    }
+    runTask(QStringLiteral("empty trash"), 0, [trashStorages](Master& master, const auto&) {
+        for (const StorageRecord& storage : trashStorages) {
+            if (auto root = master.openStorage(storage))
+                (void)root->emptyTrash();
+        }
+    });
     // A finished move may bring a marked storage back under high.
     for (qint64 poolId : std::as_const(finishedPools)) {
         if (auto pool = PoolRepo(*m_db).byId(poolId))
@@ -395,7 +418,8 @@ void Engine::publishAlerts()
         emit alertsChanged(*alerts);
 }
 
-void Engine::runTask(const QString& name, qint64 poolId, std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work)
+void Engine::runTask(const QString& name, qint64 poolId,
+    std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work)
 {
     auto task = std::make_unique<Task>();
     task->name = name;
@@ -421,79 +445,85 @@ void Engine::runTask(const QString& name, qint64 poolId, std::function<void(Mast
 
 void Engine::scanPool(const QString& poolName, quint64 generation)
 {
-    runTask(QStringLiteral("scan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id, [this, poolName, generation](Master& master, const auto& deliver) {
-        auto pool = PoolRepo(master.db()).byName(poolName);
-        Result<ScanReport> report = pool ? Balancer(master).scan(*pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); })
-                                         : Result<ScanReport>(pool.error());
-        if (report) {
-            deliver([this, r = *report, generation] {
-                emit scanFinished(r, generation);
-                publishPools();
-            });
-        } else {
-            deliver([this, m = report.message()] { emit commandFailed(QStringLiteral("scan"), m); });
-        }
-    });
+    runTask(QStringLiteral("scan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName, generation](Master& master, const auto& deliver) {
+            auto pool = PoolRepo(master.db()).byName(poolName);
+            Result<ScanReport> report = pool
+                ? Balancer(master).scan(
+                    *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); })
+                : Result<ScanReport>(pool.error());
+            if (report) {
+                deliver([this, r = *report, generation] {
+                    emit scanFinished(r, generation);
+                    publishPools();
+                });
+            } else {
+                deliver([this, m = report.message()] { emit commandFailed(QStringLiteral("scan"), m); });
+            }
+        });
 }
 
 void Engine::planPool(const QString& poolName)
 {
-    runTask(QStringLiteral("plan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id, [this, poolName](Master& master, const auto& deliver) {
-        auto pool = PoolRepo(master.db()).byName(poolName);
-        Result<PlanRecord> plan = pool ? Balancer(master).plan(*pool, &m_stop) : Result<PlanRecord>(pool.error());
-        if (plan) {
-            deliver([this, p = *plan] {
-                emit planReady(p);
-                publishAlerts();
-            });
-        } else {
-            deliver([this, m = plan.message()] { emit commandFailed(QStringLiteral("plan"), m); });
-        }
-    });
+    runTask(QStringLiteral("plan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName](Master& master, const auto& deliver) {
+            auto pool = PoolRepo(master.db()).byName(poolName);
+            Result<PlanRecord> plan = pool ? Balancer(master).plan(*pool, &m_stop) : Result<PlanRecord>(pool.error());
+            if (plan) {
+                deliver([this, p = *plan] {
+                    emit planReady(p);
+                    publishAlerts();
+                });
+            } else {
+                deliver([this, m = plan.message()] { emit commandFailed(QStringLiteral("plan"), m); });
+            }
+        });
 }
 
 void Engine::balancePool(const QString& poolName)
 {
-    runTask(QStringLiteral("balance"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id, [this, poolName](Master& master, const auto& deliver) {
-        auto pool = PoolRepo(master.db()).byName(poolName);
-        if (!pool) {
-            deliver([this, m = pool.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-            return;
-        }
-        Balancer balancer(master);
-        auto scan = balancer.scan(*pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); });
-        if (!scan) {
-            deliver([this, m = scan.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-            return;
-        }
-        deliver([this, r = *scan] { emit scanFinished(r, 0); });
-        auto plan = balancer.plan(*pool, &m_stop);
-        if (!plan) {
-            deliver([this, m = plan.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-            return;
-        }
-        deliver([this, p = *plan] { emit planReady(p); });
-        if (plan->moves.isEmpty()) {
-            (void)balancer.reject(*pool);
-            deliver([this, s = plan->summary] {
-                emit commandDone(QStringLiteral("balance"), s.isEmpty() ? QStringLiteral("nothing to move") : s);
+    runTask(QStringLiteral("balance"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName](Master& master, const auto& deliver) {
+            auto pool = PoolRepo(master.db()).byName(poolName);
+            if (!pool) {
+                deliver([this, m = pool.message()] { emit commandFailed(QStringLiteral("balance"), m); });
+                return;
+            }
+            Balancer balancer(master);
+            auto scan = balancer.scan(
+                *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); });
+            if (!scan) {
+                deliver([this, m = scan.message()] { emit commandFailed(QStringLiteral("balance"), m); });
+                return;
+            }
+            deliver([this, r = *scan] { emit scanFinished(r, 0); });
+            auto plan = balancer.plan(*pool, &m_stop);
+            if (!plan) {
+                deliver([this, m = plan.message()] { emit commandFailed(QStringLiteral("balance"), m); });
+                return;
+            }
+            deliver([this, p = *plan] { emit planReady(p); });
+            if (plan->moves.isEmpty()) {
+                (void)balancer.reject(*pool);
+                deliver([this, s = plan->summary] {
+                    emit commandDone(QStringLiteral("balance"), s.isEmpty() ? QStringLiteral("nothing to move") : s);
+                    publishAlerts();
+                });
+                return;
+            }
+            auto approved = balancer.approve(*pool);
+            if (!approved) {
+                deliver([this, m = approved.message()] { emit commandFailed(QStringLiteral("balance"), m); });
+                return;
+            }
+            deliver([this, n = approved->jobIds.size(), s = plan->summary] {
+                emit commandDone(QStringLiteral("balance"), QStringLiteral("%1 moves approved. %2").arg(n).arg(s));
+                publishJobs();
                 publishAlerts();
+                if (m_lock)
+                    scheduleJobs();
             });
-            return;
-        }
-        auto approved = balancer.approve(*pool);
-        if (!approved) {
-            deliver([this, m = approved.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-            return;
-        }
-        deliver([this, n = approved->jobIds.size(), s = plan->summary] {
-            emit commandDone(QStringLiteral("balance"), QStringLiteral("%1 moves approved. %2").arg(n).arg(s));
-            publishJobs();
-            publishAlerts();
-            if (m_lock)
-                scheduleJobs();
         });
-    });
 }
 
 void Engine::approvePlan(const QString& poolName, const QStringList& users)
@@ -528,11 +558,15 @@ void Engine::cancelJob(qint64 id)
         return;
     }
     if (!isActive(job->state)) {
-        emit commandFailed(QStringLiteral("cancel"), QStringLiteral("job %1 is %2, not pending or running").arg(id).arg(toString(job->state)));
+        emit commandFailed(QStringLiteral("cancel"),
+            QStringLiteral("job %1 is %2, not pending or running").arg(id).arg(toString(job->state)));
         return;
     }
     if (job->phase >= JobPhase::Switching && job->phase != JobPhase::RollingBack) {
-        emit commandFailed(QStringLiteral("cancel"), QStringLiteral("job %1 is past the switch: the user already lives on '%2'; it finishes").arg(id).arg(job->toName));
+        emit commandFailed(QStringLiteral("cancel"),
+            QStringLiteral("job %1 is past the switch: the user already lives on '%2'; it finishes")
+                .arg(id)
+                .arg(job->toName));
         return;
     }
     auto requested = JobRepo(*m_db).requestCancel(id);
@@ -553,7 +587,11 @@ void Engine::drainStorage(const QString& storage)
             return;
         }
         deliver([this, n = approved->jobIds.size(), notes = approved->notes.join(QStringLiteral("; ")), storage] {
-            emit commandDone(QStringLiteral("drain"), QStringLiteral("draining '%1': %2 moves approved%3").arg(storage).arg(n).arg(notes.isEmpty() ? QString() : QStringLiteral(" (") + notes + u')'));
+            emit commandDone(QStringLiteral("drain"),
+                QStringLiteral("draining '%1': %2 moves approved%3")
+                    .arg(storage)
+                    .arg(n)
+                    .arg(notes.isEmpty() ? QString() : QStringLiteral(" (") + notes + u')'));
             publishJobs();
             publishPools();
             if (m_lock)
@@ -581,7 +619,8 @@ void Engine::addPool(const QString& name, double highPercent, double lowPercent,
 
 void Engine::addStorage(const QString& pool, const QString& name, const QString& path, qint64 quotaBytes)
 {
-    auto storage = m_master->addStorage(pool, name, path, quotaBytes > 0 ? std::optional<qint64>(quotaBytes) : std::nullopt);
+    auto storage
+        = m_master->addStorage(pool, name, path, quotaBytes > 0 ? std::optional<qint64>(quotaBytes) : std::nullopt);
     if (!storage)
         emit commandFailed(QStringLiteral("add storage"), storage.message());
     else
@@ -594,7 +633,8 @@ void Engine::updatePool(const PoolRecord& pool)
     if (auto status = PoolRepo(*m_db).update(pool); !status)
         emit commandFailed(QStringLiteral("pool settings"), status.message());
     else
-        emit commandDone(QStringLiteral("pool settings"), QStringLiteral("saved the settings of pool '%1'").arg(pool.name));
+        emit commandDone(
+            QStringLiteral("pool settings"), QStringLiteral("saved the settings of pool '%1'").arg(pool.name));
     publishPools();
 }
 
@@ -615,7 +655,8 @@ void Engine::requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint6
         points.reserve(range->size());
         for (const CapacitySample& sample : std::as_const(*range)) {
             if (sample.capacityBytes > 0)
-                points.append(QPointF(static_cast<double>(sample.timeMs), 100.0 * static_cast<double>(sample.usedBytes) / static_cast<double>(sample.capacityBytes)));
+                points.append(QPointF(static_cast<double>(sample.timeMs),
+                    100.0 * static_cast<double>(sample.usedBytes) / static_cast<double>(sample.capacityBytes)));
         }
         history.storages.append({ storage.id, storage.name, downsample(points, maxPoints) });
     }
@@ -647,7 +688,11 @@ void Engine::writeSupportBundle(const QString& path)
         auto result = SupportBundle::write(master, path);
         if (result)
             deliver([this, path, n = result->entries.size(), notes = result->notes] {
-                emit commandDone(QStringLiteral("support bundle"), QStringLiteral("wrote %1 (%2 files)%3").arg(path).arg(n).arg(notes.isEmpty() ? QString() : QStringLiteral("; ") + notes.join(QStringLiteral("; "))));
+                emit commandDone(QStringLiteral("support bundle"),
+                    QStringLiteral("wrote %1 (%2 files)%3")
+                        .arg(path)
+                        .arg(n)
+                        .arg(notes.isEmpty() ? QString() : QStringLiteral("; ") + notes.join(QStringLiteral("; "))));
             });
         else
             deliver([this, m = result.message()] { emit commandFailed(QStringLiteral("support bundle"), m); });

@@ -17,7 +17,8 @@
 
 namespace pk {
 
-struct MigrationJob::Context {
+struct MigrationJob::Context
+{
     StorageRecord source;
     StorageRecord destination;
     UserRecord user;
@@ -52,12 +53,12 @@ MigrationJob::MigrationJob(Master& master, JobRecord job, MigrationOptions optio
     : m_master(master)
     , m_job(std::move(job))
     , m_options(std::move(options))
-{
-}
+{ }
 
 MigrationJob::~MigrationJob() = default;
 
-void MigrationJob::log(Context& context, LogLevel level, const QString& event, const QString& message, const QList<LogField>& extra)
+void MigrationJob::log(
+    Context& context, LogLevel level, const QString& event, const QString& message, const QList<LogField>& extra)
 {
     LogRecord record = LogRecord::now(level);
     record.set(QString(logkey::job), m_job.id);
@@ -93,7 +94,8 @@ void MigrationJob::reportProgress(Context& context, bool force)
         progress.bytesDone = m_job.bytesDone;
         progress.bytesTotal = m_job.bytesTotal;
         const qint64 ms = context.elapsed.elapsed();
-        progress.bytesPerSecond = ms > 0 ? static_cast<double>(context.copiedThisRun) * 1000.0 / static_cast<double>(ms) : 0.0;
+        progress.bytesPerSecond
+            = ms > 0 ? static_cast<double>(context.copiedThisRun) * 1000.0 / static_cast<double>(ms) : 0.0;
         m_options.progress(progress);
     }
 }
@@ -102,7 +104,9 @@ bool MigrationJob::interrupted(Context& context)
 {
     if (m_options.stop && m_options.stop->load())
         m_interrupt = true;
-    if (!m_cancelRequested && (!context.sinceCancelPoll.isValid() || context.sinceCancelPoll.elapsed() >= m_options.cancelPollInterval.count())) {
+    if (!m_cancelRequested
+        && (!context.sinceCancelPoll.isValid()
+            || context.sinceCancelPoll.elapsed() >= m_options.cancelPollInterval.count())) {
         context.sinceCancelPoll.start();
         auto cancel = JobRepo(m_master.db()).isCancelRequested(m_job.id);
         if (cancel && *cancel) {
@@ -118,8 +122,10 @@ Status MigrationJob::enterPhase(Context& context, JobPhase phase, const QString&
     if (auto status = JobRepo(m_master.db()).setPhase(m_job.id, phase); !status)
         return status;
     m_job.phase = phase;
-    log(context, LogLevel::Info, QStringLiteral("phase"), message.isEmpty() ? QStringLiteral("entering %1").arg(toString(phase)) : message,
-        { { QString(logkey::bytes), QString::number(context.bytesAtStart + context.copiedThisRun) }, { QString(logkey::total), QString::number(m_job.bytesTotal) } });
+    log(context, LogLevel::Info, QStringLiteral("phase"),
+        message.isEmpty() ? QStringLiteral("entering %1").arg(toString(phase)) : message,
+        { { QString(logkey::bytes), QString::number(context.bytesAtStart + context.copiedThisRun) },
+            { QString(logkey::total), QString::number(m_job.bytesTotal) } });
     if (m_options.progress)
         reportProgress(context, true);
     if (m_options.phaseHook)
@@ -137,7 +143,8 @@ Status MigrationJob::accountDestination(qint64 delta)
         if (!accepted)
             return accepted.error();
         if (!*accepted)
-            return failed(QStringLiteral("destination '%1' is full: its quota has no room left for the copy").arg(m_job.toName));
+            return failed(
+                QStringLiteral("destination '%1' is full: its quota has no room left for the copy").arg(m_job.toName));
         if (auto status = JobRepo(db).addDestAccounted(m_job.id, delta); !status)
             return status;
         m_job.destAccountedBytes += delta;
@@ -229,7 +236,8 @@ JobOutcome MigrationJob::run()
             log(context, LogLevel::Error, QStringLiteral("failure"), m_error);
             (void)JobRepo(db).finish(m_job.id, JobState::Failed, m_job.phase, m_error);
             (void)AlertRepo(db).raise(m_job.toStorageId, m_job.toName, alertKind::migrationFailed,
-                                      QStringLiteral("migration of user '%1' to '%2' failed: %3").arg(m_job.userName, m_job.toName, m_error), m_job.id);
+                QStringLiteral("migration of user '%1' to '%2' failed: %3").arg(m_job.userName, m_job.toName, m_error),
+                m_job.id);
             return JobOutcome::Failed;
         }
     }
@@ -243,7 +251,8 @@ JobOutcome MigrationJob::run()
     }
     m_job.state = JobState::Running;
     if (!sourceRoot)
-        return rollBack(context, JobState::Failed, QStringLiteral("the source cannot be reached: %1").arg(sourceRoot.message()));
+        return rollBack(
+            context, JobState::Failed, QStringLiteral("the source cannot be reached: %1").arg(sourceRoot.message()));
     return runPhases(context);
 }
 
@@ -258,11 +267,13 @@ JobOutcome MigrationJob::runPhases(Context& context)
     }
     if (m_job.phase == JobPhase::RollingBack)
         return rollBack(context, m_cancelRequested || m_job.cancelRequested ? JobState::Cancelled : JobState::Failed,
-                        m_job.error.isEmpty() ? QStringLiteral("interrupted while rolling back") : m_job.error);
+            m_job.error.isEmpty() ? QStringLiteral("interrupted while rolling back") : m_job.error);
     if (m_job.phase == JobPhase::Unfreeze || m_job.phase == JobPhase::Compacting) {
         if (context.user.storageId == m_job.toStorageId)
             return compact(context);
-        return rollBack(context, JobState::Failed, QStringLiteral("inconsistent job state: the switch is recorded but the user is not on '%1'").arg(m_job.toName));
+        return rollBack(context, JobState::Failed,
+            QStringLiteral("inconsistent job state: the switch is recorded but the user is not on '%1'")
+                .arg(m_job.toName));
     }
     if (m_job.cancelRequested)
         return rollBack(context, JobState::Cancelled, QStringLiteral("cancelled by an operator"));
@@ -274,8 +285,11 @@ JobOutcome MigrationJob::runPhases(Context& context)
 
     const bool resumed = m_job.phase != JobPhase::Queued;
     log(context, LogLevel::Info, QStringLiteral("start"),
-        resumed ? QStringLiteral("resuming the move of %1 after an interruption in %2").arg(formatBytes(context.user.bytes), toString(m_job.phase))
-                : QStringLiteral("moving %1 in %2 snapshots").arg(formatBytes(context.user.bytes)).arg(context.user.snapshotCount));
+        resumed ? QStringLiteral("resuming the move of %1 after an interruption in %2")
+                      .arg(formatBytes(context.user.bytes), toString(m_job.phase))
+                : QStringLiteral("moving %1 in %2 snapshots")
+                      .arg(formatBytes(context.user.bytes))
+                      .arg(context.user.snapshotCount));
     m_job.bytesTotal = qMax(context.user.bytes, m_job.bytesTotal);
 
     // What a crash may have left on the destination is measured and accounted once.
@@ -328,8 +342,10 @@ JobOutcome MigrationJob::runPhases(Context& context)
     if (!freeze)
         return fail(freeze.error());
     if (!freeze->has_value()) {
-        log(context, LogLevel::Info, QStringLiteral("wait"), QStringLiteral("waiting for a running backup or restore of the user to finish"));
-        auto waited = FileLock::acquire(context.sourceStore->lockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), m_options.stop);
+        log(context, LogLevel::Info, QStringLiteral("wait"),
+            QStringLiteral("waiting for a running backup or restore of the user to finish"));
+        auto waited = FileLock::acquire(
+            context.sourceStore->lockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), m_options.stop);
         if (!waited)
             return fail(waited.error());
         context.freeze = std::move(*waited);
@@ -355,7 +371,9 @@ JobOutcome MigrationJob::runPhases(Context& context)
     if (interrupted(context))
         return fail(failed(QStringLiteral("interrupted")));
 
-    if (auto status = enterPhase(context, JobPhase::Verifying, QStringLiteral("checking every chunk of the copy on %1").arg(m_job.toName)); !status)
+    if (auto status = enterPhase(
+            context, JobPhase::Verifying, QStringLiteral("checking every chunk of the copy on %1").arg(m_job.toName));
+        !status)
         return fail(status);
     ConsistencyChecker checker(*context.destinationStore);
     checker.setDeep(true);
@@ -365,7 +383,8 @@ JobOutcome MigrationJob::runPhases(Context& context)
         return fail(report.error());
     auto copiedIds = context.destinationStore->snapshotIds();
     if (!report->consistent() || !copiedIds || *copiedIds != *finalIds) {
-        QString why = !report->consistent() ? report->problems.constFirst() : QStringLiteral("the copy does not hold the same snapshots as the source");
+        QString why = !report->consistent() ? report->problems.constFirst()
+                                            : QStringLiteral("the copy does not hold the same snapshots as the source");
         if (report->problems.size() > 1)
             why += QStringLiteral(" (and %1 more problems)").arg(report->problems.size() - 1);
         return fail(failed(QStringLiteral("the copy on '%1' failed the consistency check: %2").arg(m_job.toName, why)));
@@ -373,13 +392,16 @@ JobOutcome MigrationJob::runPhases(Context& context)
     if (interrupted(context))
         return fail(failed(QStringLiteral("interrupted")));
 
-    if (auto status = enterPhase(context, JobPhase::Switching, QStringLiteral("pointing ConfigDb at %1").arg(m_job.toName)); !status)
+    if (auto status
+        = enterPhase(context, JobPhase::Switching, QStringLiteral("pointing ConfigDb at %1").arg(m_job.toName));
+        !status)
         return fail(status);
     if (auto status = switchUser(context); !status)
         return fail(status);
     m_job.phase = JobPhase::Unfreeze;
     context.freeze.reset();
-    log(context, LogLevel::Info, QStringLiteral("phase"), QStringLiteral("ConfigDb now places the user on %1; backups go there from now on").arg(m_job.toName));
+    log(context, LogLevel::Info, QStringLiteral("phase"),
+        QStringLiteral("ConfigDb now places the user on %1; backups go there from now on").arg(m_job.toName));
     if (m_options.phaseHook)
         m_options.phaseHook(m_job, JobPhase::Unfreeze);
     return compact(context);
@@ -408,20 +430,24 @@ JobOutcome MigrationJob::compact(Context& context)
             return JobOutcome::Stopped;
         }
         m_job.phase = JobPhase::Compacting;
-        log(context, LogLevel::Info, QStringLiteral("phase"), QStringLiteral("removing the user's data from %1").arg(m_job.fromName));
+        log(context, LogLevel::Info, QStringLiteral("phase"),
+            QStringLiteral("removing the user's data from %1").arg(m_job.fromName));
         if (m_options.phaseHook)
             m_options.phaseHook(m_job, JobPhase::Compacting);
     }
     if (context.sourceStore && context.sourceStore->exists()) {
         // Restores that started before the switch still read the source: wait for them.
-        auto lock = FileLock::acquire(context.sourceStore->lockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), m_options.stop);
+        auto lock = FileLock::acquire(
+            context.sourceStore->lockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), m_options.stop);
         if (!lock)
             return stopped(context);
-        if (auto status = context.sourceStore->remove(); !status) {
+        if (auto status = context.sourceStore->moveToTrash(); !status) {
             // The user is safe on the destination; only the space on the source is not free yet.
-            m_error = QStringLiteral("the user now lives on '%1', but compacting '%2' failed: %3").arg(m_job.toName, m_job.fromName, status.message());
+            m_error = QStringLiteral("the user now lives on '%1', but compacting '%2' failed: %3")
+                          .arg(m_job.toName, m_job.fromName, status.message());
             log(context, LogLevel::Error, QStringLiteral("failure"), m_error);
-            (void)AlertRepo(db).raise(m_job.fromStorageId, m_job.fromName, alertKind::migrationFailed, m_error, m_job.id);
+            (void)AlertRepo(db).raise(
+                m_job.fromStorageId, m_job.fromName, alertKind::migrationFailed, m_error, m_job.id);
             (void)JobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, m_error);
             return JobOutcome::Done;
         }
@@ -432,9 +458,13 @@ JobOutcome MigrationJob::compact(Context& context)
     const qint64 ms = qMax<qint64>(1, context.elapsed.elapsed());
     const qint64 moved = context.copiedThisRun;
     log(context, LogLevel::Info, QStringLiteral("summary"),
-        QStringLiteral("moved user %1 from %2 to %3: %4 in %5 s (%6/s)").arg(m_job.userName, m_job.fromName, m_job.toName, formatBytes(m_job.bytesTotal)).arg(static_cast<double>(ms) / 1000.0, 0, 'f', 1).arg(formatBytes(moved * 1000 / ms)),
-        { { QString(logkey::durationMs), QString::number(ms) }, { QString(logkey::bytes), QString::number(moved) }, { QString(logkey::total), QString::number(m_job.bytesTotal) },
-          { QString(logkey::rate), QString::number(moved * 1000 / ms) } });
+        QStringLiteral("moved user %1 from %2 to %3: %4 in %5 s (%6/s)")
+            .arg(m_job.userName, m_job.fromName, m_job.toName, formatBytes(m_job.bytesTotal))
+            .arg(static_cast<double>(ms) / 1000.0, 0, 'f', 1)
+            .arg(formatBytes(moved * 1000 / ms)),
+        { { QString(logkey::durationMs), QString::number(ms) }, { QString(logkey::bytes), QString::number(moved) },
+            { QString(logkey::total), QString::number(m_job.bytesTotal) },
+            { QString(logkey::rate), QString::number(moved * 1000 / ms) } });
     if (m_options.phaseHook)
         m_options.phaseHook(m_job, JobPhase::Done);
     reportProgress(context, true);
@@ -444,7 +474,8 @@ JobOutcome MigrationJob::compact(Context& context)
 JobOutcome MigrationJob::stopped(Context& context)
 {
     context.freeze.reset();
-    log(context, LogLevel::Info, QStringLiteral("stopped"), QStringLiteral("the engine stopped; the job resumes at the next start"));
+    log(context, LogLevel::Info, QStringLiteral("stopped"),
+        QStringLiteral("the engine stopped; the job resumes at the next start"));
     (void)JobRepo(m_master.db()).requeue(m_job.id);
     m_error = QStringLiteral("stopped");
     return JobOutcome::Stopped;
@@ -460,12 +491,13 @@ JobOutcome MigrationJob::rollBack(Context& context, JobState state, const QStrin
     if (auto status = JobRepo(db).setPhase(m_job.id, JobPhase::RollingBack); status)
         m_job.phase = JobPhase::RollingBack;
     log(context, state == JobState::Cancelled ? LogLevel::Warn : LogLevel::Error, QStringLiteral("failure"),
-        QStringLiteral("%1; removing the copy from %2, the user stays on %3").arg(reason, m_job.toName, m_job.fromName));
+        QStringLiteral("%1; removing the copy from %2, the user stays on %3")
+            .arg(reason, m_job.toName, m_job.fromName));
     if (m_options.phaseHook)
         m_options.phaseHook(m_job, JobPhase::RollingBack);
     // Compaction on the destination: the invalid or abandoned copy goes.
     if (context.destinationStore && context.destinationStore->exists()) {
-        if (auto status = context.destinationStore->remove(); !status) {
+        if (auto status = context.destinationStore->moveToTrash(); !status) {
             m_error = reason + QStringLiteral("; removing the copy failed too: ") + status.message();
             (void)JobRepo(db).requeue(m_job.id);
             return JobOutcome::Stopped;
@@ -485,12 +517,18 @@ JobOutcome MigrationJob::rollBack(Context& context, JobState state, const QStrin
         return JobOutcome::Failed;
     }
     if (state == JobState::Failed) {
-        const bool destinationSide = failedIn == JobPhase::Copying || failedIn == JobPhase::CatchUp || failedIn == JobPhase::FinalCatchUp || failedIn == JobPhase::Verifying;
-        (void)AlertRepo(db).raise(destinationSide ? m_job.toStorageId : m_job.fromStorageId, destinationSide ? m_job.toName : m_job.fromName, alertKind::migrationFailed,
-                                  QStringLiteral("moving user '%1' from '%2' to '%3' failed: %4").arg(m_job.userName, m_job.fromName, m_job.toName, reason), m_job.id);
+        const bool destinationSide = failedIn == JobPhase::Copying || failedIn == JobPhase::CatchUp
+            || failedIn == JobPhase::FinalCatchUp || failedIn == JobPhase::Verifying;
+        (void)AlertRepo(db).raise(destinationSide ? m_job.toStorageId : m_job.fromStorageId,
+            destinationSide ? m_job.toName : m_job.fromName, alertKind::migrationFailed,
+            QStringLiteral("moving user '%1' from '%2' to '%3' failed: %4")
+                .arg(m_job.userName, m_job.fromName, m_job.toName, reason),
+            m_job.id);
     }
     log(context, LogLevel::Info, QStringLiteral("summary"),
-        QStringLiteral("%1: user %2 stays on %3").arg(state == JobState::Cancelled ? QStringLiteral("cancelled") : QStringLiteral("failed"), m_job.userName, m_job.fromName),
+        QStringLiteral("%1: user %2 stays on %3")
+            .arg(state == JobState::Cancelled ? QStringLiteral("cancelled") : QStringLiteral("failed"), m_job.userName,
+                m_job.fromName),
         { { QString(logkey::durationMs), QString::number(context.elapsed.elapsed()) } });
     if (m_options.phaseHook)
         m_options.phaseHook(m_job, JobPhase::Done);

@@ -4,8 +4,10 @@
 // catch-up -> verifying -> switching -> unfreeze -> compacting -> done. Each phase is persisted
 // before it runs, so a job killed at any moment is resumed (before the switch: copy again, which
 // is idempotent; after it: finish compacting) or rolled back. Nothing is removed from the source
-// before ConfigDb points at a destination copy that passed the deep check. Runs synchronously on
-// the calling thread with that thread's ConfigDb connection.
+// before ConfigDb points at a destination copy that passed the deep check. Removed directories go
+// to the storage's trash at once; whoever runs the job empties the trash afterwards
+// (StorageRoot::emptyTrash). Runs synchronously on the calling thread with that thread's ConfigDb
+// connection.
 
 #include "configdb/enginerecords.h"
 #include "logs/migrationlog.h"
@@ -23,7 +25,8 @@ class Master;
 class UserStore;
 struct LogRecord;
 
-struct JobProgress {
+struct JobProgress
+{
     qint64 jobId = 0;
     qint64 poolId = 0;
     JobPhase phase = JobPhase::Queued;
@@ -32,7 +35,8 @@ struct JobProgress {
     double bytesPerSecond = 0;
 };
 
-struct MigrationOptions {
+struct MigrationOptions
+{
     RateLimiter* limiter = nullptr;
     // The engine is stopping: leave the job resumable (back to pending, phase kept).
     const std::atomic<bool>* stop = nullptr;
@@ -67,7 +71,8 @@ private:
     JobOutcome rollBack(Context& context, JobState state, const QString& reason);
     JobOutcome stopped(Context& context);
     bool interrupted(Context& context);
-    void log(Context& context, LogLevel level, const QString& event, const QString& message, const QList<LogField>& extra = {});
+    void log(Context& context, LogLevel level, const QString& event, const QString& message,
+        const QList<LogField>& extra = {});
     void reportProgress(Context& context, bool force);
 
     Master& m_master;

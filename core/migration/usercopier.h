@@ -15,7 +15,8 @@
 
 namespace pk {
 
-struct CopyStats {
+struct CopyStats
+{
     qint64 bytesCopied = 0; // written to the destination by this call
     qint64 chunksCopied = 0;
     qint64 chunksPresent = 0;
@@ -56,7 +57,7 @@ private:
     std::function<void(qint64)> m_progress;
 
     QSet<QByteArray> m_touched; // directories with new names since the last sync
-    int m_workers = 4;
+    int m_workers = 6;
     CopyStats m_stats;
     qint64 m_accounted = 0;
     std::atomic<qint64> m_copiedByWorkers { 0 };

@@ -15,8 +15,7 @@ namespace pk {
 
 ConsistencyChecker::ConsistencyChecker(UserStore store)
     : m_store(std::move(store))
-{
-}
+{ }
 
 Result<ConsistencyReport> ConsistencyChecker::run()
 {
@@ -62,7 +61,8 @@ Result<ConsistencyReport> ConsistencyChecker::run()
                 auto it = m_chunks.constFind(chunk.hash);
                 if (it == m_chunks.constEnd()) {
                     m_chunks.insert(chunk.hash, chunk.size);
-                    firstUse.insert(chunk.hash, QStringLiteral("snapshot %1, file '%2'").arg(id, displayPath(entry.path)));
+                    firstUse.insert(
+                        chunk.hash, QStringLiteral("snapshot %1, file '%2'").arg(id, displayPath(entry.path)));
                 } else if (*it != chunk.size) {
                     addProblem(QStringLiteral("snapshot %1, file '%2': chunk %3 is listed with two different sizes")
                                    .arg(id, displayPath(entry.path), chunk.hash.hex()));
@@ -93,7 +93,6 @@ Result<ConsistencyReport> ConsistencyChecker::run()
     std::vector<std::thread> workers;
     for (int w = 0; w < workerCount; ++w) {
         workers.emplace_back([&] {
-            QByteArray buffer;
             for (;;) {
                 const qint64 index = next.fetch_add(1);
                 if (index >= work.size() || (m_stop && m_stop->load()))
@@ -101,14 +100,19 @@ Result<ConsistencyReport> ConsistencyChecker::run()
                 const ChunkRef& chunk = work.at(index);
                 QString problem;
                 if (m_deep) {
-                    if (auto status = m_store.readChunk(chunk, buffer, true); !status)
-                        problem = status.message();
+                    // Hashed from a read-only mapping: no copy into a buffer first.
+                    if (auto mapped = m_store.mapChunk(chunk, true); !mapped)
+                        problem = mapped.message();
                 } else {
-                    struct stat st {};
+                    struct stat st
+                    { };
                     if (::stat(posix::encodePath(m_store.chunkPath(chunk.hash)).constData(), &st) != 0)
                         problem = QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex());
                     else if (st.st_size != static_cast<off_t>(chunk.size))
-                        problem = QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)").arg(chunk.hash.hex()).arg(st.st_size).arg(chunk.size);
+                        problem = QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
+                                      .arg(chunk.hash.hex())
+                                      .arg(st.st_size)
+                                      .arg(chunk.size);
                 }
                 bytesDone += chunk.size;
                 if (!problem.isEmpty()) {

@@ -27,7 +27,8 @@ Status StorageRoot::checkUsableDirectory(const QString& path)
     const QByteArray encoded = posix::encodePath(probe);
     const int fd = ::open(encoded.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-        return failed(QStringLiteral("storage path '%1' is not writable (%2): fix its permissions or mount").arg(path, posix::errorText(errno)));
+        return failed(QStringLiteral("storage path '%1' is not writable (%2): fix its permissions or mount")
+                          .arg(path, posix::errorText(errno)));
     ::close(fd);
     ::unlink(encoded.constData());
     return {};
@@ -68,15 +69,19 @@ Result<StorageIdentity> StorageRoot::readIdentity(const QString& path)
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(*data, &parseError);
     const QJsonObject object = document.object();
-    if (parseError.error != QJsonParseError::NoError || !document.isObject() || !object.value(QLatin1String("storage_id")).isString())
-        return failed(QStringLiteral("'%1' is corrupt: it is not a storage identity; restore it from the ConfigDb record or a backup").arg(file));
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()
+        || !object.value(QLatin1String("storage_id")).isString())
+        return failed(QStringLiteral(
+            "'%1' is corrupt: it is not a storage identity; restore it from the ConfigDb record or a backup")
+                          .arg(file));
     StorageIdentity identity;
     identity.format = object.value(QLatin1String("format")).toInt();
     identity.storageId = object.value(QLatin1String("storage_id")).toString();
     identity.name = object.value(QLatin1String("name")).toString();
     identity.pool = object.value(QLatin1String("pool")).toString();
     if (identity.format > formatVersion)
-        return failed(QStringLiteral("storage '%1' was written by a newer Poolkeeper (format %2, this one reads %3): upgrade Poolkeeper")
+        return failed(QStringLiteral(
+            "storage '%1' was written by a newer Poolkeeper (format %2, this one reads %3): upgrade Poolkeeper")
                           .arg(path)
                           .arg(identity.format)
                           .arg(formatVersion));
@@ -107,15 +112,19 @@ Result<StorageRoot> StorageRoot::initialize(const QString& path, const StorageId
     object.insert(QLatin1String("name"), identity.name);
     object.insert(QLatin1String("pool"), identity.pool);
     const QByteArray json = QJsonDocument(object).toJson(QJsonDocument::Indented);
-    if (auto status = posix::writeFileAtomically(path + u'/' + QLatin1String(identityFile), json, root.tmpDir()); !status)
+    if (auto status = posix::writeFileAtomically(path + u'/' + QLatin1String(identityFile), json, root.tmpDir());
+        !status)
         return status.error();
     return root;
 }
 
-Result<StorageRoot> StorageRoot::open(const QString& path, const QString& expectedStorageId, const QString& expectedName)
+Result<StorageRoot> StorageRoot::open(
+    const QString& path, const QString& expectedStorageId, const QString& expectedName)
 {
     if (!QFileInfo(path).isDir())
-        return notFound(QStringLiteral("storage '%1': its path '%2' is missing or not a directory; is the disk mounted?").arg(expectedName, path));
+        return notFound(
+            QStringLiteral("storage '%1': its path '%2' is missing or not a directory; is the disk mounted?")
+                .arg(expectedName, path));
     auto identity = readIdentity(path);
     if (!identity) {
         if (identity.error().code == ErrorCode::NotFound)
@@ -124,8 +133,9 @@ Result<StorageRoot> StorageRoot::open(const QString& path, const QString& expect
         return identity.error();
     }
     if (identity->storageId != expectedStorageId)
-        return failed(QStringLiteral("storage '%1': '%2' holds another storage ('%3' of pool '%4'); were the paths swapped?")
-                          .arg(expectedName, path, identity->name, identity->pool));
+        return failed(
+            QStringLiteral("storage '%1': '%2' holds another storage ('%3' of pool '%4'); were the paths swapped?")
+                .arg(expectedName, path, identity->name, identity->pool));
     StorageRoot root(path);
     for (const QString& dir : { root.tmpDir(), root.trashDir() }) {
         if (auto status = posix::makePath(dir); !status)
@@ -152,9 +162,21 @@ void StorageRoot::removeStaleTemporaries() const
     }
 }
 
+Status StorageRoot::emptyTrash() const
+{
+    QDir trash(trashDir());
+    for (const QString& name :
+        trash.entryList(QDir::Dirs | QDir::Files | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)) {
+        if (auto status = posix::removeTree(trash.filePath(name)); !status)
+            return status;
+    }
+    return {};
+}
+
 Result<FilesystemSpace> filesystemSpace(const QString& path)
 {
-    struct statvfs st {};
+    struct statvfs st
+    { };
     if (::statvfs(posix::encodePath(path).constData(), &st) != 0)
         return posix::ioError(QStringLiteral("query the filesystem of"), path, errno);
     FilesystemSpace space;

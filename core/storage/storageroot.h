@@ -9,7 +9,8 @@
 
 namespace pk {
 
-struct StorageIdentity {
+struct StorageIdentity
+{
     int format = 1;
     QString storageId; // uuid, also kept in ConfigDb
     QString name;
@@ -25,8 +26,7 @@ public:
     StorageRoot() = default;
     explicit StorageRoot(QString path)
         : m_path(std::move(path))
-    {
-    }
+    { }
 
     // A directory that exists, is a directory and can be written (probed by creating a file).
     static Status checkUsableDirectory(const QString& path);
@@ -54,13 +54,16 @@ public:
 
     // Removes temporary files that no live process is writing and trash left by a crash.
     void removeStaleTemporaries() const;
+    // Frees the space of everything in the trash (user directories removed by compaction).
+    Status emptyTrash() const;
 
 private:
     QString m_path;
 };
 
 // Capacity and free space of the filesystem holding path.
-struct FilesystemSpace {
+struct FilesystemSpace
+{
     qint64 totalBytes = 0;
     qint64 availableBytes = 0;
 };

@@ -13,7 +13,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 #include <utility>
 
 namespace pk {
@@ -22,8 +21,7 @@ UserStore::UserStore(StorageRoot root, QString userUuid)
     : m_root(std::move(root))
     , m_uuid(std::move(userUuid))
     , m_dir(m_root.userDir(m_uuid))
-{
-}
+{ }
 
 QString UserStore::chunkFanoutDir(const Digest& digest) const
 {
@@ -70,7 +68,8 @@ Result<UserIdentity> UserStore::readIdentity() const
     if (!data)
         return data.error();
     const QJsonObject object = QJsonDocument::fromJson(*data).object();
-    UserIdentity identity { object.value(QLatin1String("name")).toString(), object.value(QLatin1String("uuid")).toString() };
+    UserIdentity identity { object.value(QLatin1String("name")).toString(),
+        object.value(QLatin1String("uuid")).toString() };
     if (identity.uuid != m_uuid)
         return failed(QStringLiteral("'%1' is corrupt or belongs to another user").arg(path));
     return identity;
@@ -105,7 +104,8 @@ Result<Manifest> UserStore::readManifest(const QString& snapshotId) const
     if (!manifest)
         return manifest;
     if (manifest->snapshotId != snapshotId)
-        return failed(QStringLiteral("manifest '%1' is corrupt: it describes snapshot '%2'").arg(path, manifest->snapshotId));
+        return failed(
+            QStringLiteral("manifest '%1' is corrupt: it describes snapshot '%2'").arg(path, manifest->snapshotId));
     return manifest;
 }
 
@@ -123,7 +123,8 @@ Status UserStore::removeManifest(const QString& snapshotId) const
 
 bool UserStore::hasChunk(const ChunkRef& chunk) const
 {
-    struct stat st {};
+    struct stat st
+    { };
     return ::stat(posix::encodePath(chunkPath(chunk.hash)).constData(), &st) == 0 && S_ISREG(st.st_mode)
         && st.st_size == static_cast<off_t>(chunk.size);
 }
@@ -133,13 +134,17 @@ Status UserStore::readChunk(const ChunkRef& chunk, QByteArray& buffer, bool veri
     const QString path = chunkPath(chunk.hash);
     UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd)
-        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex())) : posix::ioError(QStringLiteral("open"), path, errno);
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()))
+                               : posix::ioError(QStringLiteral("open"), path, errno);
     buffer.resize(static_cast<qsizetype>(chunk.size) + 1);
     auto n = posix::readFull(fd.get(), buffer.data(), buffer.size(), path);
     if (!n)
         return n.error();
     if (*n != static_cast<qint64>(chunk.size))
-        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)").arg(chunk.hash.hex()).arg(*n).arg(chunk.size));
+        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
+                          .arg(chunk.hash.hex())
+                          .arg(*n)
+                          .arg(chunk.size));
     buffer.resize(static_cast<qsizetype>(chunk.size));
     if (verify && Sha256::hash(buffer.constData(), static_cast<size_t>(buffer.size())) != chunk.hash)
         return failed(QStringLiteral("chunk %1 has the wrong hash: its content is damaged").arg(chunk.hash.hex()));
@@ -149,8 +154,7 @@ Status UserStore::readChunk(const ChunkRef& chunk, QByteArray& buffer, bool veri
 UserStore::MappedChunk::MappedChunk(MappedChunk&& other) noexcept
     : m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
-{
-}
+{ }
 
 UserStore::MappedChunk& UserStore::MappedChunk::operator=(MappedChunk&& other) noexcept
 {
@@ -174,12 +178,17 @@ Result<UserStore::MappedChunk> UserStore::mapChunk(const ChunkRef& chunk, bool v
     const QString path = chunkPath(chunk.hash);
     UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd)
-        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex())) : posix::ioError(QStringLiteral("open"), path, errno);
-    struct stat st {};
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()))
+                               : posix::ioError(QStringLiteral("open"), path, errno);
+    struct stat st
+    { };
     if (::fstat(fd.get(), &st) != 0)
         return posix::ioError(QStringLiteral("stat"), path, errno);
     if (st.st_size != static_cast<off_t>(chunk.size))
-        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)").arg(chunk.hash.hex()).arg(st.st_size).arg(chunk.size));
+        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
+                          .arg(chunk.hash.hex())
+                          .arg(st.st_size)
+                          .arg(chunk.size));
     // MAP_POPULATE: the pages come in at once instead of one fault at a time.
     void* data = ::mmap(nullptr, chunk.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
     if (data == MAP_FAILED)
@@ -204,10 +213,10 @@ Result<qint64> UserStore::diskUsage() const
     return total;
 }
 
-Status UserStore::remove() const
+Status UserStore::moveToTrash() const
 {
-    // Renamed away first, atomically: once gone from users/, nobody can create a file in it any
-    // more (a lock file, a late backup), and a crash leaves only trash, never half a user.
+    // Renamed away, atomically: once gone from users/, nobody can create a file in it any more
+    // (a lock file, a late backup), and a crash leaves only trash, never half a user.
     const QString trash = m_root.trashDir() + u'/' + m_uuid + u'-' + posix::temporaryName();
     if (auto status = posix::makePath(m_root.trashDir()); !status)
         return status;
@@ -216,9 +225,14 @@ Status UserStore::remove() const
             return {};
         return posix::ioError(QStringLiteral("remove"), m_dir, errno);
     }
-    if (auto status = posix::fsyncDirectory(m_root.usersDir()); !status)
+    return posix::fsyncDirectory(m_root.usersDir());
+}
+
+Status UserStore::remove() const
+{
+    if (auto status = moveToTrash(); !status)
         return status;
-    return posix::removeTree(trash);
+    return m_root.emptyTrash();
 }
 
 } // namespace pk

@@ -12,7 +12,8 @@
 
 namespace pk {
 
-struct UserIdentity {
+struct UserIdentity
+{
     QString name;
     QString uuid;
 };
@@ -76,6 +77,10 @@ public:
     Result<qint64> diskUsage() const;
     // Removes the user's whole directory (compaction after a move, or an abandoned copy).
     Status remove() const;
+    // Takes the user's directory away at once (an atomic rename into the storage's trash) and
+    // leaves freeing the space to StorageRoot::emptyTrash, so a migration need not wait for
+    // thousands of unlinks.
+    Status moveToTrash() const;
 
     static constexpr qint64 maxManifestBytes = qint64(1) << 31;
 

@@ -17,14 +17,24 @@ enum class ErrorCode {
     NotFound = 3, // workspace, pool, storage, user, snapshot or path does not exist
 };
 
-struct Error {
+struct Error
+{
     ErrorCode code = ErrorCode::Failed;
     QString message;
 };
 
-inline Error failed(const QString& message) { return { ErrorCode::Failed, message }; }
-inline Error usageError(const QString& message) { return { ErrorCode::Usage, message }; }
-inline Error notFound(const QString& message) { return { ErrorCode::NotFound, message }; }
+inline Error failed(const QString& message)
+{
+    return { ErrorCode::Failed, message };
+}
+inline Error usageError(const QString& message)
+{
+    return { ErrorCode::Usage, message };
+}
+inline Error notFound(const QString& message)
+{
+    return { ErrorCode::NotFound, message };
+}
 
 class [[nodiscard]] Status
 {
@@ -32,8 +42,7 @@ public:
     Status() = default;
     Status(Error error)
         : m_error(std::move(error))
-    {
-    }
+    { }
 
     static Status ok() { return {}; }
 
@@ -46,29 +55,26 @@ private:
     std::optional<Error> m_error;
 };
 
-template<typename T>
-class [[nodiscard]] Result
+template<typename T> class [[nodiscard]] Result
 {
 public:
     Result(T value)
         : m_value(std::move(value))
-    {
-    }
+    { }
     Result(Error error)
         : m_value(std::move(error))
-    {
-    }
+    { }
     Result(const Status& status)
         : m_value(status.error())
-    {
-    }
+    { }
 
     bool isOk() const { return std::holds_alternative<T>(m_value); }
     explicit operator bool() const { return isOk(); }
 
     T& value() & { return std::get<T>(m_value); }
     const T& value() const& { return std::get<T>(m_value); }
-    T&& value() && { return std::get<T>(std::move(m_value)); }
+    // By value: "for (auto& x : f().value())" must not refer into a dead temporary.
+    T value() && { return std::get<T>(std::move(m_value)); }
     T valueOr(T fallback) const { return isOk() ? std::get<T>(m_value) : std::move(fallback); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }

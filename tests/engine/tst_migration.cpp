@@ -17,9 +17,11 @@
 #include "logs/migrationlog.h"
 #include "master/workspace.h"
 #include "migration/ratelimiter.h"
+#include "storage/storageroot.h"
 #include "storage/userstore.h"
 #include "testtree.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -118,11 +120,15 @@ private slots:
         QVERIFY(runEngineUntilIdle(pool.workspace()));
         for (qint64 job : jobs)
             QCOMPARE(toString(stateOf(pool, job)), QStringLiteral("done"));
-        QVERIFY2(usedPercent(pool, QStringLiteral("s1")) < 80, qPrintable(QString::number(usedPercent(pool, QStringLiteral("s1")))));
+        QVERIFY2(usedPercent(pool, QStringLiteral("s1")) < 80,
+            qPrintable(QString::number(usedPercent(pool, QStringLiteral("s1")))));
         QVERIFY(usedPercent(pool, QStringLiteral("s2")) <= 40.0 + 1e-9);
         QVERIFY(usedPercent(pool, QStringLiteral("s3")) <= 40.0 + 1e-9);
         // The mark is gone once the storage is back under high.
         QCOMPARE(toString(pool.fixture().storage(QStringLiteral("s1")).state), QStringLiteral("online"));
+        // Compacted users went to the trash, and the engine freed it before going idle.
+        const QString trash = StorageRoot(pool.fixture().storage(QStringLiteral("s1")).rootPath).trashDir();
+        QVERIFY2(QDir(trash).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), qPrintable(trash));
         const QStringList problems = pool.checkEveryUser();
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
     }
@@ -131,8 +137,10 @@ private slots:
     {
         QTest::addColumn<QString>("phase");
         QTest::addColumn<QString>("landsOn"); // "source": caught up; "destination": after the switch
-        QTest::newRow("while copying") << "copying" << "source";
-        QTest::newRow("while frozen") << "final-catch-up" << "destination";
+        QTest::newRow("while copying") << "copying"
+                                       << "source";
+        QTest::newRow("while frozen") << "final-catch-up"
+                                      << "destination";
     }
     void backupsDuringMigrationLand()
     {
@@ -197,7 +205,9 @@ private slots:
         for (const ScanEntry& entry : std::as_const(scan->entries)) {
             if (entry.userName == damaged) {
                 QVERIFY(!entry.candidate);
-                QVERIFY2(entry.reason.startsWith(QLatin1String("inconsistent")) && entry.reason.contains(QLatin1String("wrong hash")), qPrintable(entry.reason));
+                QVERIFY2(entry.reason.startsWith(QLatin1String("inconsistent"))
+                        && entry.reason.contains(QLatin1String("wrong hash")),
+                    qPrintable(entry.reason));
             } else {
                 QVERIFY2(entry.candidate, qPrintable(entry.reason));
                 ++candidates;
@@ -231,14 +241,17 @@ private slots:
         QVERIFY(runEngineUntilIdle(pool.workspace(), hook));
         const JobRecord after = JobRepo(pool.db()).byId(job.id).value();
         QCOMPARE(toString(after.state), QStringLiteral("failed"));
-        QVERIFY2(after.error.contains(QLatin1String("consistency check")) && after.error.contains(QLatin1String("wrong hash")), qPrintable(after.error));
+        QVERIFY2(after.error.contains(QLatin1String("consistency check"))
+                && after.error.contains(QLatin1String("wrong hash")),
+            qPrintable(after.error));
         // The user stays where it was, the invalid copy is gone, nothing is counted for it.
         QCOMPARE(pool.fixture().user(job.userName).storageName, job.fromName);
         QVERIFY(!QFileInfo::exists(destinationRoot + QStringLiteral("/users/") + job.userUuid));
         QCOMPARE(pool.fixture().storage(job.toName).usedBytes, destinationUsedBefore);
         auto alerts = AlertRepo(pool.db()).list();
         QVERIFY(std::any_of(alerts->cbegin(), alerts->cend(), [&](const AlertRecord& a) {
-            return a.kind == alertKind::migrationFailed && a.storageName == job.toName && a.message.contains(job.userName);
+            return a.kind == alertKind::migrationFailed && a.storageName == job.toName
+                && a.message.contains(job.userName);
         }));
         const QStringList problems = pool.checkEveryUser();
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
@@ -267,7 +280,8 @@ private slots:
     void killedAtEveryPhaseThenResumed_data()
     {
         QTest::addColumn<QString>("phase");
-        for (const char* phase : { "copying", "catch-up", "freeze", "final-catch-up", "verifying", "switching", "unfreeze", "compacting", "done" })
+        for (const char* phase : { "copying", "catch-up", "freeze", "final-catch-up", "verifying", "switching",
+                 "unfreeze", "compacting", "done" })
             QTest::newRow(phase) << QString::fromLatin1(phase);
     }
     void killedAtEveryPhaseThenResumed()
@@ -280,12 +294,16 @@ private slots:
         CliRunner cli(pool.workspace());
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("POOLKEEPER_TEST_KILL_AT"), phase);
-        const CliResult killed = CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") }, env);
+        const CliResult killed
+            = CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("migrate"),
+                                    QStringLiteral("main"), QStringLiteral("--wait") },
+                env);
         QVERIFY2(killed.exitCode == -1, qPrintable(QStringLiteral("expected a crash: ") + killed.describe()));
         // Read-only commands work at any moment.
         QCOMPARE(cli.run({ QStringLiteral("status"), QStringLiteral("--json") }).exitCode, 0);
 
-        const CliResult resumed = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
+        const CliResult resumed
+            = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
         QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.describe()));
         QCOMPARE(toString(stateOf(pool, jobs.constFirst())), QStringLiteral("done"));
         const QStringList problems = pool.checkEveryUser();
@@ -301,14 +319,23 @@ private slots:
         CliRunner cli(pool.workspace());
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("POOLKEEPER_TEST_KILL_AT"), QStringLiteral("verifying"));
-        QCOMPARE(CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") }, env).exitCode, -1);
+        QCOMPARE(CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("migrate"),
+                                       QStringLiteral("main"), QStringLiteral("--wait") },
+                     env)
+                     .exitCode,
+            -1);
         const QString copy = pool.fixture().storage(job.toName).rootPath + QStringLiteral("/users/") + job.userUuid;
         QVERIFY(QFileInfo(copy).isDir());
         env.insert(QStringLiteral("POOLKEEPER_TEST_KILL_AT"), QStringLiteral("rolling-back"));
-        QCOMPARE(CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("cancel"), QString::number(job.id) }, env).exitCode, -1);
+        QCOMPARE(CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("cancel"),
+                                       QString::number(job.id) },
+                     env)
+                     .exitCode,
+            -1);
         QVERIFY(QFileInfo(copy).isDir());
 
-        const CliResult resumed = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
+        const CliResult resumed
+            = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
         QCOMPARE(resumed.exitCode, 1); // the job ends cancelled, not done
         QCOMPARE(toString(stateOf(pool, job.id)), QStringLiteral("cancelled"));
         QVERIFY(!QFileInfo::exists(copy));
@@ -344,14 +371,16 @@ private slots:
         QVERIFY(lock);
         QCOMPARE(EngineLock::holder(pool.workspace()), qint64(::getpid()));
         CliRunner cli(pool.workspace());
-        const CliResult refused = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
+        const CliResult refused
+            = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
         QCOMPARE(refused.exitCode, 1);
         QVERIFY2(refused.err.contains(QByteArray::number(::getpid())), qPrintable(refused.describe()));
         // Without --wait it says who runs the jobs instead of starting a second engine.
         const CliResult detached = cli.run({ QStringLiteral("migrate"), QStringLiteral("main") });
         QCOMPARE(detached.exitCode, 0);
         QVERIFY(detached.out.contains(QByteArray::number(::getpid())));
-        for (const QStringList& readOnly : { QStringList { "status" }, QStringList { "jobs" }, QStringList { "users" }, QStringList { "alerts" } })
+        for (const QStringList& readOnly :
+            { QStringList { "status" }, QStringList { "jobs" }, QStringList { "users" }, QStringList { "alerts" } })
             QCOMPARE(cli.run(readOnly).exitCode, 0);
         lock->release();
         QCOMPARE(EngineLock::holder(pool.workspace()), qint64(0));
@@ -363,7 +392,8 @@ private slots:
         CrowdedPool pool(5, MiB, qint64(12 * MiB), 16 * MiB);
         QVERIFY2(pool.isValid(), qPrintable(pool.error()));
         CliRunner cli(pool.workspace());
-        const CliResult drain = cli.run({ QStringLiteral("storage"), QStringLiteral("drain"), QStringLiteral("s1"), QStringLiteral("--wait") });
+        const CliResult drain = cli.run(
+            { QStringLiteral("storage"), QStringLiteral("drain"), QStringLiteral("s1"), QStringLiteral("--wait") });
         QVERIFY2(drain.exitCode == 0, qPrintable(drain.describe()));
         const StorageRecord s1 = pool.fixture().storage(QStringLiteral("s1"));
         QCOMPARE(toString(s1.state), QStringLiteral("draining"));
@@ -438,7 +468,8 @@ private slots:
                 QCOMPARE(record.field(logkey::user), job.userName);
                 QCOMPARE(record.field(logkey::src), job.fromName);
                 QCOMPARE(record.field(logkey::dst), job.toName);
-                if (record.field(logkey::event) == QLatin1String("phase") && (phases.isEmpty() || phases.constLast() != record.field(logkey::phase)))
+                if (record.field(logkey::event) == QLatin1String("phase")
+                    && (phases.isEmpty() || phases.constLast() != record.field(logkey::phase)))
                     phases.append(record.field(logkey::phase));
                 if (record.field(logkey::event) == QLatin1String("summary")) {
                     summary = true;
@@ -446,7 +477,9 @@ private slots:
                     QVERIFY(!record.field(logkey::rate).isEmpty());
                 }
             }
-            QCOMPARE(phases, (QStringList { "copying", "catch-up", "freeze", "final-catch-up", "verifying", "switching", "unfreeze", "compacting" }));
+            QCOMPARE(phases,
+                (QStringList { "copying", "catch-up", "freeze", "final-catch-up", "verifying", "switching", "unfreeze",
+                    "compacting" }));
             QVERIFY(summary);
         }
     }
@@ -518,7 +551,8 @@ private slots:
         Engine engine(settings);
         QSignalSpy done(&engine, &Engine::jobFinished);
         engine.start();
-        QTRY_VERIFY_WITH_TIMEOUT(!done.isEmpty() && engine.runningJobCount() == 0 && JobRepo(pool.db()).list(true)->isEmpty(), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !done.isEmpty() && engine.runningJobCount() == 0 && JobRepo(pool.db()).list(true)->isEmpty(), 120000);
         engine.stop();
         QVERIFY(usedPercent(pool, QStringLiteral("s1")) < 80);
         const QStringList problems = pool.checkEveryUser();
