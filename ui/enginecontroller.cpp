@@ -133,12 +133,14 @@ std::optional<PoolStatus> EngineController::pool(const QString& name) const
 
 int EngineController::activeJobCount() const
 {
-    return static_cast<int>(std::count_if(m_jobs.cbegin(), m_jobs.cend(), [](const JobRecord& job) { return isActive(job.state); }));
+    return static_cast<int>(
+        std::count_if(m_jobs.cbegin(), m_jobs.cend(), [](const JobRecord& job) { return isActive(job.state); }));
 }
 
 int EngineController::unacknowledgedAlertCount() const
 {
-    return static_cast<int>(std::count_if(m_alerts.cbegin(), m_alerts.cend(), [](const AlertRecord& alert) { return alert.acknowledgedMs == 0; }));
+    return static_cast<int>(std::count_if(
+        m_alerts.cbegin(), m_alerts.cend(), [](const AlertRecord& alert) { return alert.acknowledgedMs == 0; }));
 }
 
 std::optional<JobProgress> EngineController::progress(qint64 jobId) const

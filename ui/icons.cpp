@@ -24,7 +24,10 @@ QIcon load(const char* name)
 }
 } // namespace
 
-QIcon app() { return load("poolkeeper"); }
+QIcon app()
+{
+    return load("poolkeeper");
+}
 
 QIcon poolState(PoolState state)
 {
@@ -54,17 +57,53 @@ QIcon storageState(StorageState state)
     return {};
 }
 
-QIcon scan() { return load("action-scan"); }
-QIcon approve() { return load("action-approve"); }
-QIcon reject() { return load("action-reject"); }
-QIcon cancel() { return load("action-cancel"); }
-QIcon addPool() { return load("action-add-pool"); }
-QIcon addStorage() { return load("action-add-storage"); }
-QIcon settings() { return load("action-settings"); }
-QIcon drain() { return load("action-drain"); }
-QIcon balance() { return load("action-balance"); }
-QIcon refresh() { return load("action-refresh"); }
-QIcon alert() { return load("alert"); }
-QIcon log() { return load("log"); }
+QIcon scan()
+{
+    return load("action-scan");
+}
+QIcon approve()
+{
+    return load("action-approve");
+}
+QIcon reject()
+{
+    return load("action-reject");
+}
+QIcon cancel()
+{
+    return load("action-cancel");
+}
+QIcon addPool()
+{
+    return load("action-add-pool");
+}
+QIcon addStorage()
+{
+    return load("action-add-storage");
+}
+QIcon settings()
+{
+    return load("action-settings");
+}
+QIcon drain()
+{
+    return load("action-drain");
+}
+QIcon balance()
+{
+    return load("action-balance");
+}
+QIcon refresh()
+{
+    return load("action-refresh");
+}
+QIcon alert()
+{
+    return load("alert");
+}
+QIcon log()
+{
+    return load("log");
+}
 
 } // namespace pk::icons

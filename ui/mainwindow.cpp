@@ -75,11 +75,12 @@ MainWindow::MainWindow(QWidget* parent)
     createActions();
     connect(m_welcome, &WelcomePage::createPoolRequested, this, &MainWindow::addPool);
     connect(m_welcome, &WelcomePage::demoRequested, this, &MainWindow::openDemo);
-    connect(m_sidebar->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
-        const QString pool = current.data(PoolTreeModel::PoolNameRole).toString();
-        if (!pool.isEmpty() && pool != m_pool)
-            selectPool(pool);
-    });
+    connect(
+        m_sidebar->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
+            const QString pool = current.data(PoolTreeModel::PoolNameRole).toString();
+            if (!pool.isEmpty() && pool != m_pool)
+                selectPool(pool);
+        });
     resize(1280, 800);
     updatePages();
     updateActions();
@@ -94,59 +95,78 @@ QAction* MainWindow::action(const QString& name) const
 
 void MainWindow::createActions()
 {
-    auto make = [this](const QString& name, const QString& text, const QKeySequence& shortcut, const QIcon& icon, auto slot) {
+    auto make = [this](const QString& name, const QString& text, const QKeySequence& shortcut, const QIcon& icon,
+                    auto slot) {
         auto* action = new QAction(icon, text, this);
         action->setShortcut(shortcut);
         action->setObjectName(name);
         if (!shortcut.isEmpty())
-            action->setToolTip(QStringLiteral("%1 (%2)").arg(QString(text).remove(u'&').remove(QStringLiteral("…")), shortcut.toString(QKeySequence::NativeText)));
+            action->setToolTip(QStringLiteral("%1 (%2)").arg(
+                QString(text).remove(u'&').remove(QStringLiteral("…")), shortcut.toString(QKeySequence::NativeText)));
         connect(action, &QAction::triggered, this, slot);
         m_actions.insert(name, action);
         return action;
     };
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(make(QStringLiteral("addPool"), tr("New &pool…"), QKeySequence::New, icons::addPool(), &MainWindow::addPool));
-    file->addAction(make(QStringLiteral("addStorage"), tr("Add &storage…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), icons::addStorage(), &MainWindow::addStorage));
+    file->addAction(
+        make(QStringLiteral("addPool"), tr("New &pool…"), QKeySequence::New, icons::addPool(), &MainWindow::addPool));
+    file->addAction(make(QStringLiteral("addStorage"), tr("Add &storage…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), icons::addStorage(), &MainWindow::addStorage));
     file->addSeparator();
-    file->addAction(make(QStringLiteral("openWorkspace"), tr("&Open workspace…"), QKeySequence::Open, QIcon(), &MainWindow::openWorkspaceDialog));
-    file->addAction(make(QStringLiteral("openDemo"), tr("Open the &demo workspace"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), icons::balance(), &MainWindow::openDemo));
-    file->addAction(make(QStringLiteral("bundle"), tr("Save s&upport bundle…"), QKeySequence(), QIcon(), &MainWindow::saveSupportBundle));
+    file->addAction(make(QStringLiteral("openWorkspace"), tr("&Open workspace…"), QKeySequence::Open, QIcon(),
+        &MainWindow::openWorkspaceDialog));
+    file->addAction(make(QStringLiteral("openDemo"), tr("Open the &demo workspace"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D), icons::balance(), &MainWindow::openDemo));
+    file->addAction(make(QStringLiteral("bundle"), tr("Save s&upport bundle…"), QKeySequence(), QIcon(),
+        &MainWindow::saveSupportBundle));
     file->addSeparator();
     file->addAction(make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, QIcon(), &QWidget::close));
 
     QMenu* pool = menuBar()->addMenu(tr("&Pool"));
-    pool->addAction(make(QStringLiteral("scan"), tr("&Scan and plan"), QKeySequence(Qt::CTRL | Qt::Key_R), icons::scan(), [this] {
-        showPage(Page::ScanReview);
-        m_scanReview->scan();
-    }));
-    pool->addAction(make(QStringLiteral("approve"), tr("&Approve plan"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), icons::approve(), [this] {
-        showPage(Page::ScanReview);
-        m_scanReview->approveAll();
-    }));
-    pool->addAction(make(QStringLiteral("reject"), tr("Re&ject plan"), QKeySequence(), icons::reject(), [this] { m_scanReview->reject(); }));
-    pool->addAction(make(QStringLiteral("balance"), tr("&Balance now (scan, plan, approve)"), QKeySequence(Qt::CTRL | Qt::Key_B), icons::balance(), [this] {
-        if (!m_pool.isEmpty())
-            m_controller->balance(m_pool);
-        showPage(Page::Migrations);
-    }));
+    pool->addAction(
+        make(QStringLiteral("scan"), tr("&Scan and plan"), QKeySequence(Qt::CTRL | Qt::Key_R), icons::scan(), [this] {
+            showPage(Page::ScanReview);
+            m_scanReview->scan();
+        }));
+    pool->addAction(make(QStringLiteral("approve"), tr("&Approve plan"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
+        icons::approve(), [this] {
+            showPage(Page::ScanReview);
+            m_scanReview->approveAll();
+        }));
+    pool->addAction(make(QStringLiteral("reject"), tr("Re&ject plan"), QKeySequence(), icons::reject(),
+        [this] { m_scanReview->reject(); }));
+    pool->addAction(make(QStringLiteral("balance"), tr("&Balance now (scan, plan, approve)"),
+        QKeySequence(Qt::CTRL | Qt::Key_B), icons::balance(), [this] {
+            if (!m_pool.isEmpty())
+                m_controller->balance(m_pool);
+            showPage(Page::Migrations);
+        }));
     pool->addSeparator();
-    pool->addAction(make(QStringLiteral("settings"), tr("Pool se&ttings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma), icons::settings(), &MainWindow::poolSettings));
-    pool->addAction(make(QStringLiteral("drain"), tr("&Drain a storage…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), icons::drain(), &MainWindow::drainStorage));
+    pool->addAction(make(QStringLiteral("settings"), tr("Pool se&ttings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
+        icons::settings(), &MainWindow::poolSettings));
+    pool->addAction(make(QStringLiteral("drain"), tr("&Drain a storage…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X), icons::drain(), &MainWindow::drainStorage));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(make(QStringLiteral("viewDashboard"), tr("&Dashboard"), QKeySequence(Qt::ALT | Qt::Key_1), QIcon(), [this] { showPage(Page::Dashboard); }));
-    view->addAction(make(QStringLiteral("viewScan"), tr("&Scan review"), QKeySequence(Qt::ALT | Qt::Key_2), QIcon(), [this] { showPage(Page::ScanReview); }));
-    view->addAction(make(QStringLiteral("viewMigrations"), tr("&Migrations"), QKeySequence(Qt::ALT | Qt::Key_3), QIcon(), [this] { showPage(Page::Migrations); }));
-    view->addAction(make(QStringLiteral("viewAlerts"), tr("&Alerts"), QKeySequence(Qt::ALT | Qt::Key_4), QIcon(), [this] { showPage(Page::Alerts); }));
+    view->addAction(make(QStringLiteral("viewDashboard"), tr("&Dashboard"), QKeySequence(Qt::ALT | Qt::Key_1), QIcon(),
+        [this] { showPage(Page::Dashboard); }));
+    view->addAction(make(QStringLiteral("viewScan"), tr("&Scan review"), QKeySequence(Qt::ALT | Qt::Key_2), QIcon(),
+        [this] { showPage(Page::ScanReview); }));
+    view->addAction(make(QStringLiteral("viewMigrations"), tr("&Migrations"), QKeySequence(Qt::ALT | Qt::Key_3),
+        QIcon(), [this] { showPage(Page::Migrations); }));
+    view->addAction(make(QStringLiteral("viewAlerts"), tr("&Alerts"), QKeySequence(Qt::ALT | Qt::Key_4), QIcon(),
+        [this] { showPage(Page::Alerts); }));
     view->addSeparator();
     view->addAction(make(QStringLiteral("refresh"), tr("&Refresh"), QKeySequence::Refresh, icons::refresh(), [this] {
         if (m_controller)
             m_controller->refresh();
     }));
-    view->addAction(make(QStringLiteral("focusSidebar"), tr("Go to the &pool list"), QKeySequence(Qt::CTRL | Qt::Key_L), QIcon(), [this] { m_sidebar->setFocus(); }));
+    view->addAction(make(QStringLiteral("focusSidebar"), tr("Go to the &pool list"), QKeySequence(Qt::CTRL | Qt::Key_L),
+        QIcon(), [this] { m_sidebar->setFocus(); }));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(make(QStringLiteral("about"), tr("&About Poolkeeper"), QKeySequence(), icons::app(), &MainWindow::about));
+    help->addAction(
+        make(QStringLiteral("about"), tr("&About Poolkeeper"), QKeySequence(), icons::app(), &MainWindow::about));
 
     QToolBar* toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("mainToolBar"));
@@ -227,18 +247,20 @@ void MainWindow::connectController()
     connect(controller, &EngineController::alertsChanged, this, [this] {
         updateStatus();
         const int unacknowledged = m_controller->unacknowledgedAlertCount();
-        m_tabs->setTabText(m_tabs->indexOf(m_alerts), unacknowledged > 0 ? tr("Ale&rts (%1)").arg(unacknowledged) : tr("Ale&rts"));
+        m_tabs->setTabText(
+            m_tabs->indexOf(m_alerts), unacknowledged > 0 ? tr("Ale&rts (%1)").arg(unacknowledged) : tr("Ale&rts"));
         m_tabs->setTabIcon(m_tabs->indexOf(m_alerts), unacknowledged > 0 ? icons::alert() : QIcon());
     });
     connect(controller, &EngineController::commandDone, this, [this](const QString& command, const QString& message) {
         statusBar()->showMessage(QStringLiteral("%1: %2").arg(command, message), 8000);
-        if (command == QLatin1String("approve") || command == QLatin1String("balance") || command == QLatin1String("drain"))
+        if (command == QLatin1String("approve") || command == QLatin1String("balance")
+            || command == QLatin1String("drain"))
             showPage(Page::Migrations);
     });
     connect(controller, &EngineController::commandFailed, this, [this](const QString& command, const QString& message) {
         statusBar()->showMessage(tr("%1 failed: %2").arg(command, message), 15000);
-        if (command.startsWith(QLatin1String("add ")) || command == QLatin1String("pool settings") || command == QLatin1String("drain")
-            || command == QLatin1String("support bundle"))
+        if (command.startsWith(QLatin1String("add ")) || command == QLatin1String("pool settings")
+            || command == QLatin1String("drain") || command == QLatin1String("support bundle"))
             QMessageBox::warning(this, tr("%1 failed").arg(command), message);
     });
     connect(controller, &EngineController::jobLogReady, this, [this](const JobLog& log) {
@@ -348,23 +370,25 @@ void MainWindow::drainStorage()
     for (const StorageStatus& storage : pool->storages)
         names.append(storage.usage.storage.name);
     const QModelIndex current = m_sidebar->currentIndex();
-    const int preselected = qMax(0, static_cast<int>(names.indexOf(current.data(PoolTreeModel::StorageNameRole).toString())));
+    const int preselected
+        = qMax(0, static_cast<int>(names.indexOf(current.data(PoolTreeModel::StorageNameRole).toString())));
     bool ok = false;
-    const QString storage = QInputDialog::getItem(this, tr("Drain a storage"), tr("Move every user off this storage (it takes no new users from now on):"),
-                                                  names, preselected, false, &ok);
+    const QString storage = QInputDialog::getItem(this, tr("Drain a storage"),
+        tr("Move every user off this storage (it takes no new users from now on):"), names, preselected, false, &ok);
     if (!ok || storage.isEmpty())
         return;
     const auto answer = QMessageBox::question(this, tr("Drain %1").arg(storage),
-                                              tr("Drain %1? Its users move to the other storages of %2, which may fill up to just below the high "
-                                                 "watermark. %1 stays empty until you put it back online.")
-                                                  .arg(storage, m_pool));
+        tr("Drain %1? Its users move to the other storages of %2, which may fill up to just below the high "
+           "watermark. %1 stays empty until you put it back online.")
+            .arg(storage, m_pool));
     if (answer == QMessageBox::Yes)
         m_controller->drain(storage);
 }
 
 void MainWindow::openWorkspaceDialog()
 {
-    const QString directory = QFileDialog::getExistingDirectory(this, tr("Open a workspace"), m_controller ? m_controller->workspaceDir() : QString());
+    const QString directory = QFileDialog::getExistingDirectory(
+        this, tr("Open a workspace"), m_controller ? m_controller->workspaceDir() : QString());
     if (!directory.isEmpty())
         openWorkspace(directory);
 }
@@ -407,8 +431,10 @@ void MainWindow::saveSupportBundle()
 {
     if (!m_controller || !m_controller->isStarted())
         return;
-    const QString name = QStringLiteral("poolkeeper-support-%1.tar.gz").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmm")));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save a support bundle"), QDir::home().filePath(name), tr("Support bundles (*.tar.gz)"));
+    const QString name = QStringLiteral("poolkeeper-support-%1.tar.gz")
+                             .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmm")));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save a support bundle"), QDir::home().filePath(name), tr("Support bundles (*.tar.gz)"));
     if (path.isEmpty())
         return;
     // The dialog already asked before replacing a file; the bundle itself never overwrites.
@@ -421,9 +447,9 @@ void MainWindow::saveSupportBundle()
 void MainWindow::about()
 {
     QMessageBox::about(this, tr("About Poolkeeper"),
-                       tr("<h3>Poolkeeper %1</h3><p>Keeps backup storage pools balanced: full storages hand consistent users and "
-                          "their snapshots to freer ones, verified, while backups go on.</p>")
-                           .arg(QApplication::applicationVersion()));
+        tr("<h3>Poolkeeper %1</h3><p>Keeps backup storage pools balanced: full storages hand consistent users and "
+           "their snapshots to freer ones, verified, while backups go on.</p>")
+            .arg(QApplication::applicationVersion()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -437,10 +463,10 @@ void MainWindow::closeEvent(QCloseEvent* event)
         running += job.state == JobState::Running ? 1 : 0;
     if (running > 0 && !m_closeWhenStopped) {
         const auto answer = QMessageBox::question(this, tr("Migrations are running"),
-                                                  tr("%n migrations are running. Stop them and quit? They resume where they left off the next "
-                                                     "time Poolkeeper starts.",
-                                                     nullptr, running),
-                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+            tr("%n migrations are running. Stop them and quit? They resume where they left off the next "
+               "time Poolkeeper starts.",
+                nullptr, running),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes) {
             event->ignore();
             return;

@@ -1,11 +1,10 @@
 #include "commands.h"
-#include "context.h"
-#include "texttable.h"
-
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
+#include "context.h"
 #include "master/master.h"
 #include "master/workspace.h"
+#include "texttable.h"
 #include "util/sizes.h"
 
 #include <QFileInfo>
@@ -31,7 +30,8 @@ int runInit(Context& context, const ParsedArgs&)
     if (!db)
         return context.fail(db.error());
     if (existed)
-        context.out() << "workspace '" << dir << "' already exists (schema " << (*db)->schemaVersion() << "); nothing changed\n";
+        context.out() << "workspace '" << dir << "' already exists (schema " << (*db)->schemaVersion()
+                      << "); nothing changed\n";
     else
         context.out() << "initialized workspace '" << dir << "'\n";
     return 0;
@@ -57,8 +57,8 @@ int runPoolAdd(Context& context, const ParsedArgs& args)
     auto pool = Master(**db).addPool(args.positional.at(0), *high, *low, *mode);
     if (!pool)
         return context.fail(pool.error());
-    context.out() << "added pool '" << pool->name << "' (high " << pool->highPercent << " %, low " << pool->lowPercent << " %, mode "
-                  << toString(pool->mode) << ")\n";
+    context.out() << "added pool '" << pool->name << "' (high " << pool->highPercent << " %, low " << pool->lowPercent
+                  << " %, mode " << toString(pool->mode) << ")\n";
     return 0;
 }
 
@@ -81,22 +81,22 @@ int runPoolList(Context& context, const ParsedArgs& args)
             for (const StorageRecord& storage : std::as_const(*storages))
                 names.append(storage.name);
             array.append(QJsonObject { { QStringLiteral("name"), pool.name },
-                                       { QStringLiteral("high_percent"), pool.highPercent },
-                                       { QStringLiteral("low_percent"), pool.lowPercent },
-                                       { QStringLiteral("mode"), toString(pool.mode) },
-                                       { QStringLiteral("storages"), names } });
+                { QStringLiteral("high_percent"), pool.highPercent },
+                { QStringLiteral("low_percent"), pool.lowPercent }, { QStringLiteral("mode"), toString(pool.mode) },
+                { QStringLiteral("storages"), names } });
         }
         context.printJson(QJsonDocument(array));
         return 0;
     }
-    TextTable table({ QStringLiteral("POOL"), QStringLiteral("HIGH %"), QStringLiteral("LOW %"), QStringLiteral("MODE"), QStringLiteral("STORAGES") },
-                    { false, true, true, false, true });
+    TextTable table({ QStringLiteral("POOL"), QStringLiteral("HIGH %"), QStringLiteral("LOW %"), QStringLiteral("MODE"),
+                        QStringLiteral("STORAGES") },
+        { false, true, true, false, true });
     for (const PoolRecord& pool : std::as_const(*pools)) {
         auto storages = storageRepo.list(pool.id);
         if (!storages)
             return context.fail(storages.error());
-        table.addRow({ pool.name, QString::number(pool.highPercent), QString::number(pool.lowPercent), toString(pool.mode),
-                       QString::number(storages->size()) });
+        table.addRow({ pool.name, QString::number(pool.highPercent), QString::number(pool.lowPercent),
+            toString(pool.mode), QString::number(storages->size()) });
     }
     table.print(context.out());
     return 0;
@@ -119,21 +119,23 @@ int runStorageAdd(Context& context, const ParsedArgs& args)
     auto storage = Master(**db).addStorage(args.positional.at(0), args.positional.at(1), args.positional.at(2), quota);
     if (!storage)
         return context.fail(storage.error());
-    context.out() << "added storage '" << storage->name << "' to pool '" << storage->poolName << "' at '" << storage->rootPath << "' (capacity "
-                  << (storage->quotaBytes ? formatBytes(*storage->quotaBytes) : QStringLiteral("of the filesystem")) << ")\n";
+    context.out() << "added storage '" << storage->name << "' to pool '" << storage->poolName << "' at '"
+                  << storage->rootPath << "' (capacity "
+                  << (storage->quotaBytes ? formatBytes(*storage->quotaBytes) : QStringLiteral("of the filesystem"))
+                  << ")\n";
     return 0;
 }
 
 QJsonObject storageJson(const StorageUsage& usage)
 {
     return QJsonObject { { QStringLiteral("name"), usage.storage.name },
-                         { QStringLiteral("pool"), usage.storage.poolName },
-                         { QStringLiteral("path"), usage.storage.rootPath },
-                         { QStringLiteral("capacity_bytes"), usage.capacityBytes },
-                         { QStringLiteral("capacity_source"), usage.storage.quotaBytes ? QStringLiteral("quota") : QStringLiteral("filesystem") },
-                         { QStringLiteral("used_bytes"), usage.storage.usedBytes },
-                         { QStringLiteral("used_percent"), roundPercent(usage.usedPercent()) },
-                         { QStringLiteral("state"), toString(usage.effectiveState()) } };
+        { QStringLiteral("pool"), usage.storage.poolName }, { QStringLiteral("path"), usage.storage.rootPath },
+        { QStringLiteral("capacity_bytes"), usage.capacityBytes },
+        { QStringLiteral("capacity_source"),
+            usage.storage.quotaBytes ? QStringLiteral("quota") : QStringLiteral("filesystem") },
+        { QStringLiteral("used_bytes"), usage.storage.usedBytes },
+        { QStringLiteral("used_percent"), roundPercent(usage.usedPercent()) },
+        { QStringLiteral("state"), toString(usage.effectiveState()) } };
 }
 
 int runStorageList(Context& context, const ParsedArgs& args)
@@ -159,13 +161,15 @@ int runStorageList(Context& context, const ParsedArgs& args)
         context.printJson(QJsonDocument(array));
         return 0;
     }
-    TextTable table({ QStringLiteral("STORAGE"), QStringLiteral("POOL"), QStringLiteral("STATE"), QStringLiteral("USED"), QStringLiteral("CAPACITY"),
-                      QStringLiteral("USED %"), QStringLiteral("PATH") },
-                    { false, false, false, true, true, true, false });
+    TextTable table(
+        { QStringLiteral("STORAGE"), QStringLiteral("POOL"), QStringLiteral("STATE"), QStringLiteral("USED"),
+            QStringLiteral("CAPACITY"), QStringLiteral("USED %"), QStringLiteral("PATH") },
+        { false, false, false, true, true, true, false });
     for (const StorageUsage& usage : usages) {
-        table.addRow({ usage.storage.name, usage.storage.poolName, toString(usage.effectiveState()), formatBytes(usage.storage.usedBytes),
-                       formatBytes(usage.capacityBytes) + (usage.storage.quotaBytes ? QString() : QStringLiteral(" (fs)")),
-                       QString::number(usage.usedPercent(), 'f', 1), usage.storage.rootPath });
+        table.addRow({ usage.storage.name, usage.storage.poolName, toString(usage.effectiveState()),
+            formatBytes(usage.storage.usedBytes),
+            formatBytes(usage.capacityBytes) + (usage.storage.quotaBytes ? QString() : QStringLiteral(" (fs)")),
+            QString::number(usage.usedPercent(), 'f', 1), usage.storage.rootPath });
     }
     table.print(context.out());
     return 0;
@@ -181,8 +185,9 @@ int runStorageRescan(Context& context, const ParsedArgs& args)
         return context.fail(result.error());
     for (const QString& note : std::as_const(result->notes))
         context.out() << "note: " << note << '\n';
-    context.out() << "storage '" << args.positional.at(0) << "': " << result->users << " users, used " << formatBytes(result->usedBytesAfter)
-                  << " (ConfigDb said " << formatBytes(result->usedBytesBefore) << ")\n";
+    context.out() << "storage '" << args.positional.at(0) << "': " << result->users << " users, used "
+                  << formatBytes(result->usedBytesAfter) << " (ConfigDb said " << formatBytes(result->usedBytesBefore)
+                  << ")\n";
     return 0;
 }
 
@@ -198,26 +203,38 @@ QList<CommandSpec> adminCommands()
     const OptionSpec json { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") };
     return {
         { { QStringLiteral("init") }, {}, 0, 0, QStringLiteral("create the workspace and its ConfigDb"),
-          QStringLiteral("Creates the workspace directory and configdb.sqlite. Running it on an existing workspace changes nothing."), {}, runInit },
+            QStringLiteral("Creates the workspace directory and configdb.sqlite. Running it on an existing workspace "
+                           "changes nothing."),
+            {}, runInit },
         { { QStringLiteral("pool"), QStringLiteral("add") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("add a pool"),
-          QStringLiteral("A pool is unbalanced when one storage is at or above the high watermark while another online storage is at\n"
-                         "or below the low watermark. In review mode an operator approves every plan; in automatic mode plans run at once."),
-          { { QStringLiteral("high"), QStringLiteral("PERCENT"), QStringLiteral("high watermark (default 80)") },
-            { QStringLiteral("low"), QStringLiteral("PERCENT"), QStringLiteral("low watermark (default 70), below the high one") },
-            { QStringLiteral("mode"), QStringLiteral("review|automatic"), QStringLiteral("who approves migration plans (default review)") } },
-          runPoolAdd },
-        { { QStringLiteral("pool"), QStringLiteral("list") }, {}, 0, 0, QStringLiteral("list the pools"), {}, { json }, runPoolList },
-        { { QStringLiteral("storage"), QStringLiteral("add") }, QStringLiteral("POOL NAME PATH"), 3, 3, QStringLiteral("add a storage to a pool"),
-          QStringLiteral("PATH must be an existing, writable directory that belongs to no other storage. Without --capacity the\n"
-                         "storage's capacity is the size of the filesystem holding PATH."),
-          { { QStringLiteral("capacity"), QStringLiteral("SIZE"), QStringLiteral("quota: 512M, 2G, 1.5T (powers of 1024) or plain bytes") } },
-          runStorageAdd },
-        { { QStringLiteral("storage"), QStringLiteral("list") }, QStringLiteral("[POOL]"), 0, 1, QStringLiteral("list storages with their usage"), {}, { json },
-          runStorageList },
-        { { QStringLiteral("storage"), QStringLiteral("rescan") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("recount the bytes on a storage from disk"),
-          QStringLiteral("Walks the storage, sets its used bytes and every user's bytes from what is on disk, records snapshots\n"
-                         "ConfigDb missed and reports directories that belong to no user."),
-          {}, runStorageRescan },
+            QStringLiteral("A pool is unbalanced when one storage is at or above the high watermark while another "
+                           "online storage is at\n"
+                           "or below the low watermark. In review mode an operator approves every plan; in automatic "
+                           "mode plans run at once."),
+            { { QStringLiteral("high"), QStringLiteral("PERCENT"), QStringLiteral("high watermark (default 80)") },
+                { QStringLiteral("low"), QStringLiteral("PERCENT"),
+                    QStringLiteral("low watermark (default 70), below the high one") },
+                { QStringLiteral("mode"), QStringLiteral("review|automatic"),
+                    QStringLiteral("who approves migration plans (default review)") } },
+            runPoolAdd },
+        { { QStringLiteral("pool"), QStringLiteral("list") }, {}, 0, 0, QStringLiteral("list the pools"), {}, { json },
+            runPoolList },
+        { { QStringLiteral("storage"), QStringLiteral("add") }, QStringLiteral("POOL NAME PATH"), 3, 3,
+            QStringLiteral("add a storage to a pool"),
+            QStringLiteral("PATH must be an existing, writable directory that belongs to no other storage. Without "
+                           "--capacity the\n"
+                           "storage's capacity is the size of the filesystem holding PATH."),
+            { { QStringLiteral("capacity"), QStringLiteral("SIZE"),
+                QStringLiteral("quota: 512M, 2G, 1.5T (powers of 1024) or plain bytes") } },
+            runStorageAdd },
+        { { QStringLiteral("storage"), QStringLiteral("list") }, QStringLiteral("[POOL]"), 0, 1,
+            QStringLiteral("list storages with their usage"), {}, { json }, runStorageList },
+        { { QStringLiteral("storage"), QStringLiteral("rescan") }, QStringLiteral("NAME"), 1, 1,
+            QStringLiteral("recount the bytes on a storage from disk"),
+            QStringLiteral("Walks the storage, sets its used bytes and every user's bytes from what is on disk, "
+                           "records snapshots\n"
+                           "ConfigDb missed and reports directories that belong to no user."),
+            {}, runStorageRescan },
     };
 }
 

@@ -1,13 +1,12 @@
 #include "commands.h"
-#include "context.h"
-#include "enginerunner.h"
-#include "texttable.h"
-
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
+#include "context.h"
 #include "engine/balancer.h"
 #include "engine/enginelock.h"
+#include "enginerunner.h"
 #include "master/master.h"
+#include "texttable.h"
 #include "util/sizes.h"
 
 #include <QJsonArray>
@@ -25,7 +24,8 @@ double round2(double value)
 }
 
 // The pool named by the first argument, with its ConfigDb.
-struct PoolContext {
+struct PoolContext
+{
     ConfigDb* db = nullptr;
     PoolRecord pool;
 };
@@ -53,39 +53,41 @@ void printPlan(Context& context, const PlanRecord& plan, bool json)
     if (json) {
         QJsonArray moves;
         for (const PlannedMove& move : plan.moves) {
-            moves.append(QJsonObject { { QStringLiteral("user"), move.userName },
-                                       { QStringLiteral("from"), move.fromName },
-                                       { QStringLiteral("to"), move.toName },
-                                       { QStringLiteral("bytes"), move.bytes } });
+            moves.append(
+                QJsonObject { { QStringLiteral("user"), move.userName }, { QStringLiteral("from"), move.fromName },
+                    { QStringLiteral("to"), move.toName }, { QStringLiteral("bytes"), move.bytes } });
         }
         QJsonArray projected;
         for (const ProjectedUsage& usage : plan.projected) {
             projected.append(QJsonObject { { QStringLiteral("storage"), usage.storageName },
-                                           { QStringLiteral("used_percent_before"), round2(usage.percentBefore()) },
-                                           { QStringLiteral("used_percent_after"), round2(usage.percentAfter()) } });
+                { QStringLiteral("used_percent_before"), round2(usage.percentBefore()) },
+                { QStringLiteral("used_percent_after"), round2(usage.percentAfter()) } });
         }
         QJsonArray notes;
         for (const QString& note : plan.summary.split(u'\n', Qt::SkipEmptyParts))
             notes.append(note);
-        context.printJson(QJsonDocument(QJsonObject { { QStringLiteral("plan_id"), plan.id },
-                                                      { QStringLiteral("moves"), moves },
-                                                      { QStringLiteral("projected"), projected },
-                                                      { QStringLiteral("notes"), notes } }));
+        context.printJson(
+            QJsonDocument(QJsonObject { { QStringLiteral("plan_id"), plan.id }, { QStringLiteral("moves"), moves },
+                { QStringLiteral("projected"), projected }, { QStringLiteral("notes"), notes } }));
         return;
     }
     if (plan.moves.isEmpty()) {
         context.out() << "no moves planned for pool '" << plan.poolName << "'\n";
     } else {
         context.out() << "plan " << plan.id << " for pool '" << plan.poolName << "':\n";
-        TextTable moves({ QStringLiteral("  USER"), QStringLiteral("FROM"), QStringLiteral("TO"), QStringLiteral("BYTES") }, { false, false, false, true });
+        TextTable moves(
+            { QStringLiteral("  USER"), QStringLiteral("FROM"), QStringLiteral("TO"), QStringLiteral("BYTES") },
+            { false, false, false, true });
         for (const PlannedMove& move : plan.moves)
             moves.addRow({ QStringLiteral("  ") + move.userName, move.fromName, move.toName, formatBytes(move.bytes) });
         moves.print(context.out());
     }
     context.out() << "projected:\n";
-    TextTable projected({ QStringLiteral("  STORAGE"), QStringLiteral("BEFORE %"), QStringLiteral("AFTER %") }, { false, true, true });
+    TextTable projected(
+        { QStringLiteral("  STORAGE"), QStringLiteral("BEFORE %"), QStringLiteral("AFTER %") }, { false, true, true });
     for (const ProjectedUsage& usage : plan.projected)
-        projected.addRow({ QStringLiteral("  ") + usage.storageName, QString::number(usage.percentBefore(), 'f', 1), QString::number(usage.percentAfter(), 'f', 1) });
+        projected.addRow({ QStringLiteral("  ") + usage.storageName, QString::number(usage.percentBefore(), 'f', 1),
+            QString::number(usage.percentAfter(), 'f', 1) });
     projected.print(context.out());
     for (const QString& note : plan.summary.split(u'\n', Qt::SkipEmptyParts))
         context.out() << "note: " << note << '\n';
@@ -98,7 +100,8 @@ int runScan(Context& context, const ParsedArgs& args)
         return context.fail(pool.error());
     Master master(*pool->db);
     auto report = Balancer(master).scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
-        context.progress(QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
+        context.progress(
+            QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
     });
     context.endProgress();
     if (!report)
@@ -107,11 +110,9 @@ int runScan(Context& context, const ParsedArgs& args)
         QJsonArray array;
         for (const ScanEntry& entry : std::as_const(report->entries)) {
             array.append(QJsonObject { { QStringLiteral("user"), entry.userName },
-                                       { QStringLiteral("storage"), entry.storageName },
-                                       { QStringLiteral("bytes"), entry.bytes },
-                                       { QStringLiteral("snapshots"), entry.snapshots },
-                                       { QStringLiteral("candidate"), entry.candidate },
-                                       { QStringLiteral("reason"), entry.reason } });
+                { QStringLiteral("storage"), entry.storageName }, { QStringLiteral("bytes"), entry.bytes },
+                { QStringLiteral("snapshots"), entry.snapshots }, { QStringLiteral("candidate"), entry.candidate },
+                { QStringLiteral("reason"), entry.reason } });
         }
         context.printJson(QJsonDocument(array));
         return 0;
@@ -120,10 +121,12 @@ int runScan(Context& context, const ParsedArgs& args)
         context.out() << "pool '" << pool->pool.name << "' has no storage marked for migration: nothing to scan\n";
         return 0;
     }
-    TextTable table({ QStringLiteral("USER"), QStringLiteral("STORAGE"), QStringLiteral("BYTES"), QStringLiteral("SNAPSHOTS"), QStringLiteral("MOVABLE"), QStringLiteral("REASON") },
-                    { false, false, true, true, false, false });
+    TextTable table({ QStringLiteral("USER"), QStringLiteral("STORAGE"), QStringLiteral("BYTES"),
+                        QStringLiteral("SNAPSHOTS"), QStringLiteral("MOVABLE"), QStringLiteral("REASON") },
+        { false, false, true, true, false, false });
     for (const ScanEntry& entry : std::as_const(report->entries))
-        table.addRow({ entry.userName, entry.storageName, formatBytes(entry.bytes), QString::number(entry.snapshots), entry.candidate ? QStringLiteral("yes") : QStringLiteral("no"), entry.reason });
+        table.addRow({ entry.userName, entry.storageName, formatBytes(entry.bytes), QString::number(entry.snapshots),
+            entry.candidate ? QStringLiteral("yes") : QStringLiteral("no"), entry.reason });
     table.print(context.out());
     return 0;
 }
@@ -224,7 +227,8 @@ int runBalance(Context& context, const ParsedArgs& args)
     Master master(*pool->db);
     Balancer balancer(master);
     auto scan = balancer.scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
-        context.progress(QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
+        context.progress(
+            QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
     });
     context.endProgress();
     if (!scan)
@@ -293,33 +297,49 @@ int runEngineCommand(Context& context, const ParsedArgs& args)
 QList<CommandSpec> balanceCommands()
 {
     const OptionSpec json { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") };
-    const OptionSpec wait { QStringLiteral("wait"), {}, QStringLiteral("run the jobs in this process, show progress, exit 0 when all are done, 1 when any failed") };
-    const OptionSpec rate { QStringLiteral("max-rate"), QStringLiteral("RATE"), QStringLiteral("bytes per second for all moves: 50M, 1G or plain bytes") };
+    const OptionSpec wait { QStringLiteral("wait"), {},
+        QStringLiteral("run the jobs in this process, show progress, exit 0 when all are done, 1 when any failed") };
+    const OptionSpec rate { QStringLiteral("max-rate"), QStringLiteral("RATE"),
+        QStringLiteral("bytes per second for all moves: 50M, 1G or plain bytes") };
     return {
-        { { QStringLiteral("scan") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("check the users of marked storages and say which may move"),
-          QStringLiteral("Marks a storage at or above the high watermark while another is at or below the low one, then checks\n"
-                         "every user on marked and draining storages deeply and tells whether it can move, and why not."),
-          { json }, runScan },
+        { { QStringLiteral("scan") }, QStringLiteral("POOL"), 1, 1,
+            QStringLiteral("check the users of marked storages and say which may move"),
+            QStringLiteral(
+                "Marks a storage at or above the high watermark while another is at or below the low one, then checks\n"
+                "every user on marked and draining storages deeply and tells whether it can move, and why not."),
+            { json }, runScan },
         { { QStringLiteral("plan") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("plan which users move where"),
-          QStringLiteral("Uses the latest scan (scanning first when there is none). The plan brings every marked storage below the\n"
-                         "high watermark, aiming at the pool's mean, without taking any destination past the low watermark."),
-          { json }, runPlan },
-        { { QStringLiteral("approve") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("approve the pool's plan, all of it or some users"), {},
-          { { QStringLiteral("all"), {}, QStringLiteral("approve every move") },
-            { QStringLiteral("user"), QStringLiteral("U"), QStringLiteral("approve the move of this user (repeatable)"), true } },
-          runApprove },
-        { { QStringLiteral("reject") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("reject the pool's plan"), {}, {}, runReject },
-        { { QStringLiteral("migrate") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("run the approved moves of a pool"),
-          QStringLiteral("Without --wait a background engine runs the jobs and this command returns at once; 'poolkeeper-cli jobs'\n"
-                         "shows progress. Ctrl-C during --wait stops cleanly; the jobs resume at the next run (exit code 130)."),
-          { wait, rate }, runMigrate },
-        { { QStringLiteral("balance") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("detect, scan, plan, approve and migrate in one go"), {}, { wait, rate }, runBalance },
-        { { QStringLiteral("storage"), QStringLiteral("drain") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("move every user off a storage (decommission)"),
-          QStringLiteral("The storage takes no new users from now on; its users move to the other storages of the pool, which may\n"
-                         "fill up to just below the high watermark."),
-          { wait }, runDrain },
-        { { QStringLiteral("engine"), QStringLiteral("run") }, {}, 0, 0, QStringLiteral("run the engine until no job is left (used by migrate)"), {}, { rate },
-          runEngineCommand, true },
+            QStringLiteral(
+                "Uses the latest scan (scanning first when there is none). The plan brings every marked storage below "
+                "the\n"
+                "high watermark, aiming at the pool's mean, without taking any destination past the low watermark."),
+            { json }, runPlan },
+        { { QStringLiteral("approve") }, QStringLiteral("POOL"), 1, 1,
+            QStringLiteral("approve the pool's plan, all of it or some users"), {},
+            { { QStringLiteral("all"), {}, QStringLiteral("approve every move") },
+                { QStringLiteral("user"), QStringLiteral("U"),
+                    QStringLiteral("approve the move of this user (repeatable)"), true } },
+            runApprove },
+        { { QStringLiteral("reject") }, QStringLiteral("POOL"), 1, 1, QStringLiteral("reject the pool's plan"), {}, {},
+            runReject },
+        { { QStringLiteral("migrate") }, QStringLiteral("POOL"), 1, 1,
+            QStringLiteral("run the approved moves of a pool"),
+            QStringLiteral(
+                "Without --wait a background engine runs the jobs and this command returns at once; 'poolkeeper-cli "
+                "jobs'\n"
+                "shows progress. Ctrl-C during --wait stops cleanly; the jobs resume at the next run (exit code 130)."),
+            { wait, rate }, runMigrate },
+        { { QStringLiteral("balance") }, QStringLiteral("POOL"), 1, 1,
+            QStringLiteral("detect, scan, plan, approve and migrate in one go"), {}, { wait, rate }, runBalance },
+        { { QStringLiteral("storage"), QStringLiteral("drain") }, QStringLiteral("NAME"), 1, 1,
+            QStringLiteral("move every user off a storage (decommission)"),
+            QStringLiteral("The storage takes no new users from now on; its users move to the other storages of the "
+                           "pool, which may\n"
+                           "fill up to just below the high watermark."),
+            { wait }, runDrain },
+        { { QStringLiteral("engine"), QStringLiteral("run") }, {}, 0, 0,
+            QStringLiteral("run the engine until no job is left (used by migrate)"), {}, { rate }, runEngineCommand,
+            true },
     };
 }
 

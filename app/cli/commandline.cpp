@@ -79,8 +79,9 @@ Result<Invocation> parseCommandLine(const QStringList& arguments, const QList<Co
                 subcommands.append(command.words.at(1));
         }
         if (!subcommands.isEmpty()) {
-            const QString given = rest.size() > 1 ? QStringLiteral("unknown subcommand '%1 %2'").arg(rest.at(0), rest.at(1))
-                                                  : QStringLiteral("'%1' needs a subcommand").arg(rest.first());
+            const QString given = rest.size() > 1
+                ? QStringLiteral("unknown subcommand '%1 %2'").arg(rest.at(0), rest.at(1))
+                : QStringLiteral("'%1' needs a subcommand").arg(rest.first());
             return usageError(QStringLiteral("%1: use one of %2").arg(given, subcommands.join(QStringLiteral(", "))));
         }
         return usageError(QStringLiteral("unknown command '%1': see 'poolkeeper-cli --help'").arg(rest.first()));
@@ -107,7 +108,8 @@ Result<Invocation> parseCommandLine(const QStringList& arguments, const QList<Co
             }
             const OptionSpec* option = findOption(*best, name);
             if (!option)
-                return usageError(QStringLiteral("unknown option '--%1' for '%2': see 'poolkeeper-cli %2 --help'").arg(name, best->name()));
+                return usageError(QStringLiteral("unknown option '--%1' for '%2': see 'poolkeeper-cli %2 --help'")
+                                      .arg(name, best->name()));
             if (option->valueName.isEmpty()) {
                 if (hasInlineValue)
                     return usageError(QStringLiteral("option '--%1' takes no value").arg(name));
@@ -116,7 +118,8 @@ Result<Invocation> parseCommandLine(const QStringList& arguments, const QList<Co
             }
             if (!hasInlineValue) {
                 if (i + 1 >= rest.size())
-                    return usageError(QStringLiteral("option '--%1' needs a value: --%1 %2").arg(name, option->valueName));
+                    return usageError(
+                        QStringLiteral("option '--%1' needs a value: --%1 %2").arg(name, option->valueName));
                 value = rest.at(++i);
             }
             if (invocation.args.options.contains(name) && !option->repeatable)
@@ -125,27 +128,30 @@ Result<Invocation> parseCommandLine(const QStringList& arguments, const QList<Co
             continue;
         }
         if (!onlyPositional && token.startsWith(u'-') && token.size() > 1)
-            return usageError(QStringLiteral("unknown option '%1' for '%2': see 'poolkeeper-cli %2 --help'").arg(token, best->name()));
+            return usageError(QStringLiteral("unknown option '%1' for '%2': see 'poolkeeper-cli %2 --help'")
+                                  .arg(token, best->name()));
         invocation.args.positional.append(token);
     }
     const int count = static_cast<int>(invocation.args.positional.size());
     if (count < best->minArgs)
-        return usageError(QStringLiteral("'%1' needs %2: usage: %3").arg(best->name(), best->arguments, best->synopsis()));
+        return usageError(
+            QStringLiteral("'%1' needs %2: usage: %3").arg(best->name(), best->arguments, best->synopsis()));
     if (count > best->maxArgs)
-        return usageError(QStringLiteral("too many arguments for '%1' ('%2'): usage: %3").arg(best->name(), invocation.args.positional.at(best->maxArgs), best->synopsis()));
+        return usageError(QStringLiteral("too many arguments for '%1' ('%2'): usage: %3")
+                              .arg(best->name(), invocation.args.positional.at(best->maxArgs), best->synopsis()));
     return invocation;
 }
 
 QString globalHelp(const QList<CommandSpec>& commands)
 {
-    QString text = QStringLiteral(
-        "Usage: poolkeeper-cli [--workspace DIR] COMMAND [ARGS...]\n"
-        "\n"
-        "Keeps backup storage pools balanced: when a storage fills past the pool's high watermark\n"
-        "while another is at or under the low one, consistent users and their snapshots move to\n"
-        "freer storages, verified, while backups go on.\n"
-        "\n"
-        "Commands:\n");
+    QString text
+        = QStringLiteral("Usage: poolkeeper-cli [--workspace DIR] COMMAND [ARGS...]\n"
+                         "\n"
+                         "Keeps backup storage pools balanced: when a storage fills past the pool's high watermark\n"
+                         "while another is at or under the low one, consistent users and their snapshots move to\n"
+                         "freer storages, verified, while backups go on.\n"
+                         "\n"
+                         "Commands:\n");
     int width = 0;
     for (const CommandSpec& command : commands) {
         if (!command.hidden)
@@ -187,7 +193,9 @@ QString commandHelp(const CommandSpec& command)
             text += QStringLiteral("  %1  %2\n").arg(left, -width).arg(option.help);
         }
     }
-    text += QStringLiteral("  %1  %2\n").arg(QStringLiteral("--workspace DIR"), -qMax(15, 0)).arg(QStringLiteral("the workspace to use"));
+    text += QStringLiteral("  %1  %2\n")
+                .arg(QStringLiteral("--workspace DIR"), -qMax(15, 0))
+                .arg(QStringLiteral("the workspace to use"));
     return text;
 }
 

@@ -16,14 +16,16 @@ namespace pk::cli {
 
 class Context;
 
-struct OptionSpec {
+struct OptionSpec
+{
     QString name; // without the leading "--"
     QString valueName; // empty: a flag without value
     QString help;
     bool repeatable = false;
 };
 
-struct ParsedArgs {
+struct ParsedArgs
+{
     QStringList positional;
     QHash<QString, QStringList> options;
 
@@ -36,7 +38,8 @@ struct ParsedArgs {
     QStringList values(const QString& name) const { return options.value(name); }
 };
 
-struct CommandSpec {
+struct CommandSpec
+{
     QStringList words; // {"pool", "add"}
     QString arguments; // synopsis of the positional arguments, "NAME"
     int minArgs = 0;
@@ -51,7 +54,8 @@ struct CommandSpec {
     QString synopsis() const;
 };
 
-struct Invocation {
+struct Invocation
+{
     const CommandSpec* command = nullptr; // null: global --help / --version
     ParsedArgs args;
     QString workspace;

@@ -3,7 +3,6 @@
 // The commands of poolkeeper-cli, grouped by area; main() joins the groups into one table.
 
 #include "commandline.h"
-
 #include "storage/storageusage.h"
 
 #include <QJsonObject>

@@ -26,8 +26,7 @@ Context::Context(QString workspaceDir)
     , m_err(stderr)
     , m_workspaceDir(std::move(workspaceDir))
     , m_stderrTty(::isatty(STDERR_FILENO) == 1)
-{
-}
+{ }
 
 Result<ConfigDb*> Context::db()
 {
@@ -91,7 +90,8 @@ const std::atomic<bool>* Context::stopFlag()
 
 void Context::installSignalHandlers()
 {
-    struct sigaction action {};
+    struct sigaction action
+    { };
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, nullptr);

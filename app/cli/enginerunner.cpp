@@ -1,8 +1,7 @@
 #include "enginerunner.h"
 
-#include "context.h"
-
 #include "configdb/jobrepo.h"
+#include "context.h"
 #include "engine/engine.h"
 #include "engine/enginelock.h"
 #include "util/sizes.h"
@@ -30,8 +29,9 @@ std::function<void(const JobRecord&, JobPhase)> testPhaseHook()
 int runEngine(Context& context, const EngineRun& run)
 {
     if (const qint64 holder = EngineLock::holder(context.workspaceDir()); holder > 0)
-        return context.fail(failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace: it runs the approved jobs; "
-                                                  "follow them with 'poolkeeper-cli jobs'")
+        return context.fail(failed(QStringLiteral(
+            "another Poolkeeper engine (pid %1) is running jobs in this workspace: it runs the approved jobs; "
+            "follow them with 'poolkeeper-cli jobs'")
                                        .arg(holder)));
     Engine::Settings settings;
     settings.workspaceDir = context.workspaceDir();
@@ -57,23 +57,29 @@ int runEngine(Context& context, const EngineRun& run)
             Qt::QueuedConnection);
     };
 
-    QObject::connect(&engine, &Engine::startFailed, [&](const QString& message) { finish(context.fail(failed(message))); });
+    QObject::connect(
+        &engine, &Engine::startFailed, [&](const QString& message) { finish(context.fail(failed(message))); });
     QObject::connect(&engine, &Engine::started, [&](const EngineInfo& info) {
         if (!info.runsJobs)
-            finish(context.fail(failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace").arg(info.lockHolderPid))));
+            finish(context.fail(
+                failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace")
+                           .arg(info.lockHolderPid))));
     });
     QObject::connect(&engine, &Engine::jobProgress, [&](const JobProgress& progress) {
         if (run.quiet)
             return;
-        const int percent = progress.bytesTotal > 0 ? static_cast<int>(100 * progress.bytesDone / progress.bytesTotal) : 0;
+        const int percent
+            = progress.bytesTotal > 0 ? static_cast<int>(100 * progress.bytesDone / progress.bytesTotal) : 0;
         const QString line = QStringLiteral("job %1: %2 %3 % (%4 of %5, %6/s)")
                                  .arg(progress.jobId)
                                  .arg(toString(progress.phase))
                                  .arg(percent)
-                                 .arg(formatBytes(progress.bytesDone), formatBytes(progress.bytesTotal), formatBytes(static_cast<qint64>(progress.bytesPerSecond)));
+                                 .arg(formatBytes(progress.bytesDone), formatBytes(progress.bytesTotal),
+                                     formatBytes(static_cast<qint64>(progress.bytesPerSecond)));
         if (context.stderrIsTerminal()) {
             context.progress(line);
-        } else if (lastPhase.value(progress.jobId, JobPhase::Queued) != progress.phase || !lastPhase.contains(progress.jobId)) {
+        } else if (lastPhase.value(progress.jobId, JobPhase::Queued) != progress.phase
+            || !lastPhase.contains(progress.jobId)) {
             context.err() << "poolkeeper-cli: " << line << Qt::endl;
         }
         lastPhase.insert(progress.jobId, progress.phase);
@@ -81,7 +87,8 @@ int runEngine(Context& context, const EngineRun& run)
     QObject::connect(&engine, &Engine::jobFinished, [&](const JobRecord& job) {
         if (!run.quiet) {
             context.endProgress();
-            context.err() << "poolkeeper-cli: job " << job.id << " (user '" << job.userName << "', " << job.fromName << " -> " << job.toName << "): " << toString(job.state)
+            context.err() << "poolkeeper-cli: job " << job.id << " (user '" << job.userName << "', " << job.fromName
+                          << " -> " << job.toName << "): " << toString(job.state)
                           << (job.error.isEmpty() ? QString() : QStringLiteral(": ") + job.error) << Qt::endl;
         }
         if (job.state != JobState::Done)
@@ -128,10 +135,12 @@ int runEngine(Context& context, const EngineRun& run)
 int startDetachedEngine(Context& context, qint64 maxRate)
 {
     if (const qint64 holder = EngineLock::holder(context.workspaceDir()); holder > 0) {
-        context.out() << "the engine of process " << holder << " runs the jobs; follow them with 'poolkeeper-cli jobs'\n";
+        context.out() << "the engine of process " << holder
+                      << " runs the jobs; follow them with 'poolkeeper-cli jobs'\n";
         return 0;
     }
-    QStringList args { QStringLiteral("--workspace"), context.workspaceDir(), QStringLiteral("engine"), QStringLiteral("run") };
+    QStringList args { QStringLiteral("--workspace"), context.workspaceDir(), QStringLiteral("engine"),
+        QStringLiteral("run") };
     if (maxRate > 0)
         args << QStringLiteral("--max-rate") << QString::number(maxRate);
     qint64 pid = 0;

@@ -14,7 +14,8 @@ namespace pk::cli {
 
 class Context;
 
-struct EngineRun {
+struct EngineRun
+{
     QList<qint64> jobIds; // wait for these; empty: until no job is pending or running
     qint64 maxRate = 0; // bytes per second; 0: the pools' settings
     bool quiet = false; // no per-job lines (the detached engine)

@@ -3,7 +3,6 @@
 #include "commandline.h"
 #include "commands.h"
 #include "context.h"
-
 #include "master/workspace.h"
 
 #include <QCoreApplication>

@@ -1,8 +1,7 @@
 #include "commands.h"
 #include "context.h"
-#include "texttable.h"
-
 #include "master/master.h"
+#include "texttable.h"
 #include "util/sizes.h"
 
 #include <QJsonArray>
@@ -31,26 +30,27 @@ int runStatus(Context& context, const ParsedArgs& args)
                 storages.append(object);
             }
             poolArray.append(QJsonObject { { QStringLiteral("name"), pool.pool.name },
-                                           { QStringLiteral("state"), toString(pool.state) },
-                                           { QStringLiteral("high_percent"), pool.pool.highPercent },
-                                           { QStringLiteral("low_percent"), pool.pool.lowPercent },
-                                           { QStringLiteral("mode"), toString(pool.pool.mode) },
-                                           { QStringLiteral("storages"), storages } });
+                { QStringLiteral("state"), toString(pool.state) },
+                { QStringLiteral("high_percent"), pool.pool.highPercent },
+                { QStringLiteral("low_percent"), pool.pool.lowPercent },
+                { QStringLiteral("mode"), toString(pool.pool.mode) }, { QStringLiteral("storages"), storages } });
         }
         context.printJson(QJsonDocument(QJsonObject { { QStringLiteral("pools"), poolArray } }));
         return 0;
     }
     for (const PoolStatus& pool : std::as_const(*pools)) {
-        context.out() << "pool '" << pool.pool.name << "': " << toString(pool.state) << " (high " << pool.pool.highPercent << " %, low " << pool.pool.lowPercent
-                      << " %, " << toString(pool.pool.mode) << " mode)\n";
-        TextTable table({ QStringLiteral("  STORAGE"), QStringLiteral("STATE"), QStringLiteral("USED %"), QStringLiteral("USED"), QStringLiteral("CAPACITY"),
-                          QStringLiteral("USERS"), QStringLiteral("NOTE") },
-                        { false, false, true, true, true, true, false });
+        context.out() << "pool '" << pool.pool.name << "': " << toString(pool.state) << " (high "
+                      << pool.pool.highPercent << " %, low " << pool.pool.lowPercent << " %, "
+                      << toString(pool.pool.mode) << " mode)\n";
+        TextTable table(
+            { QStringLiteral("  STORAGE"), QStringLiteral("STATE"), QStringLiteral("USED %"), QStringLiteral("USED"),
+                QStringLiteral("CAPACITY"), QStringLiteral("USERS"), QStringLiteral("NOTE") },
+            { false, false, true, true, true, true, false });
         for (const StorageStatus& storage : pool.storages) {
             table.addRow({ QStringLiteral("  ") + storage.usage.storage.name, toString(storage.usage.effectiveState()),
-                           QString::number(storage.usage.usedPercent(), 'f', 1), formatBytes(storage.usage.storage.usedBytes),
-                           formatBytes(storage.usage.capacityBytes), QString::number(storage.users),
-                           storage.paused ? QStringLiteral("compaction and sync paused (migration)") : QString() });
+                QString::number(storage.usage.usedPercent(), 'f', 1), formatBytes(storage.usage.storage.usedBytes),
+                formatBytes(storage.usage.capacityBytes), QString::number(storage.users),
+                storage.paused ? QStringLiteral("compaction and sync paused (migration)") : QString() });
         }
         table.print(context.out());
     }
@@ -64,8 +64,9 @@ int runStatus(Context& context, const ParsedArgs& args)
 QList<CommandSpec> statusCommands()
 {
     return {
-        { { QStringLiteral("status") }, QStringLiteral("[POOL]"), 0, 1, QStringLiteral("show pools, their balance and storage usage"), {},
-          { { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of text") } }, runStatus },
+        { { QStringLiteral("status") }, QStringLiteral("[POOL]"), 0, 1,
+            QStringLiteral("show pools, their balance and storage usage"), {},
+            { { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of text") } }, runStatus },
     };
 }
 

@@ -13,8 +13,7 @@ public:
     explicit TextTable(QStringList header, QList<bool> rightAligned = {})
         : m_header(std::move(header))
         , m_right(std::move(rightAligned))
-    {
-    }
+    { }
 
     void addRow(QStringList row) { m_rows.append(std::move(row)); }
     void print(QTextStream& out) const
@@ -34,7 +33,8 @@ public:
                 const bool last = c == row.size() - 1;
                 if (c > 0)
                     text += QStringLiteral("  ");
-                text += right ? row.at(c).rightJustified(widths.at(c)) : (last ? row.at(c) : row.at(c).leftJustified(widths.at(c)));
+                text += right ? row.at(c).rightJustified(widths.at(c))
+                              : (last ? row.at(c) : row.at(c).leftJustified(widths.at(c)));
             }
             out << text << '\n';
         };

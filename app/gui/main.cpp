@@ -1,9 +1,8 @@
 // poolkeeper: the desktop console.
 
+#include "engine/demo.h"
 #include "icons.h"
 #include "mainwindow.h"
-
-#include "engine/demo.h"
 #include "master/workspace.h"
 
 #include <QApplication>
@@ -23,8 +22,10 @@ int main(int argc, char* argv[])
     parser.setApplicationDescription(QStringLiteral("Administration console for balancing backup storage pools."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption workspaceOption(QStringLiteral("workspace"), QStringLiteral("Open the workspace in DIR (created when missing)."), QStringLiteral("DIR"));
-    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Open the demo workspace, creating it first when missing."));
+    const QCommandLineOption workspaceOption(QStringLiteral("workspace"),
+        QStringLiteral("Open the workspace in DIR (created when missing)."), QStringLiteral("DIR"));
+    const QCommandLineOption demoOption(
+        QStringLiteral("demo"), QStringLiteral("Open the demo workspace, creating it first when missing."));
     parser.addOption(workspaceOption);
     parser.addOption(demoOption);
     parser.process(app);

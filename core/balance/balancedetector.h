@@ -9,7 +9,8 @@
 
 namespace pk {
 
-struct BalanceDetection {
+struct BalanceDetection
+{
     bool unbalanced = false;
     QList<qint64> full; // storage ids at or above the high watermark
     QList<qint64> free; // online storage ids at or below the low watermark

@@ -18,13 +18,15 @@ namespace pk {
 
 namespace {
 
-struct Destination {
+struct Destination
+{
     qint64 id = 0;
     qint64 room = 0; // bytes it may still take
 };
 
 // Lower is better: how far short of the aim, then bytes, then users.
-struct Score {
+struct Score
+{
     qint64 deficit = std::numeric_limits<qint64>::max();
     qint64 bytes = std::numeric_limits<qint64>::max();
     qsizetype users = std::numeric_limits<qsizetype>::max();
@@ -44,12 +46,14 @@ Score scoreOf(qint64 sum, qsizetype users, qint64 want)
 QList<qint64> packWorstFit(const QList<const PlannerUser*>& items, QList<Destination> destinations)
 {
     QList<const PlannerUser*> sorted = items;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const PlannerUser* a, const PlannerUser* b) { return a->bytes > b->bytes; });
+    std::stable_sort(
+        sorted.begin(), sorted.end(), [](const PlannerUser* a, const PlannerUser* b) { return a->bytes > b->bytes; });
     QHash<qint64, qint64> assignment;
     for (const PlannerUser* user : sorted) {
-        auto best = std::max_element(destinations.begin(), destinations.end(), [](const Destination& a, const Destination& b) {
-            return a.room < b.room || (a.room == b.room && a.id > b.id);
-        });
+        auto best = std::max_element(
+            destinations.begin(), destinations.end(), [](const Destination& a, const Destination& b) {
+                return a.room < b.room || (a.room == b.room && a.id > b.id);
+            });
         if (best == destinations.end() || best->room < user->bytes)
             return {};
         best->room -= user->bytes;
@@ -141,7 +145,8 @@ private:
     std::vector<qint8> m_last; // the user added last, to rebuild the packing
 };
 
-struct Selection {
+struct Selection
+{
     QList<const PlannerUser*> users;
     QList<qint64> destinations;
     qint64 bytes = 0;
@@ -151,7 +156,8 @@ struct Selection {
 Selection selectExact(const QList<const PlannerUser*>& candidates, const QList<Destination>& destinations, qint64 want)
 {
     const int n = static_cast<int>(candidates.size());
-    struct Subset {
+    struct Subset
+    {
         quint32 mask;
         Score score;
     };
@@ -171,7 +177,9 @@ Selection selectExact(const QList<const PlannerUser*>& candidates, const QList<D
         subsets.push_back({ mask, scoreOf(sum, std::popcount(mask), want) });
     }
     // Ties broken by the mask: candidates are sorted, so this is deterministic.
-    std::sort(subsets.begin(), subsets.end(), [](const Subset& a, const Subset& b) { return a.score < b.score || (!(b.score < a.score) && a.mask < b.mask); });
+    std::sort(subsets.begin(), subsets.end(), [](const Subset& a, const Subset& b) {
+        return a.score < b.score || (!(b.score < a.score) && a.mask < b.mask);
+    });
     std::optional<SubsetPacking> packing;
     for (const Subset& subset : subsets) {
         QList<const PlannerUser*> users;
@@ -201,9 +209,10 @@ Selection selectGreedy(const QList<const PlannerUser*>& candidates, QList<Destin
     for (qsizetype i = 0; i < candidates.size(); ++i)
         pool.insert({ candidates.at(i)->bytes, i });
     auto maxRoom = [&]() -> Destination* {
-        auto best = std::max_element(destinations.begin(), destinations.end(), [](const Destination& a, const Destination& b) {
-            return a.room < b.room || (a.room == b.room && a.id > b.id);
-        });
+        auto best = std::max_element(
+            destinations.begin(), destinations.end(), [](const Destination& a, const Destination& b) {
+                return a.room < b.room || (a.room == b.room && a.id > b.id);
+            });
         return best == destinations.end() ? nullptr : &*best;
     };
 
@@ -277,7 +286,8 @@ PlannerOutput Planner::plan(const PlannerInput& input)
     for (const PlannerStorage& storage : input.storages) {
         settled.insert(storage.id, storage.settledBytes());
         byId.insert(storage.id, &storage);
-        if (storage.state != StorageState::Offline && storage.state != StorageState::Draining && storage.capacityBytes > 0) {
+        if (storage.state != StorageState::Offline && storage.state != StorageState::Draining
+            && storage.capacityBytes > 0) {
             poolUsed += storage.settledBytes();
             poolCapacity += storage.capacityBytes;
         }
@@ -289,7 +299,8 @@ PlannerOutput Planner::plan(const PlannerInput& input)
     QList<const PlannerStorage*> sources;
     for (const PlannerStorage& storage : input.storages) {
         const bool isSource = drain ? storage.state == StorageState::Draining
-                                    : storage.state == StorageState::Marked && watermark::isAtOrAbove(storage.settledBytes(), storage.capacityBytes, input.highPercent);
+                                    : storage.state == StorageState::Marked
+                && watermark::isAtOrAbove(storage.settledBytes(), storage.capacityBytes, input.highPercent);
         if (isSource && storage.capacityBytes > 0)
             sources.append(&storage);
     }
@@ -320,7 +331,8 @@ PlannerOutput Planner::plan(const PlannerInput& input)
             if (storage.id == source->id || storage.state != StorageState::Online || storage.capacityBytes <= 0)
                 continue;
             // Drained users may fill destinations up to just below high; balancing stops at low.
-            const qint64 ceiling = drain ? watermark::bytesBelow(input.highPercent, storage.capacityBytes) : watermark::bytesAt(input.lowPercent, storage.capacityBytes);
+            const qint64 ceiling = drain ? watermark::bytesBelow(input.highPercent, storage.capacityBytes)
+                                         : watermark::bytesAt(input.lowPercent, storage.capacityBytes);
             const qint64 room = ceiling - settled.value(storage.id);
             if (room > 0)
                 destinations.append({ storage.id, room });
@@ -334,17 +346,19 @@ PlannerOutput Planner::plan(const PlannerInput& input)
         qint64 biggestRoom = 0;
         for (const Destination& d : destinations)
             biggestRoom = qMax(biggestRoom, d.room);
-        candidates.erase(std::remove_if(candidates.begin(), candidates.end(), [&](const PlannerUser* u) { return u->bytes > biggestRoom || (!drain && u->bytes == 0); }),
-                         candidates.end());
+        candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                             [&](const PlannerUser* u) { return u->bytes > biggestRoom || (!drain && u->bytes == 0); }),
+            candidates.end());
 
         Selection selection;
         if (drain) {
             // Everything must go; pack what fits, biggest first.
             QList<Destination> rooms = destinations;
             for (const PlannerUser* user : std::as_const(candidates)) {
-                auto best = std::max_element(rooms.begin(), rooms.end(), [](const Destination& a, const Destination& b) {
-                    return a.room < b.room || (a.room == b.room && a.id > b.id);
-                });
+                auto best
+                    = std::max_element(rooms.begin(), rooms.end(), [](const Destination& a, const Destination& b) {
+                          return a.room < b.room || (a.room == b.room && a.id > b.id);
+                      });
                 if (best == rooms.end() || best->room < user->bytes)
                     continue;
                 best->room -= user->bytes;
@@ -376,28 +390,38 @@ PlannerOutput Planner::plan(const PlannerInput& input)
 
         const double before = percentOf(used, source->capacityBytes);
         const double after = percentOf(settled.value(source->id), source->capacityBytes);
-        const QString moved = QStringLiteral("%1 users (%2)").arg(selection.users.size()).arg(formatBytes(selection.bytes));
+        const QString moved
+            = QStringLiteral("%1 users (%2)").arg(selection.users.size()).arg(formatBytes(selection.bytes));
         if (drain) {
             const qsizetype left = candidatesBySource.value(source->id).size() - selection.users.size();
             if (left > 0) {
                 output.stuckSources.append(source->id);
-                output.notes.append(QStringLiteral("%1: %2 users cannot be placed: the other storages have no room below the high watermark").arg(source->name).arg(left));
+                output.notes.append(QStringLiteral(
+                    "%1: %2 users cannot be placed: the other storages have no room below the high watermark")
+                                        .arg(source->name)
+                                        .arg(left));
             } else {
                 output.notes.append(QStringLiteral("%1: moving all %2 off the storage").arg(source->name, moved));
             }
         } else if (selection.users.isEmpty()) {
             output.stuckSources.append(source->id);
             output.notes.append(candidatesBySource.value(source->id).isEmpty()
-                                    ? QStringLiteral("%1: no consistent user can be moved").arg(source->name)
-                                    : QStringLiteral("%1: no destination can take any of its movable users without passing the low watermark").arg(source->name));
+                    ? QStringLiteral("%1: no consistent user can be moved").arg(source->name)
+                    : QStringLiteral(
+                        "%1: no destination can take any of its movable users without passing the low watermark")
+                          .arg(source->name));
         } else if (after >= input.highPercent) {
             output.stuckSources.append(source->id);
-            output.notes.append(QStringLiteral("%1: moving %2 brings it from %3 % to %4 %, still above the high watermark: the destinations have no more room")
+            output.notes.append(QStringLiteral("%1: moving %2 brings it from %3 % to %4 %, still above the high "
+                                               "watermark: the destinations have no more room")
                                     .arg(source->name, moved)
                                     .arg(before, 0, 'f', 1)
                                     .arg(after, 0, 'f', 1));
         } else {
-            output.notes.append(QStringLiteral("%1: moving %2 brings it from %3 % to %4 %").arg(source->name, moved).arg(before, 0, 'f', 1).arg(after, 0, 'f', 1));
+            output.notes.append(QStringLiteral("%1: moving %2 brings it from %3 % to %4 %")
+                                    .arg(source->name, moved)
+                                    .arg(before, 0, 'f', 1)
+                                    .arg(after, 0, 'f', 1));
         }
     }
 

@@ -17,7 +17,8 @@
 
 namespace pk {
 
-struct PlannerStorage {
+struct PlannerStorage
+{
     qint64 id = 0;
     QString name;
     qint64 capacityBytes = 0;
@@ -30,14 +31,16 @@ struct PlannerStorage {
     qint64 settledBytes() const { return usedBytes - outgoingBytes + incomingReserved; }
 };
 
-struct PlannerUser {
+struct PlannerUser
+{
     qint64 id = 0;
     QString name;
     qint64 storageId = 0;
     qint64 bytes = 0;
 };
 
-struct PlannerInput {
+struct PlannerInput
+{
     double highPercent = 80.0;
     double lowPercent = 70.0;
     JobKind kind = JobKind::Balance; // Drain: empty the draining storages, destinations up to high
@@ -45,7 +48,8 @@ struct PlannerInput {
     QList<PlannerUser> candidates; // movable users on the sources
 };
 
-struct PlannerOutput {
+struct PlannerOutput
+{
     QList<PlannedMove> moves;
     QList<ProjectedUsage> projected; // every storage: settled before, and after the moves
     QStringList notes; // per source: what the plan achieves or why it cannot

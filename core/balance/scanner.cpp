@@ -1,13 +1,13 @@
 #include "scanner.h"
 
 #include "configdb/jobrepo.h"
-#include "watermark.h"
 #include "configdb/scanrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "master/master.h"
 #include "storage/consistencychecker.h"
 #include "util/sizes.h"
+#include "watermark.h"
 
 #include <QHash>
 
@@ -17,8 +17,7 @@ namespace pk {
 
 Scanner::Scanner(Master& master)
     : m_master(master)
-{
-}
+{ }
 
 Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
 {
@@ -40,7 +39,8 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
     QList<StorageUsage> sources;
     for (const StorageUsage& usage : usages) {
         const StorageState state = usage.effectiveState();
-        const bool wanted = storageId > 0 ? usage.storage.id == storageId : (state == StorageState::Marked || state == StorageState::Draining);
+        const bool wanted = storageId > 0 ? usage.storage.id == storageId
+                                          : (state == StorageState::Marked || state == StorageState::Draining);
         if (wanted)
             sources.append(usage);
     }
@@ -73,10 +73,13 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
         const bool draining = source.effectiveState() == StorageState::Draining;
         qint64 biggestRoom = 0;
         for (const StorageUsage& other : usages) {
-            if (other.storage.id == source.storage.id || other.effectiveState() != StorageState::Online || other.capacityBytes <= 0)
+            if (other.storage.id == source.storage.id || other.effectiveState() != StorageState::Online
+                || other.capacityBytes <= 0)
                 continue;
-            const qint64 ceiling = draining ? watermark::bytesBelow(pool.highPercent, other.capacityBytes) : watermark::bytesAt(pool.lowPercent, other.capacityBytes);
-            biggestRoom = qMax(biggestRoom, qMin(ceiling - other.storage.usedBytes - reservedOn.value(other.storage.id), other.roomBytes()));
+            const qint64 ceiling = draining ? watermark::bytesBelow(pool.highPercent, other.capacityBytes)
+                                            : watermark::bytesAt(pool.lowPercent, other.capacityBytes);
+            biggestRoom = qMax(biggestRoom,
+                qMin(ceiling - other.storage.usedBytes - reservedOn.value(other.storage.id), other.roomBytes()));
         }
 
         ScanEntry entry;
@@ -109,7 +112,8 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
             }
             bool backupRunning = false;
             if (store && inconsistency.isEmpty()) {
-                auto lock = FileLock::tryAcquire(store->dir() + QStringLiteral("/.backup.lock"), FileLock::Mode::Exclusive);
+                auto lock
+                    = FileLock::tryAcquire(store->dir() + QStringLiteral("/.backup.lock"), FileLock::Mode::Exclusive);
                 backupRunning = lock && !lock->has_value();
             }
             auto lastMove = JobRepo(db).lastMoveFinishedMs(user.id);
@@ -120,9 +124,11 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
             } else if (backupRunning) {
                 entry.reason = QStringLiteral("backup in progress");
             } else if (user.bytes > biggestRoom) {
-                entry.reason = QStringLiteral("larger than any destination can take (%1; the most room is %2)").arg(formatBytes(user.bytes), formatBytes(qMax<qint64>(0, biggestRoom)));
+                entry.reason = QStringLiteral("larger than any destination can take (%1; the most room is %2)")
+                                   .arg(formatBytes(user.bytes), formatBytes(qMax<qint64>(0, biggestRoom)));
             } else if (!draining && *lastMove > 0 && now - *lastMove < recentMoveMs) {
-                entry.reason = QStringLiteral("moved recently (%1 min ago): moving it again so soon could ping-pong").arg((now - *lastMove) / 60000);
+                entry.reason = QStringLiteral("moved recently (%1 min ago): moving it again so soon could ping-pong")
+                                   .arg((now - *lastMove) / 60000);
             } else {
                 entry.candidate = true;
                 entry.reason = QStringLiteral("consistent");

@@ -16,7 +16,8 @@ namespace pk {
 
 class Master;
 
-struct ScanProgress {
+struct ScanProgress
+{
     int usersDone = 0;
     int usersTotal = 0;
     QString currentUser;

@@ -2,11 +2,13 @@
 
 namespace pk {
 
-Result<bool> AlertRepo::raise(qint64 storageId, const QString& storageName, const QString& kind, const QString& message, qint64 jobId)
+Result<bool> AlertRepo::raise(
+    qint64 storageId, const QString& storageName, const QString& kind, const QString& message, qint64 jobId)
 {
-    auto insert = m_db.exec(QStringLiteral("INSERT OR IGNORE INTO alerts (created_ms, storage_id, storage_name, kind, message, job_id) VALUES (?, ?, ?, ?, ?, ?)"),
-                            { nowMs(), storageId > 0 ? QVariant(storageId) : QVariant(QMetaType(QMetaType::LongLong)), storageName, kind, message,
-                              jobId > 0 ? QVariant(jobId) : QVariant(QMetaType(QMetaType::LongLong)) });
+    auto insert = m_db.exec(QStringLiteral("INSERT OR IGNORE INTO alerts (created_ms, storage_id, storage_name, kind, "
+                                           "message, job_id) VALUES (?, ?, ?, ?, ?, ?)"),
+        { nowMs(), storageId > 0 ? QVariant(storageId) : QVariant(QMetaType(QMetaType::LongLong)), storageName, kind,
+            message, jobId > 0 ? QVariant(jobId) : QVariant(QMetaType(QMetaType::LongLong)) });
     if (!insert)
         return insert.error();
     return insert->numRowsAffected() == 1;
@@ -14,13 +16,17 @@ Result<bool> AlertRepo::raise(qint64 storageId, const QString& storageName, cons
 
 Status AlertRepo::clear(qint64 storageId, const QString& kind)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE alerts SET active = 0 WHERE storage_id = ? AND kind = ? AND active = 1"), { storageId, kind });
+    auto query
+        = m_db.exec(QStringLiteral("UPDATE alerts SET active = 0 WHERE storage_id = ? AND kind = ? AND active = 1"),
+            { storageId, kind });
     return query ? Status() : Status(query.error());
 }
 
 Status AlertRepo::acknowledge(qint64 id)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE alerts SET acknowledged_ms = ? WHERE id = ? AND acknowledged_ms IS NULL"), { nowMs(), id });
+    auto query
+        = m_db.exec(QStringLiteral("UPDATE alerts SET acknowledged_ms = ? WHERE id = ? AND acknowledged_ms IS NULL"),
+            { nowMs(), id });
     if (!query)
         return query.error();
     return {};
@@ -28,9 +34,11 @@ Status AlertRepo::acknowledge(qint64 id)
 
 Result<QList<AlertRecord>> AlertRepo::list(bool activeOnly, int limit)
 {
-    auto query = m_db.exec(QStringLiteral("SELECT id, created_ms, storage_id, storage_name, kind, message, job_id, active, acknowledged_ms FROM alerts ")
-                               + (activeOnly ? QStringLiteral("WHERE active = 1 ") : QString()) + QStringLiteral("ORDER BY id DESC LIMIT ?"),
-                           { limit });
+    auto query = m_db.exec(QStringLiteral("SELECT id, created_ms, storage_id, storage_name, kind, message, job_id, "
+                                          "active, acknowledged_ms FROM alerts ")
+            + (activeOnly ? QStringLiteral("WHERE active = 1 ") : QString())
+            + QStringLiteral("ORDER BY id DESC LIMIT ?"),
+        { limit });
     if (!query)
         return query.error();
     QList<AlertRecord> alerts;

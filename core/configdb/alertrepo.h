@@ -13,11 +13,11 @@ class AlertRepo
 public:
     explicit AlertRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     // Returns true when a new alert was stored, false when the same one already stands.
-    Result<bool> raise(qint64 storageId, const QString& storageName, const QString& kind, const QString& message, qint64 jobId = 0);
+    Result<bool> raise(
+        qint64 storageId, const QString& storageName, const QString& kind, const QString& message, qint64 jobId = 0);
     // Ends a standing alert (the condition is gone).
     Status clear(qint64 storageId, const QString& kind);
     Status acknowledge(qint64 id);

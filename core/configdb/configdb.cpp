@@ -27,7 +27,9 @@ Status checkSqliteHeader(const QString& path)
         return failed(QStringLiteral("cannot read ConfigDb '%1': %2").arg(path, file.errorString()));
     const QByteArray header = file.read(16);
     if (header != QByteArrayLiteral("SQLite format 3\0"))
-        return failed(QStringLiteral("'%1' is not an SQLite database: move it away or choose another workspace with --workspace").arg(path));
+        return failed(
+            QStringLiteral("'%1' is not an SQLite database: move it away or choose another workspace with --workspace")
+                .arg(path));
     return {};
 }
 
@@ -56,7 +58,8 @@ Result<std::unique_ptr<ConfigDb>> ConfigDb::open(const QString& path, OpenMode m
     const QFileInfo info(path);
     const bool exists = info.exists() && info.size() > 0;
     if (!exists && mode == OpenMode::MustExist)
-        return notFound(QStringLiteral("no ConfigDb at '%1': run 'poolkeeper-cli init' to create the workspace").arg(path));
+        return notFound(
+            QStringLiteral("no ConfigDb at '%1': run 'poolkeeper-cli init' to create the workspace").arg(path));
     if (info.exists() && !info.isFile())
         return failed(QStringLiteral("'%1' is not a file: move it away or choose another workspace").arg(path));
     if (exists) {
@@ -112,7 +115,9 @@ Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& binding
     if (!query.exec()) {
         const QString text = sqlErrorText(query.lastError());
         if (text.contains(QLatin1String("locked")) || text.contains(QLatin1String("busy")))
-            return failed(QStringLiteral("ConfigDb '%1' is busy: another Poolkeeper process holds it too long; try again").arg(m_path));
+            return failed(
+                QStringLiteral("ConfigDb '%1' is busy: another Poolkeeper process holds it too long; try again")
+                    .arg(m_path));
         return failed(QStringLiteral("ConfigDb '%1': %2").arg(m_path, text));
     }
     return query;
@@ -160,14 +165,17 @@ Status ConfigDb::transaction(const std::function<Status()>& work)
 Status ConfigDb::backupTo(const QString& destination)
 {
     if (QFileInfo::exists(destination))
-        return failed(QStringLiteral("'%1' already exists: choose a new file for the copy of ConfigDb").arg(destination));
+        return failed(
+            QStringLiteral("'%1' already exists: choose a new file for the copy of ConfigDb").arg(destination));
     // The Qt driver runs on the system's libsqlite3 (Debian builds it so): its handle is ours to use.
     const QVariant handle = QSqlDatabase::database(m_connectionName, false).driver()->handle();
     if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return failed(QStringLiteral("the Qt SQLite driver gives no database handle: cannot copy ConfigDb"));
     sqlite3* source = *static_cast<sqlite3* const*>(handle.constData());
     sqlite3* target = nullptr;
-    if (sqlite3_open_v2(QFile::encodeName(destination).constData(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(
+            QFile::encodeName(destination).constData(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
+        != SQLITE_OK) {
         const QString error = target ? QString::fromUtf8(sqlite3_errmsg(target)) : QStringLiteral("out of memory");
         sqlite3_close(target);
         return failed(QStringLiteral("cannot create '%1': %2").arg(destination, error));
@@ -199,12 +207,14 @@ Status ConfigDb::configure()
     auto version = queryRow(QStringLiteral("PRAGMA user_version"));
     if (!version) {
         if (version.message().contains(QLatin1String("not a database")))
-            return failed(QStringLiteral("'%1' is not an SQLite database: move it away or choose another workspace").arg(m_path));
+            return failed(
+                QStringLiteral("'%1' is not an SQLite database: move it away or choose another workspace").arg(m_path));
         return version.error();
     }
     m_schemaVersion = version->value(0).toInt();
     if (m_schemaVersion > latestSchemaVersion())
-        return failed(QStringLiteral("ConfigDb '%1' has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
+        return failed(QStringLiteral(
+            "ConfigDb '%1' has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
                           .arg(m_path)
                           .arg(m_schemaVersion)
                           .arg(latestSchemaVersion()));
@@ -216,11 +226,14 @@ Status ConfigDb::configure()
     if (!tables)
         return tables.error();
     if (id != schema::applicationId && (id != 0 || tables->value(0).toInt() > 0))
-        return failed(QStringLiteral("'%1' is an SQLite database of another program, not a Poolkeeper ConfigDb: choose another workspace").arg(m_path));
+        return failed(QStringLiteral(
+            "'%1' is an SQLite database of another program, not a Poolkeeper ConfigDb: choose another workspace")
+                          .arg(m_path));
 
     // FULL: the commit that switches a user to a new storage must survive a power loss, because
     // the source copy is deleted right after it.
-    for (const char* pragma : { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON" }) {
+    for (const char* pragma :
+        { "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON" }) {
         auto result = exec(QString::fromLatin1(pragma));
         if (!result)
             return result.error();
@@ -240,12 +253,15 @@ Status ConfigDb::migrate()
         int current = version->value(0).toInt();
         const auto& steps = schema::migrations();
         if (current > latestSchemaVersion())
-            return failed(QStringLiteral("ConfigDb '%1' was upgraded to a newer schema meanwhile: upgrade Poolkeeper").arg(m_path));
+            return failed(QStringLiteral("ConfigDb '%1' was upgraded to a newer schema meanwhile: upgrade Poolkeeper")
+                              .arg(m_path));
         for (; current < steps.size(); ++current) {
             for (const QString& statement : steps.at(current)) {
                 auto result = exec(statement);
                 if (!result)
-                    return failed(QStringLiteral("migrating ConfigDb to schema %1 failed: %2").arg(current + 1).arg(result.message()));
+                    return failed(QStringLiteral("migrating ConfigDb to schema %1 failed: %2")
+                                      .arg(current + 1)
+                                      .arg(result.message()));
             }
         }
         if (auto r = exec(QStringLiteral("PRAGMA application_id = %1").arg(schema::applicationId)); !r)

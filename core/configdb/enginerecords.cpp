@@ -6,8 +6,7 @@ namespace pk {
 
 namespace {
 
-template<typename Enum, size_t N>
-std::optional<Enum> fromString(const QString& text, const std::array<Enum, N>& values)
+template<typename Enum, size_t N> std::optional<Enum> fromString(const QString& text, const std::array<Enum, N>& values)
 {
     for (Enum value : values) {
         if (toString(value) == text)
@@ -16,11 +15,13 @@ std::optional<Enum> fromString(const QString& text, const std::array<Enum, N>& v
     return std::nullopt;
 }
 
-constexpr std::array allJobStates { JobState::Pending, JobState::Running, JobState::Done, JobState::Failed, JobState::Cancelled };
-constexpr std::array allJobPhases { JobPhase::Queued,   JobPhase::Copying,   JobPhase::CatchUp,    JobPhase::Freeze,
-                                    JobPhase::FinalCatchUp, JobPhase::Verifying, JobPhase::Switching, JobPhase::Unfreeze,
-                                    JobPhase::Compacting, JobPhase::Done,      JobPhase::RollingBack };
-constexpr std::array allPlanStates { PlanState::Proposed, PlanState::Approved, PlanState::Rejected, PlanState::Superseded };
+constexpr std::array allJobStates { JobState::Pending, JobState::Running, JobState::Done, JobState::Failed,
+    JobState::Cancelled };
+constexpr std::array allJobPhases { JobPhase::Queued, JobPhase::Copying, JobPhase::CatchUp, JobPhase::Freeze,
+    JobPhase::FinalCatchUp, JobPhase::Verifying, JobPhase::Switching, JobPhase::Unfreeze, JobPhase::Compacting,
+    JobPhase::Done, JobPhase::RollingBack };
+constexpr std::array allPlanStates { PlanState::Proposed, PlanState::Approved, PlanState::Rejected,
+    PlanState::Superseded };
 
 } // namespace
 

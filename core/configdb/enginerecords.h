@@ -14,7 +14,19 @@ namespace pk {
 
 enum class JobState { Pending, Running, Done, Failed, Cancelled };
 // The phases of a migration in the order they run; RollingBack removes an invalid copy.
-enum class JobPhase { Queued, Copying, CatchUp, Freeze, FinalCatchUp, Verifying, Switching, Unfreeze, Compacting, Done, RollingBack };
+enum class JobPhase {
+    Queued,
+    Copying,
+    CatchUp,
+    Freeze,
+    FinalCatchUp,
+    Verifying,
+    Switching,
+    Unfreeze,
+    Compacting,
+    Done,
+    RollingBack
+};
 enum class JobKind { Balance, Drain };
 enum class PlanState { Proposed, Approved, Rejected, Superseded };
 
@@ -27,7 +39,8 @@ QString toString(PlanState state);
 std::optional<PlanState> planStateFromString(const QString& text);
 bool isActive(JobState state);
 
-struct JobRecord {
+struct JobRecord
+{
     qint64 id = 0;
     JobKind kind = JobKind::Balance;
     qint64 planId = 0;
@@ -57,7 +70,8 @@ struct JobRecord {
     qint64 outstandingReservation() const { return qMax<qint64>(0, reservedBytes - destAccountedBytes); }
 };
 
-struct ScanEntry {
+struct ScanEntry
+{
     qint64 userId = 0;
     QString userName;
     qint64 storageId = 0;
@@ -68,7 +82,8 @@ struct ScanEntry {
     QString reason; // why not, or "consistent"
 };
 
-struct ScanReport {
+struct ScanReport
+{
     qint64 id = 0;
     qint64 poolId = 0;
     QString poolName;
@@ -76,7 +91,8 @@ struct ScanReport {
     QList<ScanEntry> entries;
 };
 
-struct PlannedMove {
+struct PlannedMove
+{
     qint64 userId = 0;
     QString userName;
     qint64 fromStorageId = 0;
@@ -87,17 +103,25 @@ struct PlannedMove {
     bool approved = false;
 };
 
-struct ProjectedUsage {
+struct ProjectedUsage
+{
     qint64 storageId = 0;
     QString storageName;
     qint64 capacityBytes = 0;
     qint64 usedBefore = 0; // used now
     qint64 usedAfter = 0; // once the moves in flight and this plan are done
-    double percentBefore() const { return capacityBytes > 0 ? 100.0 * static_cast<double>(usedBefore) / static_cast<double>(capacityBytes) : 0.0; }
-    double percentAfter() const { return capacityBytes > 0 ? 100.0 * static_cast<double>(usedAfter) / static_cast<double>(capacityBytes) : 0.0; }
+    double percentBefore() const
+    {
+        return capacityBytes > 0 ? 100.0 * static_cast<double>(usedBefore) / static_cast<double>(capacityBytes) : 0.0;
+    }
+    double percentAfter() const
+    {
+        return capacityBytes > 0 ? 100.0 * static_cast<double>(usedAfter) / static_cast<double>(capacityBytes) : 0.0;
+    }
 };
 
-struct PlanRecord {
+struct PlanRecord
+{
     qint64 id = 0;
     qint64 poolId = 0;
     QString poolName;
@@ -110,7 +134,8 @@ struct PlanRecord {
     QList<ProjectedUsage> projected;
 };
 
-struct AlertRecord {
+struct AlertRecord
+{
     qint64 id = 0;
     qint64 createdMs = 0;
     qint64 storageId = 0;
@@ -122,7 +147,8 @@ struct AlertRecord {
     qint64 acknowledgedMs = 0;
 };
 
-struct CapacitySample {
+struct CapacitySample
+{
     qint64 storageId = 0;
     qint64 timeMs = 0;
     qint64 usedBytes = 0;

@@ -6,11 +6,13 @@ namespace pk {
 
 namespace {
 
-const QString selectJob = QStringLiteral(
-    "SELECT j.id, j.kind, j.plan_id, j.user_id, u.name, u.uuid, f.pool_id, j.from_storage_id, f.name, j.to_storage_id, t.name, "
-    "j.phase, j.state, j.bytes_done, j.bytes_total, j.reserved_bytes, j.dest_accounted_bytes, j.error, j.cancel_requested, "
-    "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms "
-    "FROM jobs j JOIN users u ON u.id = j.user_id JOIN storages f ON f.id = j.from_storage_id JOIN storages t ON t.id = j.to_storage_id");
+const QString selectJob = QStringLiteral("SELECT j.id, j.kind, j.plan_id, j.user_id, u.name, u.uuid, f.pool_id, "
+                                         "j.from_storage_id, f.name, j.to_storage_id, t.name, "
+                                         "j.phase, j.state, j.bytes_done, j.bytes_total, j.reserved_bytes, "
+                                         "j.dest_accounted_bytes, j.error, j.cancel_requested, "
+                                         "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms "
+                                         "FROM jobs j JOIN users u ON u.id = j.user_id JOIN storages f ON f.id = "
+                                         "j.from_storage_id JOIN storages t ON t.id = j.to_storage_id");
 
 JobRecord jobFromQuery(const QSqlQuery& q)
 {
@@ -59,13 +61,16 @@ Status checked(const Result<QSqlQuery>& query)
 
 } // namespace
 
-Result<qint64> JobRepo::create(JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes)
+Result<qint64> JobRepo::create(
+    JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes)
 {
     const qint64 now = nowMs();
-    auto insert = m_db.exec(QStringLiteral("INSERT INTO jobs (kind, plan_id, user_id, from_storage_id, to_storage_id, reserved_bytes, bytes_total, "
-                                           "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                            { toString(kind), planId > 0 ? QVariant(planId) : QVariant(QMetaType(QMetaType::LongLong)), userId, fromStorageId, toStorageId,
-                              reservedBytes, reservedBytes, now, now });
+    auto insert = m_db.exec(
+        QStringLiteral(
+            "INSERT INTO jobs (kind, plan_id, user_id, from_storage_id, to_storage_id, reserved_bytes, bytes_total, "
+            "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        { toString(kind), planId > 0 ? QVariant(planId) : QVariant(QMetaType(QMetaType::LongLong)), userId,
+            fromStorageId, toStorageId, reservedBytes, reservedBytes, now, now });
     if (!insert) {
         if (insert.message().contains(QLatin1String("UNIQUE")))
             return failed(QStringLiteral("the user already has a migration job in progress"));
@@ -86,14 +91,17 @@ Result<JobRecord> JobRepo::byId(qint64 id)
 
 Result<QList<JobRecord>> JobRepo::list(bool activeOnly, int limit)
 {
-    return collect(m_db.exec(selectJob + (activeOnly ? QStringLiteral(" WHERE j.state IN ('pending', 'running')") : QString())
-                                 + QStringLiteral(" ORDER BY j.id DESC LIMIT ?"),
-                             { limit }));
+    return collect(
+        m_db.exec(selectJob + (activeOnly ? QStringLiteral(" WHERE j.state IN ('pending', 'running')") : QString())
+                + QStringLiteral(" ORDER BY j.id DESC LIMIT ?"),
+            { limit }));
 }
 
 Result<QList<JobRecord>> JobRepo::activeForPool(qint64 poolId)
 {
-    return collect(m_db.exec(selectJob + QStringLiteral(" WHERE j.state IN ('pending', 'running') AND f.pool_id = ? ORDER BY j.id"), { poolId }));
+    return collect(m_db.exec(
+        selectJob + QStringLiteral(" WHERE j.state IN ('pending', 'running') AND f.pool_id = ? ORDER BY j.id"),
+        { poolId }));
 }
 
 Result<QSet<qint64>> JobRepo::busyStorages()
@@ -112,41 +120,55 @@ Result<QSet<qint64>> JobRepo::busyStorages()
 Status JobRepo::markRunning(qint64 id, qint64 ownerPid)
 {
     const qint64 now = nowMs();
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = 'running', owner_pid = ?, started_ms = coalesce(started_ms, ?), updated_ms = ? WHERE id = ?"),
-                             { ownerPid, now, now, id }));
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = 'running', owner_pid = ?, started_ms = "
+                                            "coalesce(started_ms, ?), updated_ms = ? WHERE id = ?"),
+        { ownerPid, now, now, id }));
 }
 
 Status JobRepo::setPhase(qint64 id, JobPhase phase)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET phase = ?, updated_ms = ? WHERE id = ?"), { toString(phase), nowMs(), id }));
+    return checked(m_db.exec(
+        QStringLiteral("UPDATE jobs SET phase = ?, updated_ms = ? WHERE id = ?"), { toString(phase), nowMs(), id }));
 }
 
 Status JobRepo::setProgress(qint64 id, qint64 bytesDone, qint64 bytesTotal)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET bytes_done = ?, bytes_total = ?, updated_ms = ? WHERE id = ?"), { bytesDone, bytesTotal, nowMs(), id }));
+    return checked(
+        m_db.exec(QStringLiteral("UPDATE jobs SET bytes_done = ?, bytes_total = ?, updated_ms = ? WHERE id = ?"),
+            { bytesDone, bytesTotal, nowMs(), id }));
 }
 
 Status JobRepo::addDestAccounted(qint64 id, qint64 delta)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = max(0, dest_accounted_bytes + ?), updated_ms = ? WHERE id = ?"), { delta, nowMs(), id }));
+    return checked(m_db.exec(
+        QStringLiteral(
+            "UPDATE jobs SET dest_accounted_bytes = max(0, dest_accounted_bytes + ?), updated_ms = ? WHERE id = ?"),
+        { delta, nowMs(), id }));
 }
 
 Status JobRepo::finish(qint64 id, JobState state, JobPhase phase, const QString& error)
 {
     const qint64 now = nowMs();
     // A null QString binds as SQL NULL; the column holds '' for "no error".
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = ?, phase = ?, error = ?, finished_ms = ?, updated_ms = ? WHERE id = ?"),
-                             { toString(state), toString(phase), error.isNull() ? QStringLiteral("") : error, now, now, id }));
+    return checked(m_db.exec(
+        QStringLiteral("UPDATE jobs SET state = ?, phase = ?, error = ?, finished_ms = ?, updated_ms = ? WHERE id = ?"),
+        { toString(state), toString(phase), error.isNull() ? QStringLiteral("") : error, now, now, id }));
 }
 
 Status JobRepo::requeue(qint64 id)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = 'pending', owner_pid = NULL, updated_ms = ? WHERE id = ? AND state = 'running'"), { nowMs(), id }));
+    return checked(m_db.exec(
+        QStringLiteral(
+            "UPDATE jobs SET state = 'pending', owner_pid = NULL, updated_ms = ? WHERE id = ? AND state = 'running'"),
+        { nowMs(), id }));
 }
 
 Result<bool> JobRepo::requestCancel(qint64 id)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE jobs SET cancel_requested = 1, updated_ms = ? WHERE id = ? AND state IN ('pending', 'running')"), { nowMs(), id });
+    auto query = m_db.exec(
+        QStringLiteral(
+            "UPDATE jobs SET cancel_requested = 1, updated_ms = ? WHERE id = ? AND state IN ('pending', 'running')"),
+        { nowMs(), id });
     if (!query)
         return query.error();
     return query->numRowsAffected() == 1;
@@ -162,7 +184,8 @@ Result<bool> JobRepo::isCancelRequested(qint64 id)
 
 Result<qint64> JobRepo::lastMoveFinishedMs(qint64 userId)
 {
-    auto row = m_db.queryRow(QStringLiteral("SELECT max(finished_ms) FROM jobs WHERE user_id = ? AND state = 'done'"), { userId });
+    auto row = m_db.queryRow(
+        QStringLiteral("SELECT max(finished_ms) FROM jobs WHERE user_id = ? AND state = 'done'"), { userId });
     if (!row)
         return row.error();
     return row->isEmpty() ? qint64(0) : row->value(0).toLongLong();

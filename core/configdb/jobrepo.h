@@ -13,11 +13,11 @@ class JobRepo
 public:
     explicit JobRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     // Inserts a pending job; fails when the user already has an active one.
-    Result<qint64> create(JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes);
+    Result<qint64> create(
+        JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes);
     Result<JobRecord> byId(qint64 id);
     // Newest first; activeOnly: pending and running.
     Result<QList<JobRecord>> list(bool activeOnly = false, int limit = 1000);

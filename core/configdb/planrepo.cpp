@@ -13,10 +13,8 @@ QByteArray projectedToJson(const QList<ProjectedUsage>& projected)
     QJsonArray array;
     for (const ProjectedUsage& p : projected) {
         array.append(QJsonObject { { QStringLiteral("storage_id"), p.storageId },
-                                   { QStringLiteral("storage"), p.storageName },
-                                   { QStringLiteral("capacity"), p.capacityBytes },
-                                   { QStringLiteral("before"), p.usedBefore },
-                                   { QStringLiteral("after"), p.usedAfter } });
+            { QStringLiteral("storage"), p.storageName }, { QStringLiteral("capacity"), p.capacityBytes },
+            { QStringLiteral("before"), p.usedBefore }, { QStringLiteral("after"), p.usedAfter } });
     }
     return QJsonDocument(array).toJson(QJsonDocument::Compact);
 }
@@ -44,20 +42,26 @@ Result<PlanRecord> PlanRepo::propose(const PlanRecord& plan)
 {
     PlanRecord saved = plan;
     const Status status = m_db.transaction([&]() -> Status {
-        auto supersede = m_db.exec(QStringLiteral("UPDATE plans SET state = 'superseded', decided_ms = ? WHERE pool_id = ? AND state = 'proposed'"), { nowMs(), plan.poolId });
+        auto supersede = m_db.exec(
+            QStringLiteral(
+                "UPDATE plans SET state = 'superseded', decided_ms = ? WHERE pool_id = ? AND state = 'proposed'"),
+            { nowMs(), plan.poolId });
         if (!supersede)
             return supersede.error();
         saved.createdMs = nowMs();
         saved.state = PlanState::Proposed;
-        auto insert = m_db.exec(QStringLiteral("INSERT INTO plans (pool_id, scan_id, kind, state, created_ms, summary, projected_json) VALUES (?, ?, ?, 'proposed', ?, ?, ?)"),
-                                { plan.poolId, plan.scanId > 0 ? QVariant(plan.scanId) : QVariant(QMetaType(QMetaType::LongLong)), toString(plan.kind),
-                                  saved.createdMs, plan.summary, QString::fromUtf8(projectedToJson(plan.projected)) });
+        auto insert = m_db.exec(QStringLiteral("INSERT INTO plans (pool_id, scan_id, kind, state, created_ms, summary, "
+                                               "projected_json) VALUES (?, ?, ?, 'proposed', ?, ?, ?)"),
+            { plan.poolId, plan.scanId > 0 ? QVariant(plan.scanId) : QVariant(QMetaType(QMetaType::LongLong)),
+                toString(plan.kind), saved.createdMs, plan.summary,
+                QString::fromUtf8(projectedToJson(plan.projected)) });
         if (!insert)
             return insert.error();
         saved.id = insert->lastInsertId().toLongLong();
         for (const PlannedMove& move : plan.moves) {
-            auto row = m_db.exec(QStringLiteral("INSERT INTO plan_moves (plan_id, user_id, from_storage_id, to_storage_id, bytes, approved) VALUES (?, ?, ?, ?, ?, ?)"),
-                                 { saved.id, move.userId, move.fromStorageId, move.toStorageId, move.bytes, move.approved });
+            auto row = m_db.exec(QStringLiteral("INSERT INTO plan_moves (plan_id, user_id, from_storage_id, "
+                                                "to_storage_id, bytes, approved) VALUES (?, ?, ?, ?, ?, ?)"),
+                { saved.id, move.userId, move.fromStorageId, move.toStorageId, move.bytes, move.approved });
             if (!row)
                 return row.error();
         }
@@ -71,10 +75,11 @@ Result<PlanRecord> PlanRepo::propose(const PlanRecord& plan)
 Result<PlanRecord> PlanRepo::load(const QString& where, const QVariantList& bindings)
 {
     PlanRecord plan;
-    auto head = m_db.queryRow(QStringLiteral("SELECT pl.id, pl.pool_id, p.name, pl.scan_id, pl.kind, pl.state, pl.created_ms, pl.summary, pl.projected_json "
+    auto head = m_db.queryRow(QStringLiteral("SELECT pl.id, pl.pool_id, p.name, pl.scan_id, pl.kind, pl.state, "
+                                             "pl.created_ms, pl.summary, pl.projected_json "
                                              "FROM plans pl JOIN pools p ON p.id = pl.pool_id ")
-                                  + where,
-                              bindings);
+            + where,
+        bindings);
     if (!head)
         return head.error();
     if (head->isEmpty())
@@ -88,10 +93,12 @@ Result<PlanRecord> PlanRepo::load(const QString& where, const QVariantList& bind
     plan.createdMs = head->value(6).toLongLong();
     plan.summary = head->value(7).toString();
     plan.projected = projectedFromJson(head->value(8).toString().toUtf8());
-    auto moves = m_db.exec(QStringLiteral("SELECT m.user_id, u.name, m.from_storage_id, f.name, m.to_storage_id, t.name, m.bytes, m.approved FROM plan_moves m "
-                                          "JOIN users u ON u.id = m.user_id JOIN storages f ON f.id = m.from_storage_id JOIN storages t ON t.id = m.to_storage_id "
+    auto moves = m_db.exec(QStringLiteral("SELECT m.user_id, u.name, m.from_storage_id, f.name, m.to_storage_id, "
+                                          "t.name, m.bytes, m.approved FROM plan_moves m "
+                                          "JOIN users u ON u.id = m.user_id JOIN storages f ON f.id = "
+                                          "m.from_storage_id JOIN storages t ON t.id = m.to_storage_id "
                                           "WHERE m.plan_id = ? ORDER BY f.name, m.bytes DESC, u.name"),
-                           { plan.id });
+        { plan.id });
     if (!moves)
         return moves.error();
     while (moves->next()) {
@@ -119,7 +126,8 @@ Result<PlanRecord> PlanRepo::byId(qint64 id)
 
 Result<PlanRecord> PlanRepo::pending(qint64 poolId)
 {
-    return load(QStringLiteral("WHERE pl.pool_id = ? AND pl.state = 'proposed' ORDER BY pl.id DESC LIMIT 1"), { poolId });
+    return load(
+        QStringLiteral("WHERE pl.pool_id = ? AND pl.state = 'proposed' ORDER BY pl.id DESC LIMIT 1"), { poolId });
 }
 
 Result<PlanRecord> PlanRepo::latest(qint64 poolId)
@@ -129,13 +137,15 @@ Result<PlanRecord> PlanRepo::latest(qint64 poolId)
 
 Status PlanRepo::setMoveApproved(qint64 planId, qint64 userId, bool approved)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE plan_moves SET approved = ? WHERE plan_id = ? AND user_id = ?"), { approved, planId, userId });
+    auto query = m_db.exec(QStringLiteral("UPDATE plan_moves SET approved = ? WHERE plan_id = ? AND user_id = ?"),
+        { approved, planId, userId });
     return query ? Status() : Status(query.error());
 }
 
 Status PlanRepo::setState(qint64 planId, PlanState state)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE plans SET state = ?, decided_ms = ? WHERE id = ?"), { toString(state), nowMs(), planId });
+    auto query = m_db.exec(QStringLiteral("UPDATE plans SET state = ?, decided_ms = ? WHERE id = ?"),
+        { toString(state), nowMs(), planId });
     return query ? Status() : Status(query.error());
 }
 

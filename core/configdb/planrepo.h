@@ -13,8 +13,7 @@ class PlanRepo
 public:
     explicit PlanRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     // Stores a proposed plan; earlier proposed plans of the pool are superseded.
     Result<PlanRecord> propose(const PlanRecord& plan);

@@ -4,7 +4,8 @@ namespace pk {
 
 namespace {
 
-const QString selectPool = QStringLiteral("SELECT id, name, high_percent, low_percent, mode, max_rate_bytes, max_moves_out, max_moves_in FROM pools");
+const QString selectPool = QStringLiteral(
+    "SELECT id, name, high_percent, low_percent, mode, max_rate_bytes, max_moves_out, max_moves_in FROM pools");
 
 PoolRecord poolFromQuery(const QSqlQuery& query)
 {
@@ -30,7 +31,8 @@ Status PoolRepo::validateName(const QString& kind, const QString& name)
         return usageError(QStringLiteral("the %1 name is longer than 200 characters").arg(kind));
     for (const QChar c : name) {
         if (c.category() == QChar::Other_Control)
-            return usageError(QStringLiteral("the %1 name contains a control character: use printable characters").arg(kind));
+            return usageError(
+                QStringLiteral("the %1 name contains a control character: use printable characters").arg(kind));
     }
     return {};
 }
@@ -38,11 +40,14 @@ Status PoolRepo::validateName(const QString& kind, const QString& name)
 Status PoolRepo::validateWatermarks(double highPercent, double lowPercent)
 {
     if (highPercent <= 0.0 || highPercent > 100.0)
-        return usageError(QStringLiteral("high watermark %1 is outside 0-100: give a percentage such as 80").arg(highPercent));
+        return usageError(
+            QStringLiteral("high watermark %1 is outside 0-100: give a percentage such as 80").arg(highPercent));
     if (lowPercent < 0.0 || lowPercent > 100.0)
-        return usageError(QStringLiteral("low watermark %1 is outside 0-100: give a percentage such as 70").arg(lowPercent));
+        return usageError(
+            QStringLiteral("low watermark %1 is outside 0-100: give a percentage such as 70").arg(lowPercent));
     if (lowPercent >= highPercent)
-        return usageError(QStringLiteral("low watermark %1 must be below the high watermark %2").arg(lowPercent).arg(highPercent));
+        return usageError(
+            QStringLiteral("low watermark %1 must be below the high watermark %2").arg(lowPercent).arg(highPercent));
     return {};
 }
 
@@ -59,8 +64,10 @@ Result<PoolRecord> PoolRepo::add(const QString& name, double highPercent, double
             return existing.error();
         if (!existing->isEmpty())
             return failed(QStringLiteral("pool '%1' already exists: choose another name").arg(name));
-        auto insert = m_db.exec(QStringLiteral("INSERT INTO pools (name, high_percent, low_percent, mode, created_ms) VALUES (?, ?, ?, ?, ?)"),
-                                { name, highPercent, lowPercent, toString(mode), nowMs() });
+        auto insert = m_db.exec(
+            QStringLiteral(
+                "INSERT INTO pools (name, high_percent, low_percent, mode, created_ms) VALUES (?, ?, ?, ?, ?)"),
+            { name, highPercent, lowPercent, toString(mode), nowMs() });
         if (!insert)
             return insert.error();
         pool.id = insert->lastInsertId().toLongLong();
@@ -112,9 +119,12 @@ Status PoolRepo::update(const PoolRecord& pool)
         return status;
     if (pool.maxRateBytes < 0 || pool.maxMovesOut < 1 || pool.maxMovesIn < 1)
         return usageError(QStringLiteral("throttle settings must be positive (rate 0 means unlimited)"));
-    auto query = m_db.exec(QStringLiteral("UPDATE pools SET high_percent = ?, low_percent = ?, mode = ?, max_rate_bytes = ?, max_moves_out = ?, "
-                                          "max_moves_in = ? WHERE id = ?"),
-                           { pool.highPercent, pool.lowPercent, toString(pool.mode), pool.maxRateBytes, pool.maxMovesOut, pool.maxMovesIn, pool.id });
+    auto query = m_db.exec(
+        QStringLiteral(
+            "UPDATE pools SET high_percent = ?, low_percent = ?, mode = ?, max_rate_bytes = ?, max_moves_out = ?, "
+            "max_moves_in = ? WHERE id = ?"),
+        { pool.highPercent, pool.lowPercent, toString(pool.mode), pool.maxRateBytes, pool.maxMovesOut, pool.maxMovesIn,
+            pool.id });
     if (!query)
         return query.error();
     if (query->numRowsAffected() != 1)

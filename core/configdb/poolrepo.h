@@ -14,8 +14,7 @@ class PoolRepo
 public:
     explicit PoolRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     // Validates the watermarks (0-100, low < high) and the name before anything is written.
     Result<PoolRecord> add(const QString& name, double highPercent, double lowPercent, PoolMode mode);

@@ -17,7 +17,8 @@ std::optional<PoolMode> poolModeFromString(const QString& text);
 QString toString(StorageState state);
 std::optional<StorageState> storageStateFromString(const QString& text);
 
-struct PoolRecord {
+struct PoolRecord
+{
     qint64 id = 0;
     QString name;
     double highPercent = 80.0;
@@ -28,7 +29,8 @@ struct PoolRecord {
     int maxMovesIn = 1; // concurrent moves into one storage
 };
 
-struct StorageRecord {
+struct StorageRecord
+{
     qint64 id = 0;
     qint64 poolId = 0;
     QString poolName;
@@ -41,7 +43,8 @@ struct StorageRecord {
     qint64 markedMs = 0; // when it was marked for migration
 };
 
-struct UserRecord {
+struct UserRecord
+{
     qint64 id = 0;
     QString name;
     QString uuid;
@@ -52,7 +55,8 @@ struct UserRecord {
     int snapshotCount = 0;
 };
 
-struct SnapshotRecord {
+struct SnapshotRecord
+{
     qint64 id = 0;
     qint64 userId = 0;
     QString snapshotId;

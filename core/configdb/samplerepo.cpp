@@ -6,8 +6,9 @@ Status SampleRepo::add(const QList<CapacitySample>& samples)
 {
     return m_db.transaction([&]() -> Status {
         for (const CapacitySample& sample : samples) {
-            auto query = m_db.exec(QStringLiteral("INSERT OR REPLACE INTO capacity_samples (storage_id, time_ms, used_bytes, capacity_bytes) VALUES (?, ?, ?, ?)"),
-                                   { sample.storageId, sample.timeMs, sample.usedBytes, sample.capacityBytes });
+            auto query = m_db.exec(QStringLiteral("INSERT OR REPLACE INTO capacity_samples (storage_id, time_ms, "
+                                                  "used_bytes, capacity_bytes) VALUES (?, ?, ?, ?)"),
+                { sample.storageId, sample.timeMs, sample.usedBytes, sample.capacityBytes });
             if (!query)
                 return query.error();
         }
@@ -17,14 +18,16 @@ Status SampleRepo::add(const QList<CapacitySample>& samples)
 
 Result<QList<CapacitySample>> SampleRepo::range(qint64 storageId, qint64 fromMs, qint64 toMs)
 {
-    auto query = m_db.exec(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes FROM capacity_samples WHERE storage_id = ? AND time_ms BETWEEN ? AND ? "
+    auto query = m_db.exec(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes FROM "
+                                          "capacity_samples WHERE storage_id = ? AND time_ms BETWEEN ? AND ? "
                                           "ORDER BY time_ms"),
-                           { storageId, fromMs, toMs });
+        { storageId, fromMs, toMs });
     if (!query)
         return query.error();
     QList<CapacitySample> samples;
     while (query->next())
-        samples.append({ query->value(0).toLongLong(), query->value(1).toLongLong(), query->value(2).toLongLong(), query->value(3).toLongLong() });
+        samples.append({ query->value(0).toLongLong(), query->value(1).toLongLong(), query->value(2).toLongLong(),
+            query->value(3).toLongLong() });
     return samples;
 }
 
@@ -34,10 +37,12 @@ Status SampleRepo::thin(qint64 now)
     constexpr qint64 day = 24 * hour;
     // Within each bucket keep the newest sample only.
     auto thinBucket = [&](qint64 olderThan, qint64 newerThan, qint64 bucket) -> Status {
-        auto query = m_db.exec(QStringLiteral("DELETE FROM capacity_samples WHERE time_ms < ? AND time_ms >= ? AND time_ms NOT IN ("
-                                              "SELECT max(time_ms) FROM capacity_samples c2 WHERE c2.storage_id = capacity_samples.storage_id "
-                                              "AND c2.time_ms / ? = capacity_samples.time_ms / ?)"),
-                               { now - olderThan, now - newerThan, bucket, bucket });
+        auto query = m_db.exec(
+            QStringLiteral(
+                "DELETE FROM capacity_samples WHERE time_ms < ? AND time_ms >= ? AND time_ms NOT IN ("
+                "SELECT max(time_ms) FROM capacity_samples c2 WHERE c2.storage_id = capacity_samples.storage_id "
+                "AND c2.time_ms / ? = capacity_samples.time_ms / ?)"),
+            { now - olderThan, now - newerThan, bucket, bucket });
         return query ? Status() : Status(query.error());
     };
     return m_db.transaction([&]() -> Status {

@@ -13,8 +13,7 @@ class SampleRepo
 public:
     explicit SampleRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     Status add(const QList<CapacitySample>& samples);
     // Samples of one storage in [fromMs, toMs], oldest first.

@@ -12,8 +12,7 @@ class ScanRepo
 public:
     explicit ScanRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     // Stores a scan with its entries; returns it with its id and time.
     Result<ScanReport> save(const ScanReport& report);

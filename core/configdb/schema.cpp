@@ -45,9 +45,12 @@ const QList<QStringList>& migrations()
         },
         // 2: the balancing engine: throttles, scans, plans, migration jobs, alerts, capacity history.
         {
-            QStringLiteral("ALTER TABLE pools ADD COLUMN max_rate_bytes INTEGER NOT NULL DEFAULT 0 CHECK (max_rate_bytes >= 0)"),
-            QStringLiteral("ALTER TABLE pools ADD COLUMN max_moves_out INTEGER NOT NULL DEFAULT 1 CHECK (max_moves_out >= 1)"),
-            QStringLiteral("ALTER TABLE pools ADD COLUMN max_moves_in INTEGER NOT NULL DEFAULT 1 CHECK (max_moves_in >= 1)"),
+            QStringLiteral(
+                "ALTER TABLE pools ADD COLUMN max_rate_bytes INTEGER NOT NULL DEFAULT 0 CHECK (max_rate_bytes >= 0)"),
+            QStringLiteral(
+                "ALTER TABLE pools ADD COLUMN max_moves_out INTEGER NOT NULL DEFAULT 1 CHECK (max_moves_out >= 1)"),
+            QStringLiteral(
+                "ALTER TABLE pools ADD COLUMN max_moves_in INTEGER NOT NULL DEFAULT 1 CHECK (max_moves_in >= 1)"),
             QStringLiteral("ALTER TABLE storages ADD COLUMN marked_ms INTEGER"),
             QStringLiteral(R"(CREATE TABLE scans (
                 id INTEGER PRIMARY KEY,
@@ -103,7 +106,8 @@ const QList<QStringList>& migrations()
                 finished_ms INTEGER))"),
             QStringLiteral("CREATE INDEX jobs_state ON jobs(state)"),
             // At most one active move per user, whoever approves it.
-            QStringLiteral("CREATE UNIQUE INDEX jobs_one_active_per_user ON jobs(user_id) WHERE state IN ('pending', 'running')"),
+            QStringLiteral(
+                "CREATE UNIQUE INDEX jobs_one_active_per_user ON jobs(user_id) WHERE state IN ('pending', 'running')"),
             QStringLiteral(R"(CREATE TABLE alerts (
                 id INTEGER PRIMARY KEY,
                 created_ms INTEGER NOT NULL,
@@ -115,7 +119,8 @@ const QList<QStringList>& migrations()
                 active INTEGER NOT NULL DEFAULT 1,
                 acknowledged_ms INTEGER))"),
             // A standing "Low Free Space Available" is not raised again.
-            QStringLiteral("CREATE UNIQUE INDEX alerts_one_standing ON alerts(storage_id, kind) WHERE active = 1 AND kind = 'low_free_space'"),
+            QStringLiteral("CREATE UNIQUE INDEX alerts_one_standing ON alerts(storage_id, kind) WHERE active = 1 AND "
+                           "kind = 'low_free_space'"),
             QStringLiteral(R"(CREATE TABLE capacity_samples (
                 storage_id INTEGER NOT NULL REFERENCES storages(id) ON DELETE CASCADE,
                 time_ms INTEGER NOT NULL,

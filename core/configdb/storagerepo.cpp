@@ -6,9 +6,9 @@ namespace pk {
 
 namespace {
 
-const QString selectStorage = QStringLiteral(
-    "SELECT s.id, s.pool_id, p.name, s.name, s.root_path, s.storage_uuid, s.capacity_bytes, s.state, s.used_bytes, s.marked_ms "
-    "FROM storages s JOIN pools p ON p.id = s.pool_id");
+const QString selectStorage = QStringLiteral("SELECT s.id, s.pool_id, p.name, s.name, s.root_path, s.storage_uuid, "
+                                             "s.capacity_bytes, s.state, s.used_bytes, s.marked_ms "
+                                             "FROM storages s JOIN pools p ON p.id = s.pool_id");
 
 StorageRecord storageFromQuery(const QSqlQuery& query)
 {
@@ -29,8 +29,8 @@ StorageRecord storageFromQuery(const QSqlQuery& query)
 
 } // namespace
 
-Result<StorageRecord> StorageRepo::add(qint64 poolId, const QString& name, const QString& rootPath, const QString& uuid,
-                                       std::optional<qint64> quotaBytes)
+Result<StorageRecord> StorageRepo::add(
+    qint64 poolId, const QString& name, const QString& rootPath, const QString& uuid, std::optional<qint64> quotaBytes)
 {
     if (auto status = PoolRepo::validateName(QStringLiteral("storage"), name); !status)
         return status.error();
@@ -47,12 +47,14 @@ Result<StorageRecord> StorageRepo::add(qint64 poolId, const QString& name, const
         if (!byPathRow)
             return byPathRow.error();
         if (!byPathRow->isEmpty())
-            return failed(QStringLiteral("'%1' is already the path of storage '%2': give each storage its own directory")
-                              .arg(rootPath, byPathRow->value(0).toString()));
-        auto insert = m_db.exec(QStringLiteral("INSERT INTO storages (pool_id, name, root_path, storage_uuid, capacity_bytes, created_ms) "
-                                               "VALUES (?, ?, ?, ?, ?, ?)"),
-                                { poolId, name, rootPath, uuid, quotaBytes ? QVariant(*quotaBytes) : QVariant(QMetaType(QMetaType::LongLong)),
-                                  nowMs() });
+            return failed(
+                QStringLiteral("'%1' is already the path of storage '%2': give each storage its own directory")
+                    .arg(rootPath, byPathRow->value(0).toString()));
+        auto insert = m_db.exec(
+            QStringLiteral("INSERT INTO storages (pool_id, name, root_path, storage_uuid, capacity_bytes, created_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?)"),
+            { poolId, name, rootPath, uuid,
+                quotaBytes ? QVariant(*quotaBytes) : QVariant(QMetaType(QMetaType::LongLong)), nowMs() });
         if (!insert)
             return insert.error();
         const qint64 id = insert->lastInsertId().toLongLong();
@@ -69,8 +71,9 @@ Result<StorageRecord> StorageRepo::add(qint64 poolId, const QString& name, const
 
 Result<QList<StorageRecord>> StorageRepo::list(qint64 poolId)
 {
-    auto query = poolId > 0 ? m_db.exec(selectStorage + QStringLiteral(" WHERE s.pool_id = ? ORDER BY p.name, s.name"), { poolId })
-                            : m_db.exec(selectStorage + QStringLiteral(" ORDER BY p.name, s.name"));
+    auto query = poolId > 0
+        ? m_db.exec(selectStorage + QStringLiteral(" WHERE s.pool_id = ? ORDER BY p.name, s.name"), { poolId })
+        : m_db.exec(selectStorage + QStringLiteral(" ORDER BY p.name, s.name"));
     if (!query)
         return query.error();
     QList<StorageRecord> storages;
@@ -111,8 +114,9 @@ Result<std::optional<StorageRecord>> StorageRepo::byPath(const QString& rootPath
 
 Status StorageRepo::setState(qint64 id, StorageState state)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE storages SET state = ?, marked_ms = CASE WHEN ? = 'marked' THEN coalesce(marked_ms, ?) ELSE NULL END WHERE id = ?"),
-                           { toString(state), toString(state), nowMs(), id });
+    auto query = m_db.exec(QStringLiteral("UPDATE storages SET state = ?, marked_ms = CASE WHEN ? = 'marked' THEN "
+                                          "coalesce(marked_ms, ?) ELSE NULL END WHERE id = ?"),
+        { toString(state), toString(state), nowMs(), id });
     if (!query)
         return query.error();
     return {};
@@ -120,7 +124,8 @@ Status StorageRepo::setState(qint64 id, StorageState state)
 
 Status StorageRepo::setUsedBytes(qint64 id, qint64 bytes)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE storages SET used_bytes = ? WHERE id = ?"), { qMax<qint64>(0, bytes), id });
+    auto query
+        = m_db.exec(QStringLiteral("UPDATE storages SET used_bytes = ? WHERE id = ?"), { qMax<qint64>(0, bytes), id });
     if (!query)
         return query.error();
     return {};
@@ -131,8 +136,9 @@ Result<bool> StorageRepo::addUsedBytes(qint64 id, qint64 delta)
     auto query = delta > 0
         ? m_db.exec(QStringLiteral("UPDATE storages SET used_bytes = used_bytes + ? "
                                    "WHERE id = ? AND (capacity_bytes IS NULL OR used_bytes + ? <= capacity_bytes)"),
-                    { delta, id, delta })
-        : m_db.exec(QStringLiteral("UPDATE storages SET used_bytes = max(0, used_bytes + ?) WHERE id = ?"), { delta, id });
+            { delta, id, delta })
+        : m_db.exec(
+            QStringLiteral("UPDATE storages SET used_bytes = max(0, used_bytes + ?) WHERE id = ?"), { delta, id });
     if (!query)
         return query.error();
     return query->numRowsAffected() == 1;

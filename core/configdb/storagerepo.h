@@ -14,11 +14,10 @@ class StorageRepo
 public:
     explicit StorageRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     Result<StorageRecord> add(qint64 poolId, const QString& name, const QString& rootPath, const QString& uuid,
-                              std::optional<qint64> quotaBytes);
+        std::optional<qint64> quotaBytes);
     // All storages, or those of one pool (poolId > 0), ordered by pool then name.
     Result<QList<StorageRecord>> list(qint64 poolId = 0);
     Result<StorageRecord> byName(const QString& name);

@@ -4,10 +4,10 @@ namespace pk {
 
 namespace {
 
-const QString selectUser = QStringLiteral(
-    "SELECT u.id, u.name, u.uuid, u.storage_id, s.name, p.name, u.bytes, "
-    "(SELECT count(*) FROM snapshots n WHERE n.user_id = u.id) "
-    "FROM users u JOIN storages s ON s.id = u.storage_id JOIN pools p ON p.id = s.pool_id");
+const QString selectUser
+    = QStringLiteral("SELECT u.id, u.name, u.uuid, u.storage_id, s.name, p.name, u.bytes, "
+                     "(SELECT count(*) FROM snapshots n WHERE n.user_id = u.id) "
+                     "FROM users u JOIN storages s ON s.id = u.storage_id JOIN pools p ON p.id = s.pool_id");
 
 UserRecord userFromQuery(const QSqlQuery& query)
 {
@@ -70,8 +70,9 @@ Result<UserRecord> UserRepo::byId(qint64 id)
 
 Result<QList<UserRecord>> UserRepo::list(qint64 storageId)
 {
-    auto query = storageId > 0 ? m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? ORDER BY u.name"), { storageId })
-                               : m_db.exec(selectUser + QStringLiteral(" ORDER BY u.name"));
+    auto query = storageId > 0
+        ? m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? ORDER BY u.name"), { storageId })
+        : m_db.exec(selectUser + QStringLiteral(" ORDER BY u.name"));
     if (!query)
         return query.error();
     QList<UserRecord> users;
@@ -84,8 +85,9 @@ Result<UserRecord> UserRepo::create(const QString& name, const QString& uuid, qi
 {
     if (auto status = validateName(name); !status)
         return status.error();
-    auto insert = m_db.exec(QStringLiteral("INSERT INTO users (name, uuid, storage_id, created_ms) VALUES (?, ?, ?, ?)"),
-                            { name, uuid, storageId, nowMs() });
+    auto insert
+        = m_db.exec(QStringLiteral("INSERT INTO users (name, uuid, storage_id, created_ms) VALUES (?, ?, ?, ?)"),
+            { name, uuid, storageId, nowMs() });
     if (!insert)
         return insert.error();
     return byId(insert->lastInsertId().toLongLong());
@@ -103,7 +105,8 @@ Status UserRepo::setStorage(qint64 userId, qint64 storageId)
 
 Status UserRepo::setBytes(qint64 userId, qint64 bytes)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE users SET bytes = ? WHERE id = ?"), { qMax<qint64>(0, bytes), userId });
+    auto query
+        = m_db.exec(QStringLiteral("UPDATE users SET bytes = ? WHERE id = ?"), { qMax<qint64>(0, bytes), userId });
     if (!query)
         return query.error();
     return {};
@@ -111,7 +114,8 @@ Status UserRepo::setBytes(qint64 userId, qint64 bytes)
 
 Status UserRepo::addBytes(qint64 userId, qint64 delta)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE users SET bytes = max(0, bytes + ?) WHERE id = ?"), { delta, userId });
+    auto query
+        = m_db.exec(QStringLiteral("UPDATE users SET bytes = max(0, bytes + ?) WHERE id = ?"), { delta, userId });
     if (!query)
         return query.error();
     return {};
@@ -119,9 +123,12 @@ Status UserRepo::addBytes(qint64 userId, qint64 delta)
 
 Status UserRepo::addSnapshot(qint64 userId, const SnapshotRecord& snapshot)
 {
-    auto query = m_db.exec(QStringLiteral("INSERT OR IGNORE INTO snapshots (user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes) "
-                                          "VALUES (?, ?, ?, ?, ?, ?)"),
-                           { userId, snapshot.snapshotId, snapshot.createdMs, snapshot.files, snapshot.logicalBytes, snapshot.addedBytes });
+    auto query = m_db.exec(
+        QStringLiteral(
+            "INSERT OR IGNORE INTO snapshots (user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes) "
+            "VALUES (?, ?, ?, ?, ?, ?)"),
+        { userId, snapshot.snapshotId, snapshot.createdMs, snapshot.files, snapshot.logicalBytes,
+            snapshot.addedBytes });
     if (!query)
         return query.error();
     return {};
@@ -129,9 +136,10 @@ Status UserRepo::addSnapshot(qint64 userId, const SnapshotRecord& snapshot)
 
 Result<QList<SnapshotRecord>> UserRepo::snapshots(qint64 userId)
 {
-    auto query = m_db.exec(QStringLiteral("SELECT id, user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes "
-                                          "FROM snapshots WHERE user_id = ? ORDER BY snapshot_id"),
-                           { userId });
+    auto query
+        = m_db.exec(QStringLiteral("SELECT id, user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes "
+                                   "FROM snapshots WHERE user_id = ? ORDER BY snapshot_id"),
+            { userId });
     if (!query)
         return query.error();
     QList<SnapshotRecord> list;
@@ -151,7 +159,8 @@ Result<QList<SnapshotRecord>> UserRepo::snapshots(qint64 userId)
 
 Status UserRepo::removeSnapshot(qint64 userId, const QString& snapshotId)
 {
-    auto query = m_db.exec(QStringLiteral("DELETE FROM snapshots WHERE user_id = ? AND snapshot_id = ?"), { userId, snapshotId });
+    auto query = m_db.exec(
+        QStringLiteral("DELETE FROM snapshots WHERE user_id = ? AND snapshot_id = ?"), { userId, snapshotId });
     if (!query)
         return query.error();
     return {};

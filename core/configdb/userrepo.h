@@ -14,8 +14,7 @@ class UserRepo
 public:
     explicit UserRepo(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     static Status validateName(const QString& name);
 

@@ -20,8 +20,7 @@ namespace pk {
 
 Balancer::Balancer(Master& master)
     : m_master(master)
-{
-}
+{ }
 
 void Balancer::logEvent(const StorageRecord& storage, const QString& event, const QString& message)
 {
@@ -47,29 +46,35 @@ Result<DetectionResult> Balancer::detect(const PoolRecord& pool)
     result.unbalanced = detection.unbalanced;
     for (const StorageUsage& usage : usages) {
         const double percent = usage.usedPercent();
-        if (usage.storage.state == StorageState::Online && detection.unbalanced && detection.full.contains(usage.storage.id)) {
+        if (usage.storage.state == StorageState::Online && detection.unbalanced
+            && detection.full.contains(usage.storage.id)) {
             if (auto status = repo.setState(usage.storage.id, StorageState::Marked); !status)
                 return status.error();
             result.marked.append(usage.storage.name);
             logEvent(usage.storage, QStringLiteral("marked"),
-                     QStringLiteral("%1 % used, at or above the high watermark of %2 % while another storage is at or below %3 %: no new users, "
-                                    "users will be scanned and moved")
-                         .arg(percent, 0, 'f', 1)
-                         .arg(pool.highPercent)
-                         .arg(pool.lowPercent));
+                QStringLiteral("%1 % used, at or above the high watermark of %2 % while another storage is at or below "
+                               "%3 %: no new users, "
+                               "users will be scanned and moved")
+                    .arg(percent, 0, 'f', 1)
+                    .arg(pool.highPercent)
+                    .arg(pool.lowPercent));
         } else if (usage.storage.state == StorageState::Marked && usage.reachable
-                   && !watermark::isAtOrAbove(usage.storage.usedBytes, usage.capacityBytes, pool.highPercent - unmarkMarginPercent)) {
+            && !watermark::isAtOrAbove(
+                usage.storage.usedBytes, usage.capacityBytes, pool.highPercent - unmarkMarginPercent)) {
             if (auto status = repo.setState(usage.storage.id, StorageState::Online); !status)
                 return status.error();
             (void)AlertRepo(db).clear(usage.storage.id, alertKind::lowFreeSpace);
             result.cleared.append(usage.storage.name);
-            logEvent(usage.storage, QStringLiteral("unmarked"), QStringLiteral("%1 % used, back under the high watermark: takes new users again").arg(percent, 0, 'f', 1));
+            logEvent(usage.storage, QStringLiteral("unmarked"),
+                QStringLiteral("%1 % used, back under the high watermark: takes new users again")
+                    .arg(percent, 0, 'f', 1));
         }
     }
     return result;
 }
 
-Result<ScanReport> Balancer::scan(const PoolRecord& pool, const std::atomic<bool>* stop, const std::function<void(const ScanProgress&)>& progress)
+Result<ScanReport> Balancer::scan(
+    const PoolRecord& pool, const std::atomic<bool>* stop, const std::function<void(const ScanProgress&)>& progress)
 {
     if (auto detected = detect(pool); !detected)
         return detected.error();
@@ -89,7 +94,8 @@ Result<ScanReport> Balancer::scan(const PoolRecord& pool, const std::atomic<bool
     }
     for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
         if (auto storage = StorageRepo(m_master.db()).byId(it.key()))
-            logEvent(*storage, QStringLiteral("scan"), QStringLiteral("scanned %1 users: %2 consistent and movable").arg(it->first).arg(it->second));
+            logEvent(*storage, QStringLiteral("scan"),
+                QStringLiteral("scanned %1 users: %2 consistent and movable").arg(it->first).arg(it->second));
     }
     return report;
 }
@@ -205,11 +211,14 @@ Result<ApprovalResult> Balancer::approve(const PoolRecord& pool, const QStringLi
     if (!plan)
         return plan.error();
     if (plan->id == 0)
-        return notFound(QStringLiteral("pool '%1' has no plan waiting for approval: run 'poolkeeper-cli plan %1' first").arg(pool.name));
+        return notFound(QStringLiteral("pool '%1' has no plan waiting for approval: run 'poolkeeper-cli plan %1' first")
+                            .arg(pool.name));
     for (const QString& name : users) {
-        const bool inPlan = std::any_of(plan->moves.cbegin(), plan->moves.cend(), [&](const PlannedMove& m) { return m.userName == name; });
+        const bool inPlan = std::any_of(
+            plan->moves.cbegin(), plan->moves.cend(), [&](const PlannedMove& m) { return m.userName == name; });
         if (!inPlan)
-            return notFound(QStringLiteral("user '%1' is not in the plan of pool '%2': see 'poolkeeper-cli plan %2'").arg(name, pool.name));
+            return notFound(QStringLiteral("user '%1' is not in the plan of pool '%2': see 'poolkeeper-cli plan %2'")
+                                .arg(name, pool.name));
     }
     ApprovalResult result;
     result.planId = plan->id;
@@ -226,7 +235,8 @@ Result<ApprovalResult> Balancer::approve(const PoolRecord& pool, const QStringLi
             }
             if (auto s = plans.setMoveApproved(plan->id, move.userId, true); !s)
                 return s;
-            auto job = jobs.create(plan->kind, plan->id, move.userId, move.fromStorageId, move.toStorageId, user->bytes);
+            auto job
+                = jobs.create(plan->kind, plan->id, move.userId, move.fromStorageId, move.toStorageId, user->bytes);
             if (!job) {
                 result.notes.append(QStringLiteral("%1: %2; skipped").arg(move.userName, job.message()));
                 continue;
@@ -264,7 +274,8 @@ Result<ApprovalResult> Balancer::drain(const QString& storageName, const std::at
     if (storage->state != StorageState::Draining) {
         if (auto status = storages.setState(storage->id, StorageState::Draining); !status)
             return status.error();
-        logEvent(*storage, QStringLiteral("drain"), QStringLiteral("draining: no new users; every user moves to the other storages"));
+        logEvent(*storage, QStringLiteral("drain"),
+            QStringLiteral("draining: no new users; every user moves to the other storages"));
     }
     Scanner scanner(m_master);
     scanner.setStopFlag(stop);

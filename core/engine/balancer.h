@@ -13,13 +13,15 @@ namespace pk {
 
 class Master;
 
-struct DetectionResult {
+struct DetectionResult
+{
     bool unbalanced = false;
     QStringList marked; // storages marked by this call
     QStringList cleared; // storages whose mark was cleared
 };
 
-struct ApprovalResult {
+struct ApprovalResult
+{
     qint64 planId = 0;
     QList<qint64> jobIds;
     QStringList notes; // moves skipped, and why
@@ -35,7 +37,7 @@ public:
 
     Result<DetectionResult> detect(const PoolRecord& pool);
     Result<ScanReport> scan(const PoolRecord& pool, const std::atomic<bool>* stop = nullptr,
-                            const std::function<void(const ScanProgress&)>& progress = {});
+        const std::function<void(const ScanProgress&)>& progress = {});
     // Plans from the pool's latest scan (scanning first when there is none) and stores the plan
     // as proposed. Raises "Low Free Space Available" for a marked storage nothing can leave.
     Result<PlanRecord> plan(const PoolRecord& pool, const std::atomic<bool>* stop = nullptr);

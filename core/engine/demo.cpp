@@ -18,7 +18,8 @@ namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
 
-struct DemoUser {
+struct DemoUser
+{
     const char* name;
     int sizeMiB;
 };
@@ -42,8 +43,9 @@ void writeHomeDirectory(const QString& dir, qint64 bytes, quint32 seed)
             left -= n;
         }
     };
-    const QStringList documents { QStringLiteral("Documents/budget 2026.ods"), QStringLiteral("Documents/Projects/notes.md"),
-                                  QStringLiteral("Documents/Projects/report.pdf"), QStringLiteral("Documents/contract.pdf") };
+    const QStringList documents { QStringLiteral("Documents/budget 2026.ods"),
+        QStringLiteral("Documents/Projects/notes.md"), QStringLiteral("Documents/Projects/report.pdf"),
+        QStringLiteral("Documents/contract.pdf") };
     qint64 left = bytes;
     for (const QString& document : documents) {
         const qint64 size = qMin<qint64>(left, 20000 + random.bounded(200000));
@@ -73,7 +75,9 @@ bool DemoWorkspace::exists(const QString& directory)
 Status DemoWorkspace::create(const QString& directory, const std::function<void(const QString&)>& progress)
 {
     if (exists(directory))
-        return failed(QStringLiteral("a demo workspace already exists at '%1'; nothing changed (remove the directory to start over)").arg(directory));
+        return failed(QStringLiteral(
+            "a demo workspace already exists at '%1'; nothing changed (remove the directory to start over)")
+                          .arg(directory));
     if (QFileInfo::exists(directory) && !QDir(directory).isEmpty())
         return failed(QStringLiteral("'%1' is not empty: give an empty or new directory for the demo").arg(directory));
     auto report = [&](const QString& line) {
@@ -123,20 +127,20 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
     // store-a fills up first: it is the only storage while its users are placed.
     if (auto status = addStorage(QStringLiteral("store-a"), 100 * MiB); !status)
         return status;
-    const DemoUser crowded[] = { { "archive-team", 40 }, { "alice", 7 }, { "bob", 6 }, { "carol", 6 },
-                                 { "dave", 5 }, { "erin", 5 }, { "frank", 4 }, { "grace", 4 },
-                                 { "heidi", 3 }, { "Zoë Ångström", 3 } };
+    const DemoUser crowded[] = { { "archive-team", 40 }, { "alice", 7 }, { "bob", 6 }, { "carol", 6 }, { "dave", 5 },
+        { "erin", 5 }, { "frank", 4 }, { "grace", 4 }, { "heidi", 3 }, { "Zoë Ångström", 3 } };
     quint32 seed = 1;
     for (const DemoUser& user : crowded) {
         if (auto status = backup(user.name, user.sizeMiB, seed++); !status)
             return status;
     }
-    for (const auto& [name, quota] : { std::pair { "store-b", 80 }, std::pair { "store-c", 80 }, std::pair { "store-d", 60 } }) {
+    for (const auto& [name, quota] :
+        { std::pair { "store-b", 80 }, std::pair { "store-c", 80 }, std::pair { "store-d", 60 } }) {
         if (auto status = addStorage(QString::fromLatin1(name), quota * MiB); !status)
             return status;
     }
     const DemoUser spread[] = { { "ivan", 6 }, { "judy", 5 }, { "mallory", 7 }, { "niaj", 4 }, { "olivia", 6 },
-                                { "peggy", 5 }, { "rupert", 4 }, { "sybil", 6 }, { "trent", 5 }, { "victor", 4 } };
+        { "peggy", 5 }, { "rupert", 4 }, { "sybil", 6 }, { "trent", 5 }, { "victor", 4 } };
     for (const DemoUser& user : spread) {
         if (auto status = backup(user.name, user.sizeMiB, seed++); !status)
             return status;

@@ -32,7 +32,8 @@ QList<QPointF> downsample(const QList<QPointF>& points, int maxPoints)
         double bestArea = -1;
         qsizetype best = start;
         for (qsizetype i = start; i < end; ++i) {
-            const double area = std::abs((a.x() - avgX) * (points.at(i).y() - a.y()) - (a.x() - points.at(i).x()) * (avgY - a.y()));
+            const double area
+                = std::abs((a.x() - avgX) * (points.at(i).y() - a.y()) - (a.x() - points.at(i).x()) * (avgY - a.y()));
             if (area > bestArea) {
                 bestArea = area;
                 best = i;

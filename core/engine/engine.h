@@ -6,13 +6,13 @@
 // long tasks (scans) run on threads of their own, each with its own ConfigDb connection; they
 // report back through queued calls, never through shared mutable state.
 
+#include "balance/scanner.h"
 #include "configdb/enginerecords.h"
 #include "configdb/records.h"
+#include "joblog.h"
 #include "logs/migrationlog.h"
 #include "master/poolstatus.h"
 #include "migration/migrationjob.h"
-#include "balance/scanner.h"
-#include "joblog.h"
 
 #include <QHash>
 #include <QObject>
@@ -31,19 +31,22 @@ class Master;
 class EngineLock;
 class RateLimiter;
 
-struct StorageHistory {
+struct StorageHistory
+{
     qint64 storageId = 0;
     QString storageName;
     QList<QPointF> points; // x: ms since the epoch, y: used percent
 };
 
-struct PoolHistory {
+struct PoolHistory
+{
     qint64 poolId = 0;
     quint64 generation = 0;
     QList<StorageHistory> storages;
 };
 
-struct EngineInfo {
+struct EngineInfo
+{
     QString workspaceDir;
     bool runsJobs = false; // holds the engine lock
     qint64 lockHolderPid = 0; // another process running the jobs, if any
@@ -53,7 +56,8 @@ class Engine : public QObject
 {
     Q_OBJECT
 public:
-    struct Settings {
+    struct Settings
+    {
         QString workspaceDir;
         bool runJobs = true; // take the engine lock and run approved jobs
         qint64 maxRateOverride = 0; // bytes per second for every pool; 0: each pool's setting
@@ -130,7 +134,8 @@ private:
     void publishAlerts();
     RateLimiter* limiterFor(const PoolRecord& pool);
     // Runs work on a thread with its own ConfigDb and Master; deliver() posts back to this thread.
-    void runTask(const QString& name, qint64 poolId, std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work);
+    void runTask(const QString& name, qint64 poolId,
+        std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work);
     void post(std::function<void()> function);
     bool tryTakeLock();
 

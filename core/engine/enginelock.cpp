@@ -35,12 +35,14 @@ Result<EngineLock> EngineLock::acquire(const QString& workspaceDir)
         if (errno != EWOULDBLOCK)
             return posix::ioError(QStringLiteral("lock"), file, errno);
         const qint64 pid = readPid(fd.get());
-        return failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace: it will run the approved jobs; "
-                                     "stop it first to run them here")
+        return failed(QStringLiteral(
+            "another Poolkeeper engine (pid %1) is running jobs in this workspace: it will run the approved jobs; "
+            "stop it first to run them here")
                           .arg(pid > 0 ? QString::number(pid) : QStringLiteral("unknown")));
     }
     const QByteArray pid = QByteArray::number(::getpid()) + '\n';
-    if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), pid.constData(), static_cast<size_t>(pid.size()), 0) != pid.size())
+    if (::ftruncate(fd.get(), 0) != 0
+        || ::pwrite(fd.get(), pid.constData(), static_cast<size_t>(pid.size()), 0) != pid.size())
         return posix::ioError(QStringLiteral("write"), file, errno);
     EngineLock lock;
     lock.m_fd = std::move(fd);

@@ -34,9 +34,11 @@ JobLog readJobLog(qint64 jobId, const QList<QPair<QString, QString>>& storages)
                     if (line.endsWith('\r'))
                         line.chop(1);
                     // A cheap filter before parsing: most lines belong to other jobs.
-                    if (QByteArrayView(line).contains(QByteArrayView(jobField)) || line.endsWith(QByteArrayView(jobField).chopped(1))) {
+                    if (QByteArrayView(line).contains(QByteArrayView(jobField))
+                        || line.endsWith(QByteArrayView(jobField).chopped(1))) {
                         const LogfmtLine parsed = Logfmt::parse(line);
-                        if (auto record = parsed.toRecord(); record && record->field(QStringLiteral("job")) == QString::number(jobId))
+                        if (auto record = parsed.toRecord();
+                            record && record->field(QStringLiteral("job")) == QString::number(jobId))
                             log.lines.append({ name, *record });
                     }
                     if (end < 0)
@@ -60,10 +62,12 @@ JobLog readJobLog(qint64 jobId, const QList<QPair<QString, QString>>& storages)
         }
     }
     // Both nodes hold the same job lines: keep one of each, in time order.
-    std::stable_sort(log.lines.begin(), log.lines.end(), [](const JobLogLine& a, const JobLogLine& b) { return a.record.timeMs < b.record.timeMs; });
+    std::stable_sort(log.lines.begin(), log.lines.end(),
+        [](const JobLogLine& a, const JobLogLine& b) { return a.record.timeMs < b.record.timeMs; });
     QList<JobLogLine> unique;
     for (const JobLogLine& line : std::as_const(log.lines)) {
-        const bool duplicate = std::any_of(unique.crbegin(), std::min(unique.crbegin() + 8, unique.crend()), [&](const JobLogLine& seen) { return seen.record == line.record; });
+        const bool duplicate = std::any_of(unique.crbegin(), std::min(unique.crbegin() + 8, unique.crend()),
+            [&](const JobLogLine& seen) { return seen.record == line.record; });
         if (!duplicate)
             unique.append(line);
     }

@@ -13,12 +13,14 @@
 
 namespace pk {
 
-struct JobLogLine {
+struct JobLogLine
+{
     QString storage; // the node the line was read from
     LogRecord record;
 };
 
-struct JobLog {
+struct JobLog
+{
     qint64 jobId = 0;
     QList<JobLogLine> lines;
     QStringList problems; // unreadable or damaged files (what could be read is kept)

@@ -36,28 +36,26 @@ QJsonObject planJson(const PlanRecord& plan)
 {
     QJsonArray moves;
     for (const PlannedMove& move : plan.moves)
-        moves.append(QJsonObject { { QStringLiteral("user"), move.userName },
-                                   { QStringLiteral("from"), move.fromName },
-                                   { QStringLiteral("to"), move.toName },
-                                   { QStringLiteral("bytes"), move.bytes },
-                                   { QStringLiteral("approved"), move.approved } });
+        moves.append(QJsonObject { { QStringLiteral("user"), move.userName }, { QStringLiteral("from"), move.fromName },
+            { QStringLiteral("to"), move.toName }, { QStringLiteral("bytes"), move.bytes },
+            { QStringLiteral("approved"), move.approved } });
     QJsonArray projected;
     for (const ProjectedUsage& usage : plan.projected)
         projected.append(QJsonObject { { QStringLiteral("storage"), usage.storageName },
-                                       { QStringLiteral("used_percent_before"), usage.percentBefore() },
-                                       { QStringLiteral("used_percent_after"), usage.percentAfter() } });
-    return QJsonObject { { QStringLiteral("id"), plan.id },
-                         { QStringLiteral("kind"), toString(plan.kind) },
-                         { QStringLiteral("state"), toString(plan.state) },
-                         { QStringLiteral("created"), QDateTime::fromMSecsSinceEpoch(plan.createdMs, Qt::UTC).toString(Qt::ISODateWithMs) },
-                         { QStringLiteral("summary"), plan.summary },
-                         { QStringLiteral("moves"), moves },
-                         { QStringLiteral("projected"), projected } };
+            { QStringLiteral("used_percent_before"), usage.percentBefore() },
+            { QStringLiteral("used_percent_after"), usage.percentAfter() } });
+    return QJsonObject { { QStringLiteral("id"), plan.id }, { QStringLiteral("kind"), toString(plan.kind) },
+        { QStringLiteral("state"), toString(plan.state) },
+        { QStringLiteral("created"),
+            QDateTime::fromMSecsSinceEpoch(plan.createdMs, Qt::UTC).toString(Qt::ISODateWithMs) },
+        { QStringLiteral("summary"), plan.summary }, { QStringLiteral("moves"), moves },
+        { QStringLiteral("projected"), projected } };
 }
 
 } // namespace
 
-Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath, const std::function<void(const QString&)>& progress)
+Result<BundleResult> SupportBundle::write(
+    Master& master, const QString& outPath, const std::function<void(const QString&)>& progress)
 {
     auto report = [&](const QString& line) {
         if (progress)
@@ -67,7 +65,8 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
     if (out.exists())
         return failed(QStringLiteral("'%1' already exists: give a new file name for the bundle").arg(outPath));
     if (!QFileInfo(out.absolutePath()).isDir())
-        return notFound(QStringLiteral("directory '%1' does not exist: create it or give another path").arg(out.absolutePath()));
+        return notFound(
+            QStringLiteral("directory '%1' does not exist: create it or give another path").arg(out.absolutePath()));
     QTemporaryDir scratch(out.absolutePath() + QStringLiteral("/.poolkeeper-bundle-XXXXXX"));
     if (!scratch.isValid())
         return failed(QStringLiteral("cannot write to '%1': check its permissions").arg(out.absolutePath()));
@@ -76,7 +75,8 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
     ArchiveWriter archive;
     if (auto status = archive.open(outPath); !status)
         return status.error();
-    const QString prefix = QStringLiteral("poolkeeper-bundle-") + QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")) + u'/';
+    const QString prefix = QStringLiteral("poolkeeper-bundle-")
+        + QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")) + u'/';
     auto addData = [&](const QString& name, const QByteArray& data) -> Status {
         result.entries.append(prefix + name);
         return archive.addData(prefix + name, data);
@@ -96,14 +96,14 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
 
     ConfigDb& db = master.db();
     QJsonObject versions { { QStringLiteral("poolkeeper"), QStringLiteral(POOLKEEPER_VERSION) },
-                           { QStringLiteral("configdb_schema"), db.schemaVersion() },
-                           { QStringLiteral("qt"), QString::fromLatin1(qVersion()) },
-                           { QStringLiteral("sqlite"), QString::fromLatin1(sqlite3_libversion()) },
-                           { QStringLiteral("openssl"), QString::fromLatin1(OpenSSL_version(OPENSSL_VERSION)) },
-                           { QStringLiteral("libarchive"), QString::fromLatin1(archive_version_string()) },
-                           { QStringLiteral("os"), QSysInfo::prettyProductName() },
-                           { QStringLiteral("kernel"), QSysInfo::kernelVersion() },
-                           { QStringLiteral("created"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) } };
+        { QStringLiteral("configdb_schema"), db.schemaVersion() },
+        { QStringLiteral("qt"), QString::fromLatin1(qVersion()) },
+        { QStringLiteral("sqlite"), QString::fromLatin1(sqlite3_libversion()) },
+        { QStringLiteral("openssl"), QString::fromLatin1(OpenSSL_version(OPENSSL_VERSION)) },
+        { QStringLiteral("libarchive"), QString::fromLatin1(archive_version_string()) },
+        { QStringLiteral("os"), QSysInfo::prettyProductName() },
+        { QStringLiteral("kernel"), QSysInfo::kernelVersion() },
+        { QStringLiteral("created"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) } };
     if (auto status = addData(QStringLiteral("versions.json"), json(versions)); !status)
         return status.error();
 
@@ -118,14 +118,13 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
             QJsonArray entries;
             for (const ScanEntry& entry : std::as_const(scan->entries))
                 entries.append(QJsonObject { { QStringLiteral("user"), entry.userName },
-                                             { QStringLiteral("storage"), entry.storageName },
-                                             { QStringLiteral("bytes"), entry.bytes },
-                                             { QStringLiteral("snapshots"), entry.snapshots },
-                                             { QStringLiteral("candidate"), entry.candidate },
-                                             { QStringLiteral("reason"), entry.reason } });
+                    { QStringLiteral("storage"), entry.storageName }, { QStringLiteral("bytes"), entry.bytes },
+                    { QStringLiteral("snapshots"), entry.snapshots }, { QStringLiteral("candidate"), entry.candidate },
+                    { QStringLiteral("reason"), entry.reason } });
             scans.append(QJsonObject { { QStringLiteral("pool"), pool.name },
-                                       { QStringLiteral("created"), QDateTime::fromMSecsSinceEpoch(scan->createdMs, Qt::UTC).toString(Qt::ISODateWithMs) },
-                                       { QStringLiteral("users"), entries } });
+                { QStringLiteral("created"),
+                    QDateTime::fromMSecsSinceEpoch(scan->createdMs, Qt::UTC).toString(Qt::ISODateWithMs) },
+                { QStringLiteral("users"), entries } });
         }
         if (auto plan = PlanRepo(db).latest(pool.id); plan && plan->id > 0) {
             QJsonObject object = planJson(*plan);
@@ -135,24 +134,21 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
     }
     QJsonArray jobs;
     for (const JobRecord& job : JobRepo(db).list(false, 5000).valueOr({}))
-        jobs.append(QJsonObject { { QStringLiteral("id"), job.id },
-                                  { QStringLiteral("user"), job.userName },
-                                  { QStringLiteral("from"), job.fromName },
-                                  { QStringLiteral("to"), job.toName },
-                                  { QStringLiteral("phase"), toString(job.phase) },
-                                  { QStringLiteral("state"), toString(job.state) },
-                                  { QStringLiteral("bytes_done"), job.bytesDone },
-                                  { QStringLiteral("bytes_total"), job.bytesTotal },
-                                  { QStringLiteral("error"), job.error } });
+        jobs.append(QJsonObject { { QStringLiteral("id"), job.id }, { QStringLiteral("user"), job.userName },
+            { QStringLiteral("from"), job.fromName }, { QStringLiteral("to"), job.toName },
+            { QStringLiteral("phase"), toString(job.phase) }, { QStringLiteral("state"), toString(job.state) },
+            { QStringLiteral("bytes_done"), job.bytesDone }, { QStringLiteral("bytes_total"), job.bytesTotal },
+            { QStringLiteral("error"), job.error } });
     QJsonArray alerts;
     for (const AlertRecord& alert : AlertRepo(db).list(false, 5000).valueOr({}))
-        alerts.append(QJsonObject { { QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(alert.createdMs, Qt::UTC).toString(Qt::ISODateWithMs) },
-                                    { QStringLiteral("storage"), alert.storageName },
-                                    { QStringLiteral("kind"), alert.kind },
-                                    { QStringLiteral("message"), alert.message },
-                                    { QStringLiteral("active"), alert.active } });
-    for (const auto& [name, value] : { std::pair { QStringLiteral("scans.json"), scans }, std::pair { QStringLiteral("plans.json"), plans },
-                                       std::pair { QStringLiteral("jobs.json"), jobs }, std::pair { QStringLiteral("alerts.json"), alerts } }) {
+        alerts.append(
+            QJsonObject { { QStringLiteral("time"),
+                              QDateTime::fromMSecsSinceEpoch(alert.createdMs, Qt::UTC).toString(Qt::ISODateWithMs) },
+                { QStringLiteral("storage"), alert.storageName }, { QStringLiteral("kind"), alert.kind },
+                { QStringLiteral("message"), alert.message }, { QStringLiteral("active"), alert.active } });
+    for (const auto& [name, value] :
+        { std::pair { QStringLiteral("scans.json"), scans }, std::pair { QStringLiteral("plans.json"), plans },
+            std::pair { QStringLiteral("jobs.json"), jobs }, std::pair { QStringLiteral("alerts.json"), alerts } }) {
         if (auto status = addData(name, json(value)); !status)
             return status.error();
     }
@@ -161,11 +157,9 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
     // themselves (storage.json), never anything else on them.
     QJsonArray storagesJson;
     for (const StorageRecord& storage : StorageRepo(db).list().valueOr({})) {
-        QJsonObject object { { QStringLiteral("name"), storage.name },
-                             { QStringLiteral("pool"), storage.poolName },
-                             { QStringLiteral("path"), storage.rootPath },
-                             { QStringLiteral("state"), toString(storage.state) },
-                             { QStringLiteral("used_bytes"), storage.usedBytes } };
+        QJsonObject object { { QStringLiteral("name"), storage.name }, { QStringLiteral("pool"), storage.poolName },
+            { QStringLiteral("path"), storage.rootPath }, { QStringLiteral("state"), toString(storage.state) },
+            { QStringLiteral("used_bytes"), storage.usedBytes } };
         auto root = master.openStorage(storage);
         if (!root) {
             object.insert(QStringLiteral("unreachable"), root.message());
@@ -176,7 +170,8 @@ Result<BundleResult> SupportBundle::write(Master& master, const QString& outPath
         report(QStringLiteral("adding the logs of %1").arg(storage.name));
         QJsonArray logs;
         for (const QString& file : MigrationLog::files(root->path())) {
-            const QString name = QStringLiteral("storages/%1/%2").arg(QString(storage.name).replace(u'/', u'_'), QFileInfo(file).fileName());
+            const QString name = QStringLiteral("storages/%1/%2")
+                                     .arg(QString(storage.name).replace(u'/', u'_'), QFileInfo(file).fileName());
             if (auto status = addFile(name, file); !status) {
                 result.entries.removeLast();
                 result.notes.append(status.message());

@@ -16,7 +16,8 @@ namespace pk {
 
 class Master;
 
-struct BundleResult {
+struct BundleResult
+{
     QStringList entries; // names inside the archive
     QStringList notes; // storages that could not be reached, files that could not be read
     qint64 bytes = 0; // size of the archive
@@ -26,8 +27,8 @@ class SupportBundle
 {
 public:
     // Writes outPath (a new file) for the workspace whose ConfigDb master uses.
-    static Result<BundleResult> write(Master& master, const QString& outPath,
-                                      const std::function<void(const QString&)>& progress = {});
+    static Result<BundleResult> write(
+        Master& master, const QString& outPath, const std::function<void(const QString&)>& progress = {});
 };
 
 } // namespace pk

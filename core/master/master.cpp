@@ -39,7 +39,8 @@ Result<PoolRecord> Master::addPool(const QString& name, double highPercent, doub
     return PoolRepo(m_db).add(name, highPercent, lowPercent, mode);
 }
 
-Result<StorageRecord> Master::addStorage(const QString& poolName, const QString& name, const QString& path, std::optional<qint64> quotaBytes)
+Result<StorageRecord> Master::addStorage(
+    const QString& poolName, const QString& name, const QString& path, std::optional<qint64> quotaBytes)
 {
     if (auto status = PoolRepo::validateName(QStringLiteral("storage"), name); !status)
         return status.error();
@@ -60,10 +61,13 @@ Result<StorageRecord> Master::addStorage(const QString& poolName, const QString&
         return all.error();
     for (const StorageRecord& other : std::as_const(*all)) {
         if (other.rootPath == *canonical)
-            return failed(QStringLiteral("'%1' is already the path of storage '%2': give each storage its own directory").arg(*canonical, other.name));
+            return failed(
+                QStringLiteral("'%1' is already the path of storage '%2': give each storage its own directory")
+                    .arg(*canonical, other.name));
         if (canonical->startsWith(other.rootPath + u'/') || other.rootPath.startsWith(*canonical + u'/'))
-            return failed(QStringLiteral("'%1' is nested with the path of storage '%2' (%3): storages need separate directories")
-                              .arg(*canonical, other.name, other.rootPath));
+            return failed(
+                QStringLiteral("'%1' is nested with the path of storage '%2' (%3): storages need separate directories")
+                    .arg(*canonical, other.name, other.rootPath));
     }
     auto identity = StorageRoot::readIdentity(*canonical);
     if (identity) {
@@ -122,7 +126,9 @@ Result<RescanResult> Master::rescanStorage(const QString& name)
     if (!busy)
         return busy.error();
     if (busy->contains(storage->id))
-        return failed(QStringLiteral("storage '%1' takes part in a running migration: synchronization is paused until it ends; see 'poolkeeper-cli jobs'").arg(name));
+        return failed(QStringLiteral("storage '%1' takes part in a running migration: synchronization is paused until "
+                                     "it ends; see 'poolkeeper-cli jobs'")
+                          .arg(name));
     auto root = openStorage(*storage);
     if (!root)
         return root.error();
@@ -149,7 +155,8 @@ Result<RescanResult> Master::rescanStorage(const QString& name)
         result.usedBytesAfter += *bytes;
         auto user = byUuid.constFind(dir);
         if (user == byUuid.constEnd()) {
-            result.notes.append(QStringLiteral("'%1' belongs to no user living on this storage (%2): an unfinished copy or an abandoned backup")
+            result.notes.append(QStringLiteral(
+                "'%1' belongs to no user living on this storage (%2): an unfinished copy or an abandoned backup")
                                     .arg(store.dir(), formatBytes(*bytes)));
             continue;
         }
@@ -176,7 +183,9 @@ Result<RescanResult> Master::rescanStorage(const QString& name)
     // it never forgets a user.
     for (const UserRecord& user : std::as_const(*living)) {
         if (!userBytes.contains(user.id))
-            result.notes.append(QStringLiteral("user '%1' lives on this storage but its directory is missing: run 'poolkeeper-cli verify %1'").arg(user.name));
+            result.notes.append(QStringLiteral(
+                "user '%1' lives on this storage but its directory is missing: run 'poolkeeper-cli verify %1'")
+                                    .arg(user.name));
     }
     const Status status = m_db.transaction([&]() -> Status {
         if (auto s = storages.setUsedBytes(storage->id, result.usedBytesAfter); !s)
@@ -190,18 +199,23 @@ Result<RescanResult> Master::rescanStorage(const QString& name)
             QSet<QString> onDisk;
             for (const SnapshotRecord& snapshot : userSnapshots.value(it.key())) {
                 onDisk.insert(snapshot.snapshotId);
-                const bool present = std::any_of(known->cbegin(), known->cend(), [&](const SnapshotRecord& k) { return k.snapshotId == snapshot.snapshotId; });
+                const bool present = std::any_of(known->cbegin(), known->cend(),
+                    [&](const SnapshotRecord& k) { return k.snapshotId == snapshot.snapshotId; });
                 if (!present) {
                     if (auto s = users.addSnapshot(it.key(), snapshot); !s)
                         return s;
-                    result.notes.append(QStringLiteral("snapshot %1 of user '%2' was on disk but not in ConfigDb: added").arg(snapshot.snapshotId, userNames.value(it.key())));
+                    result.notes.append(
+                        QStringLiteral("snapshot %1 of user '%2' was on disk but not in ConfigDb: added")
+                            .arg(snapshot.snapshotId, userNames.value(it.key())));
                 }
             }
             for (const SnapshotRecord& snapshot : std::as_const(*known)) {
                 if (!onDisk.contains(snapshot.snapshotId)) {
                     if (auto s = users.removeSnapshot(it.key(), snapshot.snapshotId); !s)
                         return s;
-                    result.notes.append(QStringLiteral("snapshot %1 was in ConfigDb but has no manifest on disk: removed from ConfigDb").arg(snapshot.snapshotId));
+                    result.notes.append(
+                        QStringLiteral("snapshot %1 was in ConfigDb but has no manifest on disk: removed from ConfigDb")
+                            .arg(snapshot.snapshotId));
                 }
             }
         }
@@ -218,7 +232,8 @@ Result<PoolRecord> Master::poolForBackup(const std::optional<UserRecord>& user, 
     PoolRepo pools(m_db);
     if (user) {
         if (!poolName.isEmpty() && poolName != user->poolName)
-            return failed(QStringLiteral("user '%1' lives in pool '%2', not '%3': drop --pool or give '%2'").arg(user->name, user->poolName, poolName));
+            return failed(QStringLiteral("user '%1' lives in pool '%2', not '%3': drop --pool or give '%2'")
+                              .arg(user->name, user->poolName, poolName));
         return pools.byName(user->poolName);
     }
     if (!poolName.isEmpty())
@@ -229,12 +244,13 @@ Result<PoolRecord> Master::poolForBackup(const std::optional<UserRecord>& user, 
     if (all->isEmpty())
         return notFound(QStringLiteral("there is no pool yet: create one with 'poolkeeper-cli pool add NAME'"));
     if (all->size() > 1)
-        return usageError(QStringLiteral("there are %1 pools: choose one for the new user with --pool").arg(all->size()));
+        return usageError(
+            QStringLiteral("there are %1 pools: choose one for the new user with --pool").arg(all->size()));
     return all->first();
 }
 
 Result<BackupOutcome> Master::backup(const QString& userName, const QString& sourceDir, const QString& poolName,
-                                     const std::function<void(const BackupProgress&)>& progress, const std::atomic<bool>* stop)
+    const std::function<void(const BackupProgress&)>& progress, const std::atomic<bool>* stop)
 {
     if (auto status = UserRepo::validateName(userName); !status)
         return status.error();
@@ -242,7 +258,8 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
     if (!source.exists())
         return notFound(QStringLiteral("backup source '%1' does not exist: give an existing directory").arg(sourceDir));
     if (!source.isDir())
-        return failed(QStringLiteral("backup source '%1' is not a directory: give the directory to back up").arg(sourceDir));
+        return failed(
+            QStringLiteral("backup source '%1' is not a directory: give the directory to back up").arg(sourceDir));
     const QString absoluteSource = source.absoluteFilePath();
 
     UserRepo users(m_db);
@@ -270,9 +287,12 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
             userUuid = newUuid();
         } else {
             const UserRecord& user = **existing;
-            auto it = std::find_if(usages.cbegin(), usages.cend(), [&](const StorageUsage& u) { return u.storage.id == user.storageId; });
+            auto it = std::find_if(
+                usages.cbegin(), usages.cend(), [&](const StorageUsage& u) { return u.storage.id == user.storageId; });
             if (it == usages.cend())
-                return failed(QStringLiteral("user '%1' lives on a storage that is not in its pool: run 'poolkeeper-cli storage rescan'").arg(userName));
+                return failed(QStringLiteral(
+                    "user '%1' lives on a storage that is not in its pool: run 'poolkeeper-cli storage rescan'")
+                                  .arg(userName));
             target = *it;
             userUuid = user.uuid;
         }
@@ -293,14 +313,16 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
             auto now = users.byName(userName);
             return now && now->storageId != target.storage.id;
         };
-        auto backupLock = FileLock::acquire(backupLockPath(store), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
+        auto backupLock
+            = FileLock::acquire(backupLockPath(store), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
         if (!backupLock) {
             if (movedMeanwhile())
                 continue;
             return backupLock.error();
         }
         // Waits while a migration has the user frozen; afterwards the user may live elsewhere.
-        auto userLock = FileLock::acquire(store.lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
+        auto userLock
+            = FileLock::acquire(store.lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
         if (!userLock) {
             if (movedMeanwhile())
                 continue;
@@ -324,7 +346,8 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
             if (!accepted)
                 return accepted.error();
             if (!*accepted)
-                return failed(QStringLiteral("storage '%1' is full: its quota does not leave room for this backup; raise the capacity or rebalance the pool")
+                return failed(QStringLiteral("storage '%1' is full: its quota does not leave room for this backup; "
+                                             "raise the capacity or rebalance the pool")
                                   .arg(storageName));
             return {};
         });
@@ -365,7 +388,8 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
                 (void)storages.addUsedBytes(storageId, -result->addedBytes);
                 return committed.error();
             }
-            return failed(QStringLiteral("snapshot %1 was stored but ConfigDb could not record it (%2): run 'poolkeeper-cli storage rescan %3'")
+            return failed(QStringLiteral(
+                "snapshot %1 was stored but ConfigDb could not record it (%2): run 'poolkeeper-cli storage rescan %3'")
                               .arg(result->snapshotId, committed.message(), storageName));
         }
         return BackupOutcome { *result, storageName, newUser };
@@ -373,8 +397,8 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
     return failed(QStringLiteral("user '%1' kept moving between storages during the backup: try again").arg(userName));
 }
 
-Result<RestoreResult> Master::restore(const QString& userName, const QString& targetDir, const QString& snapshotId, bool force,
-                                      const std::function<void(const RestoreProgress&)>& progress, const std::atomic<bool>* stop)
+Result<RestoreResult> Master::restore(const QString& userName, const QString& targetDir, const QString& snapshotId,
+    bool force, const std::function<void(const RestoreProgress&)>& progress, const std::atomic<bool>* stop)
 {
     UserRepo users(m_db);
     for (int attempt = 0; attempt < maxPlacementRetries; ++attempt) {
@@ -388,7 +412,9 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
             auto now = users.byName(userName);
             if (now && now->storageId != user->storageId)
                 continue;
-            return failed(QStringLiteral("the data of user '%1' is missing on storage '%2': run 'poolkeeper-cli verify %1'").arg(userName, user->storageName));
+            return failed(
+                QStringLiteral("the data of user '%1' is missing on storage '%2': run 'poolkeeper-cli verify %1'")
+                    .arg(userName, user->storageName));
         }
         // Shared: compaction of a migrated user waits until this restore is done.
         auto lock = FileLock::acquire(store->lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
@@ -402,7 +428,9 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
 
         QString id = snapshotId;
         if (!id.isEmpty() && !isValidSnapshotId(id))
-            return notFound(QStringLiteral("'%1' is not a valid snapshot id: snapshot ids look like 20261124-101502-123-a1b2c3").arg(id));
+            return notFound(
+                QStringLiteral("'%1' is not a valid snapshot id: snapshot ids look like 20261124-101502-123-a1b2c3")
+                    .arg(id));
         if (id.isEmpty()) {
             auto ids = store->snapshotIds();
             if (!ids)
@@ -414,7 +442,8 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
         auto manifest = store->readManifest(id);
         if (!manifest) {
             if (manifest.error().code == ErrorCode::NotFound)
-                return notFound(QStringLiteral("user '%1' has no snapshot '%2': list them with 'poolkeeper-cli users'").arg(userName, id));
+                return notFound(QStringLiteral("user '%1' has no snapshot '%2': list them with 'poolkeeper-cli users'")
+                                    .arg(userName, id));
             return manifest.error();
         }
         RestoreJob job(*store, *manifest, QDir::cleanPath(QDir::current().absoluteFilePath(targetDir)));
@@ -463,12 +492,14 @@ Result<PoolStatus> Master::poolStatus(const PoolRecord& pool)
     if (!busy)
         return busy.error();
     for (const StorageUsage& usage : usages)
-        status.storages.append(StorageStatus { usage, userCounts.value(usage.storage.id), busy->contains(usage.storage.id) });
+        status.storages.append(
+            StorageStatus { usage, userCounts.value(usage.storage.id), busy->contains(usage.storage.id) });
     auto active = JobRepo(m_db).activeForPool(pool.id);
     if (!active)
         return active.error();
     const BalanceDetection detection = BalanceDetector::detect(usages, pool.highPercent, pool.lowPercent);
-    status.state = !active->isEmpty() ? PoolState::Migrating : (detection.unbalanced ? PoolState::Unbalanced : PoolState::Balanced);
+    status.state = !active->isEmpty() ? PoolState::Migrating
+                                      : (detection.unbalanced ? PoolState::Unbalanced : PoolState::Balanced);
     return status;
 }
 

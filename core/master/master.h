@@ -17,13 +17,15 @@
 
 namespace pk {
 
-struct BackupOutcome {
+struct BackupOutcome
+{
     BackupResult result;
     QString storageName;
     bool newUser = false;
 };
 
-struct RescanResult {
+struct RescanResult
+{
     qint64 usedBytesBefore = 0;
     qint64 usedBytesAfter = 0;
     int users = 0;
@@ -35,24 +37,25 @@ class Master
 public:
     explicit Master(ConfigDb& db)
         : m_db(db)
-    {
-    }
+    { }
 
     ConfigDb& db() { return m_db; }
 
     Result<PoolRecord> addPool(const QString& name, double highPercent, double lowPercent, PoolMode mode);
     // Checks the directory (exists, writable, not another storage's), writes storage.json and
     // registers the storage; on any failure neither the directory nor ConfigDb changes.
-    Result<StorageRecord> addStorage(const QString& poolName, const QString& name, const QString& path, std::optional<qint64> quotaBytes);
+    Result<StorageRecord> addStorage(
+        const QString& poolName, const QString& name, const QString& path, std::optional<qint64> quotaBytes);
     // Recounts the bytes on a storage from disk and repairs ConfigDb's view of it.
     Result<RescanResult> rescanStorage(const QString& name);
 
     // poolName may be empty: the user's pool, or the only pool for a new user.
     Result<BackupOutcome> backup(const QString& userName, const QString& sourceDir, const QString& poolName,
-                                 const std::function<void(const BackupProgress&)>& progress = {}, const std::atomic<bool>* stop = nullptr);
+        const std::function<void(const BackupProgress&)>& progress = {}, const std::atomic<bool>* stop = nullptr);
     // snapshotId empty: the newest snapshot.
-    Result<RestoreResult> restore(const QString& userName, const QString& targetDir, const QString& snapshotId, bool force,
-                                  const std::function<void(const RestoreProgress&)>& progress = {}, const std::atomic<bool>* stop = nullptr);
+    Result<RestoreResult> restore(const QString& userName, const QString& targetDir, const QString& snapshotId,
+        bool force, const std::function<void(const RestoreProgress&)>& progress = {},
+        const std::atomic<bool>* stop = nullptr);
     Result<ConsistencyReport> verify(const QString& userName, bool deep, const std::atomic<bool>* stop = nullptr);
 
     // poolName empty: every pool.

@@ -13,13 +13,15 @@ namespace pk {
 enum class PoolState { Balanced, Unbalanced, Migrating };
 QString toString(PoolState state);
 
-struct StorageStatus {
+struct StorageStatus
+{
     StorageUsage usage;
     int users = 0;
     bool paused = false; // compaction and synchronization paused while a migration touches it
 };
 
-struct PoolStatus {
+struct PoolStatus
+{
     PoolRecord pool;
     PoolState state = PoolState::Balanced;
     QList<StorageStatus> storages;

@@ -32,7 +32,8 @@ Result<std::unique_ptr<ConfigDb>> Workspace::create(const QString& directory)
 {
     const QFileInfo info(directory);
     if (info.exists() && !info.isDir())
-        return failed(QStringLiteral("workspace '%1' is not a directory: choose another path with --workspace").arg(directory));
+        return failed(
+            QStringLiteral("workspace '%1' is not a directory: choose another path with --workspace").arg(directory));
     if (auto status = posix::makePath(directory); !status)
         return status.error();
     return ConfigDb::open(configDbPath(directory), ConfigDb::OpenMode::Create);
@@ -42,14 +43,18 @@ Result<std::unique_ptr<ConfigDb>> Workspace::open(const QString& directory)
 {
     const QFileInfo info(directory);
     if (!info.exists())
-        return notFound(QStringLiteral("no workspace at '%1': run 'poolkeeper-cli init' first (or pass --workspace DIR)").arg(directory));
+        return notFound(
+            QStringLiteral("no workspace at '%1': run 'poolkeeper-cli init' first (or pass --workspace DIR)")
+                .arg(directory));
     if (!info.isDir())
-        return failed(QStringLiteral("workspace '%1' is not a directory: choose another path with --workspace").arg(directory));
+        return failed(
+            QStringLiteral("workspace '%1' is not a directory: choose another path with --workspace").arg(directory));
     if (!info.isReadable() || !info.isExecutable())
         return failed(QStringLiteral("cannot read workspace '%1': check its permissions").arg(directory));
     const QString dbPath = configDbPath(directory);
     if (!QFileInfo(dbPath).exists())
-        return notFound(QStringLiteral("no workspace at '%1' (no %2): run 'poolkeeper-cli init' first").arg(directory, QLatin1String(ConfigDb::fileName)));
+        return notFound(QStringLiteral("no workspace at '%1' (no %2): run 'poolkeeper-cli init' first")
+                            .arg(directory, QLatin1String(ConfigDb::fileName)));
     return ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);
 }
 

@@ -37,7 +37,8 @@ bool RateLimiter::acquire(qint64 bytes, const std::atomic<bool>* stop)
         const double elapsed = std::chrono::duration<double>(now - m_last).count();
         m_last = now;
         // At most one second of burst; a chunk bigger than that still passes once the bucket is full.
-        m_tokens = std::min(m_tokens + elapsed * static_cast<double>(m_rate), static_cast<double>(std::max(m_rate, bytes)));
+        m_tokens
+            = std::min(m_tokens + elapsed * static_cast<double>(m_rate), static_cast<double>(std::max(m_rate, bytes)));
         if (m_tokens >= static_cast<double>(bytes)) {
             m_tokens -= static_cast<double>(bytes);
             return true;

@@ -4,15 +4,14 @@
 
 #include <QFileInfo>
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-#include <vector>
-
 #include <cerrno>
+#include <condition_variable>
 #include <fcntl.h>
+#include <mutex>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace pk {
 
@@ -56,7 +55,10 @@ Status copyFileData(int in, int out, qint64 size, const QString& displayPath)
         done += n;
     }
     if (done != size)
-        return failed(QStringLiteral("'%1' has %2 bytes, %3 expected: the source changed or is damaged").arg(displayPath).arg(done).arg(size));
+        return failed(QStringLiteral("'%1' has %2 bytes, %3 expected: the source changed or is damaged")
+                          .arg(displayPath)
+                          .arg(done)
+                          .arg(size));
     return {};
 }
 
@@ -66,8 +68,7 @@ UserCopier::UserCopier(UserStore source, UserStore destination, QString userName
     : m_source(std::move(source))
     , m_destination(std::move(destination))
     , m_userName(std::move(userName))
-{
-}
+{ }
 
 Status UserCopier::account(bool force)
 {

@@ -34,8 +34,7 @@ public:
         : m_store(store)
         , m_hasBudget(budget.has_value())
         , m_budgetLeft(budget.value_or(0))
-    {
-    }
+    { }
 
     // Stores a chunk unless the user already has it or another thread is writing it.
     Status put(const ChunkRef& ref, const std::uint8_t* data)
@@ -53,8 +52,9 @@ public:
             return {};
         }
         if (m_hasBudget && m_budgetLeft.fetch_sub(ref.size) < static_cast<qint64>(ref.size))
-            return failed(QStringLiteral("the storage quota is exhausted: this backup needs more room than the storage '%1' has left; "
-                                         "raise its capacity or rebalance the pool")
+            return failed(QStringLiteral(
+                "the storage quota is exhausted: this backup needs more room than the storage '%1' has left; "
+                "raise its capacity or rebalance the pool")
                               .arg(m_store.root().path()));
         const QByteArray tmpPath = posix::encodePath(m_store.tmpDir() + u'/' + posix::temporaryName());
         const QString display = QString::fromLocal8Bit(tmpPath);
@@ -78,7 +78,8 @@ public:
             ::unlink(tmpPath.constData());
             return posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(fanout), errno);
         }
-        struct stat st {};
+        struct stat st
+        { };
         const bool existed = ::stat(finalPath.constData(), &st) == 0;
         if (::rename(tmpPath.constData(), finalPath.constData()) != 0) {
             const int errnum = errno;
@@ -142,7 +143,8 @@ private:
     std::atomic<qint64> m_reused { 0 };
 };
 
-struct SharedState {
+struct SharedState
+{
     std::mutex mutex;
     std::condition_variable done;
     int activeWorkers = 0;
@@ -172,8 +174,7 @@ class FileReader
 public:
     FileReader()
         : m_buffer(2 * Chunker::maxChunkSize)
-    {
-    }
+    { }
 
     // Chunks one file into the sink. Unreadable files become warnings; the entry is then marked
     // skipped (path cleared) and left out of the manifest.
@@ -184,10 +185,12 @@ public:
         UniqueFd fd(::open(source.absolutePath.constData(), flags | O_NOATIME));
         if (!fd && errno == EPERM)
             fd.reset(::open(source.absolutePath.constData(), flags)); // O_NOATIME needs ownership
-        struct stat st {};
+        struct stat st
+        { };
         if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
             const int errnum = fd ? (S_ISREG(st.st_mode) ? errno : EINVAL) : errno;
-            shared.warn(QStringLiteral("cannot read '%1': %2; it was left out").arg(displayPath(source.absolutePath), posix::errorText(errnum)));
+            shared.warn(QStringLiteral("cannot read '%1': %2; it was left out")
+                            .arg(displayPath(source.absolutePath), posix::errorText(errnum)));
             entry.path.clear();
             return {};
         }
@@ -204,8 +207,8 @@ public:
                 std::memmove(buffer, buffer + start, end - start);
                 end -= start;
                 start = 0;
-                auto n = posix::readFull(fd.get(), reinterpret_cast<char*>(buffer + end), static_cast<qint64>(capacity - end),
-                                         QString::fromLocal8Bit(source.absolutePath));
+                auto n = posix::readFull(fd.get(), reinterpret_cast<char*>(buffer + end),
+                    static_cast<qint64>(capacity - end), QString::fromLocal8Bit(source.absolutePath));
                 if (!n) {
                     shared.warn(n.message() + QStringLiteral("; it was left out"));
                     entry.path.clear();
@@ -228,7 +231,9 @@ public:
                 return {};
         }
         if (total != entry.size)
-            shared.warn(QStringLiteral("'%1' changed while it was read; the %2 bytes read were kept").arg(displayPath(source.absolutePath)).arg(total));
+            shared.warn(QStringLiteral("'%1' changed while it was read; the %2 bytes read were kept")
+                            .arg(displayPath(source.absolutePath))
+                            .arg(total));
         entry.size = total;
         return {};
     }
@@ -244,8 +249,7 @@ BackupJob::BackupJob(UserStore store, QString userName, QString sourceDir)
     : m_store(std::move(store))
     , m_userName(std::move(userName))
     , m_sourceDir(std::move(sourceDir))
-{
-}
+{ }
 
 Result<BackupResult> BackupJob::run()
 {
@@ -344,7 +348,8 @@ Result<BackupResult> BackupJob::run()
         }
         manifestJson = manifest.toJson();
         if (m_budget && m_preAdded + sink.addedBytes() + manifestJson.size() > *m_budget)
-            shared.error = failed(QStringLiteral("the storage quota is exhausted: no room is left for the snapshot's manifest"));
+            shared.error
+                = failed(QStringLiteral("the storage quota is exhausted: no room is left for the snapshot's manifest"));
     }
     if (!shared.error) {
         if (auto status = account(manifestJson.size()); !status)

@@ -13,7 +13,8 @@
 
 namespace pk {
 
-struct BackupProgress {
+struct BackupProgress
+{
     qint64 filesDone = 0;
     qint64 filesTotal = 0;
     qint64 bytesRead = 0;
@@ -21,7 +22,8 @@ struct BackupProgress {
     qint64 bytesAdded = 0;
 };
 
-struct BackupResult {
+struct BackupResult
+{
     QString snapshotId;
     qint64 createdMs = 0;
     qint64 files = 0;

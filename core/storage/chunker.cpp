@@ -36,8 +36,7 @@ constexpr std::uint64_t highBitsMask(int bits)
 
 Chunker::Chunker()
     : Chunker(Params {})
-{
-}
+{ }
 
 Chunker::Chunker(Params params)
     : m_params(params)

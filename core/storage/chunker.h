@@ -12,7 +12,8 @@ namespace pk {
 class Chunker
 {
 public:
-    struct Params {
+    struct Params
+    {
         size_t minSize = 256 * 1024;
         size_t averageSize = 1024 * 1024;
         size_t maxSize = 4 * 1024 * 1024;

@@ -15,7 +15,8 @@
 
 namespace pk {
 
-struct ConsistencyReport {
+struct ConsistencyReport
+{
     QStringList problems;
     int snapshots = 0;
     qint64 chunks = 0;
@@ -35,7 +36,10 @@ public:
     void setSkipChunks(const QSet<Digest>* verified) { m_skip = verified; }
     void setStopFlag(const std::atomic<bool>* stop) { m_stop = stop; }
     void setWorkerCount(int workers) { m_workers = workers; }
-    void setProgressHandler(std::function<void(qint64 bytesDone, qint64 bytesTotal)> handler) { m_progress = std::move(handler); }
+    void setProgressHandler(std::function<void(qint64 bytesDone, qint64 bytesTotal)> handler)
+    {
+        m_progress = std::move(handler);
+    }
 
     // An error only when the check could not run at all (stopped); problems in the data are in
     // the report.

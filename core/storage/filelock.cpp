@@ -39,7 +39,8 @@ Result<std::optional<FileLock>> FileLock::tryAcquire(const QString& path, Mode m
     return std::optional<FileLock>(FileLock(std::move(*fd)));
 }
 
-Result<FileLock> FileLock::acquire(const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::atomic<bool>* stop)
+Result<FileLock> FileLock::acquire(
+    const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::atomic<bool>* stop)
 {
     // Opened once: polling with a fresh open(O_CREAT) would bring back a lock file that someone
     // is deleting together with its directory.

@@ -24,8 +24,8 @@ public:
     FileLock& operator=(FileLock&&) noexcept = default;
 
     // Waits until the lock is free, the timeout passes (negative: no limit) or *stop turns true.
-    static Result<FileLock> acquire(const QString& path, Mode mode, std::chrono::milliseconds timeout = std::chrono::milliseconds(-1),
-                                    const std::atomic<bool>* stop = nullptr);
+    static Result<FileLock> acquire(const QString& path, Mode mode,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(-1), const std::atomic<bool>* stop = nullptr);
     // Returns an empty optional when someone else holds the lock.
     static Result<std::optional<FileLock>> tryAcquire(const QString& path, Mode mode);
 
@@ -36,8 +36,7 @@ public:
 private:
     explicit FileLock(UniqueFd fd)
         : m_fd(std::move(fd))
-    {
-    }
+    { }
     UniqueFd m_fd;
 };
 

@@ -44,7 +44,8 @@ std::optional<QByteArray> getBytes(const QJsonObject& object, const QString& key
         return text.toString().toUtf8();
     const QJsonValue encoded = object.value(key + QLatin1String("_b64"));
     if (encoded.isString()) {
-        auto decoded = QByteArray::fromBase64Encoding(encoded.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        auto decoded
+            = QByteArray::fromBase64Encoding(encoded.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
         if (decoded)
             return *decoded;
     }
@@ -108,7 +109,8 @@ QString displayPath(const QByteArray& path)
 
 qint64 Manifest::fileCount() const
 {
-    return std::count_if(entries.cbegin(), entries.cend(), [](const ManifestEntry& e) { return e.type == ManifestEntry::Type::File; });
+    return std::count_if(
+        entries.cbegin(), entries.cend(), [](const ManifestEntry& e) { return e.type == ManifestEntry::Type::File; });
 }
 
 qint64 Manifest::logicalBytes() const
@@ -154,7 +156,9 @@ QByteArray Manifest::toJson() const
 
 Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where)
 {
-    auto corrupt = [&where](const QString& why) { return failed(QStringLiteral("manifest '%1' is corrupt: %2").arg(where, why)); };
+    auto corrupt = [&where](const QString& why) {
+        return failed(QStringLiteral("manifest '%1' is corrupt: %2").arg(where, why));
+    };
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError)
@@ -165,10 +169,11 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
     Manifest manifest;
     manifest.format = root.value(QLatin1String("format")).toInt(0);
     if (manifest.format > formatVersion)
-        return failed(QStringLiteral("manifest '%1' has format %2, newer than this Poolkeeper reads (%3): upgrade Poolkeeper")
-                          .arg(where)
-                          .arg(manifest.format)
-                          .arg(formatVersion));
+        return failed(
+            QStringLiteral("manifest '%1' has format %2, newer than this Poolkeeper reads (%3): upgrade Poolkeeper")
+                .arg(where)
+                .arg(manifest.format)
+                .arg(formatVersion));
     if (manifest.format < 1)
         return corrupt(QStringLiteral("missing format version"));
     manifest.snapshotId = root.value(QLatin1String("snapshot")).toString();
@@ -201,7 +206,9 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
         if (!path)
             return corrupt(QStringLiteral("entry %1 has no path").arg(index));
         if (!isSafeRelativePath(*path))
-            return corrupt(QStringLiteral("entry %1 has an unsafe path '%2' (absolute, empty or with '..')").arg(index).arg(displayPath(*path)));
+            return corrupt(QStringLiteral("entry %1 has an unsafe path '%2' (absolute, empty or with '..')")
+                               .arg(index)
+                               .arg(displayPath(*path)));
         if (seen.contains(*path))
             return corrupt(QStringLiteral("path '%1' appears twice").arg(displayPath(*path)));
         seen.insert(*path);
@@ -226,12 +233,16 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
                 const auto digest = pair.size() == 2 ? Digest::fromHex(pair.at(0).toString()) : std::nullopt;
                 const qint64 size = pair.size() == 2 ? pair.at(1).toInteger(-1) : -1;
                 if (!digest || size <= 0 || size > static_cast<qint64>(Chunker::maxChunkSize))
-                    return corrupt(QStringLiteral("file '%1' has an invalid chunk reference").arg(displayPath(entry.path)));
+                    return corrupt(
+                        QStringLiteral("file '%1' has an invalid chunk reference").arg(displayPath(entry.path)));
                 entry.chunks.append(ChunkRef { *digest, static_cast<quint32>(size) });
                 sum += size;
             }
             if (sum != entry.size)
-                return corrupt(QStringLiteral("file '%1': its chunks hold %2 bytes, its size is %3").arg(displayPath(entry.path)).arg(sum).arg(entry.size));
+                return corrupt(QStringLiteral("file '%1': its chunks hold %2 bytes, its size is %3")
+                                   .arg(displayPath(entry.path))
+                                   .arg(sum)
+                                   .arg(entry.size));
         } else if (entry.type == ManifestEntry::Type::Symlink) {
             auto target = getBytes(object, QStringLiteral("target"));
             if (!target || target->isEmpty() || target->contains('\0'))

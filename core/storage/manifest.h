@@ -13,13 +13,15 @@
 
 namespace pk {
 
-struct ChunkRef {
+struct ChunkRef
+{
     Digest hash;
     quint32 size = 0;
     friend bool operator==(const ChunkRef&, const ChunkRef&) = default;
 };
 
-struct ManifestEntry {
+struct ManifestEntry
+{
     enum class Type { File, Directory, Symlink };
     Type type = Type::File;
     QByteArray path; // relative, '/'-separated, raw file-name bytes (not always UTF-8)
@@ -30,7 +32,8 @@ struct ManifestEntry {
     QByteArray linkTarget; // symlinks
 };
 
-struct Manifest {
+struct Manifest
+{
     static constexpr int formatVersion = 1;
     int format = formatVersion;
     QString snapshotId;

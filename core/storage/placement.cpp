@@ -15,9 +15,11 @@ Result<StorageUsage> Placement::chooseForNewUser(const QList<StorageUsage>& stor
     }
     if (!best) {
         if (storages.isEmpty())
-            return notFound(QStringLiteral("pool '%1' has no storage: add one with 'poolkeeper-cli storage add'").arg(poolName));
-        return failed(QStringLiteral("pool '%1' has no online storage that takes new users (all are marked, draining or offline): "
-                                     "add a storage or rebalance the pool")
+            return notFound(
+                QStringLiteral("pool '%1' has no storage: add one with 'poolkeeper-cli storage add'").arg(poolName));
+        return failed(QStringLiteral(
+            "pool '%1' has no online storage that takes new users (all are marked, draining or offline): "
+            "add a storage or rebalance the pool")
                           .arg(poolName));
     }
     return *best;

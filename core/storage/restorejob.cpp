@@ -34,7 +34,8 @@ timespec toTimespec(qint64 ns)
 
 Status removeEntryAt(int dirFd, const QByteArray& name, const QString& display)
 {
-    struct stat st {};
+    struct stat st
+    { };
     if (::fstatat(dirFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? Status() : posix::ioError(QStringLiteral("stat"), display, errno);
     if (!S_ISDIR(st.st_mode)) {
@@ -78,8 +79,7 @@ public:
         : m_rootFd(rootFd)
         , m_rootDisplay(std::move(rootDisplay))
         , m_force(force)
-    {
-    }
+    { }
 
     QString display(const QByteArray& path) const { return m_rootDisplay + u'/' + displayPath(path); }
 
@@ -94,7 +94,8 @@ public:
         QByteArray walked;
         for (const QByteArray& component : path.split('/')) {
             walked = walked.isEmpty() ? component : walked + '/' + component;
-            UniqueFd next(::openat(current.get(), component.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            UniqueFd next(
+                ::openat(current.get(), component.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             if (!next && create && (errno == ENOENT || ((errno == ENOTDIR || errno == ELOOP) && m_force))) {
                 if (errno != ENOENT) {
                     if (auto status = removeEntryAt(current.get(), component, display(walked)); !status)
@@ -102,11 +103,13 @@ public:
                 }
                 if (::mkdirat(current.get(), component.constData(), 0700) != 0 && errno != EEXIST)
                     return posix::ioError(QStringLiteral("create directory"), display(walked), errno);
-                next.reset(::openat(current.get(), component.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+                next.reset(
+                    ::openat(current.get(), component.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             }
             if (!next) {
                 if (errno == ENOTDIR || errno == ELOOP)
-                    return failed(QStringLiteral("'%1' exists and is not a directory: use --force to replace it").arg(display(walked)));
+                    return failed(QStringLiteral("'%1' exists and is not a directory: use --force to replace it")
+                                      .arg(display(walked)));
                 return posix::ioError(QStringLiteral("open directory"), display(walked), errno);
             }
             current = std::move(next);
@@ -129,7 +132,8 @@ public:
     // it an existing entry is an error.
     Status clearName(int dirFd, const QByteArray& name, const QByteArray& path)
     {
-        struct stat st {};
+        struct stat st
+        { };
         if (::fstatat(dirFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
             return {};
         if (!m_force)
@@ -157,15 +161,15 @@ RestoreJob::RestoreJob(UserStore store, Manifest manifest, QString targetDir)
     : m_store(std::move(store))
     , m_manifest(std::move(manifest))
     , m_targetDir(std::move(targetDir))
-{
-}
+{ }
 
 Result<RestoreResult> RestoreJob::run()
 {
     // Checked before anything is written.
     for (const ManifestEntry& entry : std::as_const(m_manifest.entries)) {
         if (!isSafeRelativePath(entry.path))
-            return failed(QStringLiteral("snapshot '%1' holds an unsafe path '%2': refusing to restore it").arg(m_manifest.snapshotId, displayPath(entry.path)));
+            return failed(QStringLiteral("snapshot '%1' holds an unsafe path '%2': refusing to restore it")
+                              .arg(m_manifest.snapshotId, displayPath(entry.path)));
     }
     const QFileInfo targetInfo(m_targetDir);
     if (targetInfo.exists() && !targetInfo.isDir())
@@ -175,7 +179,8 @@ Result<RestoreResult> RestoreJob::run()
         if (!empty)
             return empty.error();
         if (!*empty)
-            return failed(QStringLiteral("restore target '%1' is not empty: choose an empty directory or add --force").arg(m_targetDir));
+            return failed(QStringLiteral("restore target '%1' is not empty: choose an empty directory or add --force")
+                              .arg(m_targetDir));
     }
     if (auto status = posix::makePath(m_targetDir); !status)
         return status.error();
@@ -249,7 +254,8 @@ Result<RestoreResult> RestoreJob::run()
                     fail(status.error());
                     break;
                 }
-                UniqueFd out(::openat(parentFd.get(), name.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+                UniqueFd out(::openat(
+                    parentFd.get(), name.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
                 if (!out) {
                     fail(posix::ioError(QStringLiteral("create"), tree.display(entry.path), errno));
                     break;
@@ -259,7 +265,8 @@ Result<RestoreResult> RestoreJob::run()
                     // Hashed and written straight from the mapping: one copy less than read().
                     auto mapped = m_store.mapChunk(chunk, true);
                     if (!mapped) {
-                        status = failed(QStringLiteral("cannot restore '%1': %2").arg(displayPath(entry.path), mapped.message()));
+                        status = failed(
+                            QStringLiteral("cannot restore '%1': %2").arg(displayPath(entry.path), mapped.message()));
                         break;
                     }
                     status = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
@@ -329,9 +336,8 @@ Result<RestoreResult> RestoreJob::run()
         if (entry.type == ManifestEntry::Type::Directory)
             directories.append(&entry);
     }
-    std::sort(directories.begin(), directories.end(), [](const ManifestEntry* a, const ManifestEntry* b) {
-        return a->path.count('/') > b->path.count('/');
-    });
+    std::sort(directories.begin(), directories.end(),
+        [](const ManifestEntry* a, const ManifestEntry* b) { return a->path.count('/') > b->path.count('/'); });
     for (const ManifestEntry* entry : std::as_const(directories)) {
         auto fd = tree.openDirectory(entry->path, false);
         if (!fd)

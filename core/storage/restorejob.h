@@ -12,14 +12,16 @@
 
 namespace pk {
 
-struct RestoreProgress {
+struct RestoreProgress
+{
     qint64 filesDone = 0;
     qint64 filesTotal = 0;
     qint64 bytesDone = 0;
     qint64 bytesTotal = 0;
 };
 
-struct RestoreResult {
+struct RestoreResult
+{
     QString snapshotId;
     qint64 files = 0;
     qint64 directories = 0;

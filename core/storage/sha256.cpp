@@ -1,8 +1,7 @@
 #include "sha256.h"
 
-#include <openssl/evp.h>
-
 #include <cstdlib>
+#include <openssl/evp.h>
 
 namespace pk {
 
@@ -27,8 +26,7 @@ int hexValue(unsigned c)
     return -1;
 }
 
-template<typename Text>
-std::optional<Digest> parseHex(const Text& hex)
+template<typename Text> std::optional<Digest> parseHex(const Text& hex)
 {
     if (hex.size() != 64)
         return std::nullopt;

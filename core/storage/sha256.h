@@ -16,7 +16,8 @@ typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace pk {
 
-struct Digest {
+struct Digest
+{
     std::array<std::uint8_t, 32> bytes {};
 
     QString hex() const;
@@ -55,7 +56,7 @@ private:
 
 } // namespace pk
 
-template<>
-struct std::hash<pk::Digest> {
+template<> struct std::hash<pk::Digest>
+{
     size_t operator()(const pk::Digest& digest) const noexcept { return qHash(digest); }
 };

@@ -27,8 +27,7 @@ public:
     Walker(SourceTree& tree, const std::atomic<bool>* stop)
         : m_tree(tree)
         , m_stop(stop)
-    {
-    }
+    { }
 
     // dirFd is owned by the caller; relative is the directory's path below the root ("" at the top).
     void walkDirectory(int dirFd, const QByteArray& absolute, const QByteArray& relative)
@@ -56,7 +55,8 @@ public:
         for (const QByteArray& name : names) {
             const QByteArray childAbsolute = absolute + '/' + name;
             const QByteArray childRelative = relative.isEmpty() ? name : relative + '/' + name;
-            struct stat st {};
+            struct stat st
+            { };
             if (::fstatat(dirFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
                 warn(childAbsolute, errno);
                 continue;
@@ -74,7 +74,8 @@ public:
                 m_tree.entries.append(std::move(source));
             } else if (S_ISLNK(st.st_mode)) {
                 QByteArray target(4096, Qt::Uninitialized);
-                const ssize_t length = ::readlinkat(dirFd, name.constData(), target.data(), static_cast<size_t>(target.size()));
+                const ssize_t length
+                    = ::readlinkat(dirFd, name.constData(), target.data(), static_cast<size_t>(target.size()));
                 if (length <= 0) {
                     warn(childAbsolute, errno);
                     continue;
@@ -93,7 +94,8 @@ public:
                 }
                 walkDirectory(child.get(), childAbsolute, childRelative);
             } else {
-                m_tree.warnings.append(QStringLiteral("skipped '%1': not a regular file, directory or symlink").arg(displayPath(childAbsolute)));
+                m_tree.warnings.append(QStringLiteral("skipped '%1': not a regular file, directory or symlink")
+                                           .arg(displayPath(childAbsolute)));
             }
         }
     }
@@ -101,7 +103,8 @@ public:
 private:
     void warn(const QByteArray& path, int errnum)
     {
-        m_tree.warnings.append(QStringLiteral("cannot read '%1': %2; it was left out").arg(displayPath(path), posix::errorText(errnum)));
+        m_tree.warnings.append(
+            QStringLiteral("cannot read '%1': %2; it was left out").arg(displayPath(path), posix::errorText(errnum)));
     }
 
     SourceTree& m_tree;
@@ -113,7 +116,8 @@ private:
 Result<SourceTree> SourceWalker::walk(const QString& root, const std::atomic<bool>* stop)
 {
     const QByteArray encoded = QFile::encodeName(root);
-    struct stat st {};
+    struct stat st
+    { };
     if (::stat(encoded.constData(), &st) != 0)
         return errno == ENOENT ? notFound(QStringLiteral("backup source '%1' does not exist").arg(root))
                                : posix::ioError(QStringLiteral("read backup source"), root, errno);

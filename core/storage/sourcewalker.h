@@ -14,12 +14,14 @@
 
 namespace pk {
 
-struct SourceEntry {
+struct SourceEntry
+{
     ManifestEntry entry; // without chunks yet
     QByteArray absolutePath; // to open regular files
 };
 
-struct SourceTree {
+struct SourceTree
+{
     QList<SourceEntry> entries;
     QStringList warnings;
     qint64 fileCount = 0;

@@ -10,13 +10,18 @@
 
 namespace pk {
 
-struct StorageUsage {
+struct StorageUsage
+{
     StorageRecord storage;
     qint64 capacityBytes = 0;
     qint64 freeOnFilesystem = 0;
     bool reachable = true; // its path is mounted and holds the expected storage.json
 
-    double usedPercent() const { return capacityBytes > 0 ? 100.0 * static_cast<double>(storage.usedBytes) / static_cast<double>(capacityBytes) : 0.0; }
+    double usedPercent() const
+    {
+        return capacityBytes > 0 ? 100.0 * static_cast<double>(storage.usedBytes) / static_cast<double>(capacityBytes)
+                                 : 0.0;
+    }
     // The state the console shows: a storage that cannot be reached is offline whatever ConfigDb says.
     StorageState effectiveState() const { return reachable ? storage.state : StorageState::Offline; }
     // Bytes that may still be written before the quota or the filesystem is full.

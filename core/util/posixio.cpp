@@ -83,13 +83,17 @@ Result<QByteArray> readFile(const QString& path, qint64 maxBytes)
     auto fd = openReadOnly(path);
     if (!fd)
         return fd.error();
-    struct stat st {};
+    struct stat st
+    { };
     if (::fstat(fd->get(), &st) != 0)
         return ioError(QStringLiteral("stat"), path, errno);
     if (!S_ISREG(st.st_mode))
         return failed(QStringLiteral("'%1' is not a regular file").arg(path));
     if (st.st_size > maxBytes)
-        return failed(QStringLiteral("'%1' is too large (%2 bytes, at most %3 expected)").arg(path).arg(st.st_size).arg(maxBytes));
+        return failed(QStringLiteral("'%1' is too large (%2 bytes, at most %3 expected)")
+                          .arg(path)
+                          .arg(st.st_size)
+                          .arg(maxBytes));
     QByteArray data;
     data.resize(static_cast<qsizetype>(st.st_size));
     auto n = readFull(fd->get(), data.data(), data.size(), path);
@@ -119,7 +123,8 @@ Status fsyncDirectory(const QString& path)
 Status makePath(const QString& path)
 {
     const QByteArray encoded = encodePath(path);
-    struct stat st {};
+    struct stat st
+    { };
     if (::stat(encoded.constData(), &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return {};
@@ -137,7 +142,9 @@ Status makePath(const QString& path)
 
 QString temporaryName()
 {
-    return QStringLiteral("%1-%2.tmp").arg(::getpid()).arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+    return QStringLiteral("%1-%2.tmp")
+        .arg(::getpid())
+        .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
 }
 
 bool isProcessAlive(qint64 pid)
@@ -171,7 +178,8 @@ namespace {
 
 Status removeTreeAt(int parentFd, const char* name, const QString& displayPath)
 {
-    struct stat st {};
+    struct stat st
+    { };
     if (::fstatat(parentFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? Status() : ioError(QStringLiteral("stat"), displayPath, errno);
     if (!S_ISDIR(st.st_mode)) {

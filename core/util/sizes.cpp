@@ -12,7 +12,8 @@ Result<qint64> parseSize(const QString& text)
     static const QRegularExpression re(QStringLiteral(R"(^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtTpP]?)(?:i?[bB])?\s*$)"));
     const auto match = re.match(text);
     if (!match.hasMatch())
-        return usageError(QStringLiteral("invalid size '%1': use plain bytes or a number with K, M, G, T or P (powers of 1024), e.g. 512M or 1.5T")
+        return usageError(QStringLiteral(
+            "invalid size '%1': use plain bytes or a number with K, M, G, T or P (powers of 1024), e.g. 512M or 1.5T")
                               .arg(text));
     const double number = match.captured(1).toDouble();
     const QChar unit = match.captured(2).isEmpty() ? QChar() : match.captured(2).at(0).toUpper();
@@ -42,7 +43,9 @@ Result<qint64> parseRate(const QString& text)
         trimmed.chop(2);
     auto size = parseSize(trimmed);
     if (!size)
-        return usageError(QStringLiteral("invalid rate '%1': use bytes per second or a number with K, M, G or T, e.g. 50M").arg(text));
+        return usageError(
+            QStringLiteral("invalid rate '%1': use bytes per second or a number with K, M, G or T, e.g. 50M")
+                .arg(text));
     if (*size <= 0)
         return usageError(QStringLiteral("invalid rate '%1': it must be greater than zero").arg(text));
     return size;
@@ -71,7 +74,9 @@ QString formatBytes(qint64 bytes)
         value /= 1024.0;
         ++unit;
     }
-    return QStringLiteral("%1 %2").arg(value, 0, 'f', value >= 100 ? 0 : (value >= 10 ? 1 : 2)).arg(QLatin1String(units[unit]));
+    return QStringLiteral("%1 %2")
+        .arg(value, 0, 'f', value >= 100 ? 0 : (value >= 10 ? 1 : 2))
+        .arg(QLatin1String(units[unit]));
 }
 
 QString formatPercent(double percent)

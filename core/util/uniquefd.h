@@ -4,7 +4,6 @@
 // fsync) because QFile cannot express "never follow a symlink" or "relative to this directory".
 
 #include <unistd.h>
-
 #include <utility>
 
 namespace pk {
@@ -15,13 +14,11 @@ public:
     UniqueFd() = default;
     explicit UniqueFd(int fd)
         : m_fd(fd)
-    {
-    }
+    { }
     ~UniqueFd() { reset(); }
     UniqueFd(UniqueFd&& other) noexcept
         : m_fd(std::exchange(other.m_fd, -1))
-    {
-    }
+    { }
     UniqueFd& operator=(UniqueFd&& other) noexcept
     {
         if (this != &other)

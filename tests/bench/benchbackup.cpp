@@ -2,8 +2,8 @@
 // same tree to the same filesystem. Targets: backup <= 2.5x cp, restore <= 2x cp.
 
 #include "benchbackup.h"
-#include "benchutil.h"
 
+#include "benchutil.h"
 #include "master/master.h"
 #include "master/workspace.h"
 #include "util/sizes.h"
@@ -16,9 +16,11 @@ int runBackupBenchmark(const Options& options)
 {
     const QString root = options.workDir;
     const QString source = root + QStringLiteral("/source");
-    printHeader(QStringLiteral("poolkeeper-bench backup: generating %1 in %2").arg(formatBytes(options.sizeBytes), root));
+    printHeader(
+        QStringLiteral("poolkeeper-bench backup: generating %1 in %2").arg(formatBytes(options.sizeBytes), root));
     const GeneratedTree tree = generateHomeTree(source, options.sizeBytes, 42);
-    std::printf("  tree: %s in %d files; median of %d runs each\n", qPrintable(formatBytes(tree.bytes)), tree.files, options.repeats);
+    std::printf("  tree: %s in %d files; median of %d runs each\n", qPrintable(formatBytes(tree.bytes)), tree.files,
+        options.repeats);
 
     const QString copy = root + QStringLiteral("/cp-copy");
     const double cpSeconds = medianSeconds(
@@ -45,7 +47,8 @@ int runBackupBenchmark(const Options& options)
             fail(opened.message());
         db = std::move(*opened);
         master = std::make_unique<Master>(*db);
-        if (!master->addPool(QStringLiteral("bench"), 80, 70, PoolMode::Review) || !master->addStorage(QStringLiteral("bench"), QStringLiteral("disk"), storage, std::nullopt))
+        if (!master->addPool(QStringLiteral("bench"), 80, 70, PoolMode::Review)
+            || !master->addStorage(QStringLiteral("bench"), QStringLiteral("disk"), storage, std::nullopt))
             fail(QStringLiteral("cannot set up the benchmark workspace"));
         timeCommand(QStringLiteral("sync"), {});
     };

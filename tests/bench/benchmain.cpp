@@ -4,7 +4,6 @@
 #include "benchbackup.h"
 #include "benchregistry.h"
 #include "benchutil.h"
-
 #include "util/sizes.h"
 
 #include <QCoreApplication>

@@ -12,8 +12,12 @@ namespace pk::bench {
 using BenchmarkFunction = std::function<int(const Options&)>;
 std::map<QString, BenchmarkFunction>& registeredBenchmarks();
 
-struct BenchmarkRegistration {
-    BenchmarkRegistration(const QString& name, BenchmarkFunction function) { registeredBenchmarks().emplace(name, std::move(function)); }
+struct BenchmarkRegistration
+{
+    BenchmarkRegistration(const QString& name, BenchmarkFunction function)
+    {
+        registeredBenchmarks().emplace(name, std::move(function));
+    }
 };
 
 } // namespace pk::bench

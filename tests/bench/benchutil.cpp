@@ -102,7 +102,9 @@ void printRow(const QString& label, double seconds, qint64 bytes, double baselin
         const double ratio = seconds / baselineSeconds;
         line += QStringLiteral("  ratio %1x").arg(ratio, 0, 'f', 2);
         if (target > 0)
-            line += QStringLiteral(" (target <= %1x: %2)").arg(target, 0, 'f', 1).arg(ratio <= target ? QStringLiteral("met") : QStringLiteral("MISSED"));
+            line += QStringLiteral(" (target <= %1x: %2)")
+                        .arg(target, 0, 'f', 1)
+                        .arg(ratio <= target ? QStringLiteral("met") : QStringLiteral("MISSED"));
     }
     std::printf("%s\n", qPrintable(line));
     std::fflush(stdout);

@@ -12,7 +12,8 @@
 
 namespace pk::bench {
 
-struct Options {
+struct Options
+{
     qint64 sizeBytes = qint64(1) << 30;
     int repeats = 3;
     QString workDir; // on the filesystem to measure; default: a temporary directory
@@ -24,7 +25,8 @@ double timeCommand(const QString& program, const QStringList& args);
 double medianSeconds(int repeats, const std::function<void()>& prepare, const std::function<void()>& work);
 
 // A tree like a user's home: most bytes in a few big files, most files small. Incompressible.
-struct GeneratedTree {
+struct GeneratedTree
+{
     qint64 bytes = 0;
     int files = 0;
 };

@@ -9,7 +9,6 @@
 
 #include <QDir>
 #include <QDirIterator>
-#include <QStandardPaths>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -17,6 +16,7 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -79,8 +79,7 @@ class Workspace
 public:
     Workspace()
         : cli(m_dir.path() + QStringLiteral("/ws"))
-    {
-    }
+    { }
     ~Workspace() { (void)posix::removeTree(m_dir.path()); }
 
     QString path(const QString& relative) const { return m_dir.path() + u'/' + relative; }
@@ -98,9 +97,10 @@ public:
         const QList<QStringList> steps = {
             { QStringLiteral("init") },
             { QStringLiteral("pool"), QStringLiteral("add"), QStringLiteral("main") },
-            { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s1"), path(QStringLiteral("storages/s1")),
-              QStringLiteral("--capacity"), QStringLiteral("64M") },
-            { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s2"), path(QStringLiteral("storages/s2")) },
+            { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s1"),
+                path(QStringLiteral("storages/s1")), QStringLiteral("--capacity"), QStringLiteral("64M") },
+            { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s2"),
+                path(QStringLiteral("storages/s2")) },
             { QStringLiteral("backup"), QStringLiteral("alice"), path(QStringLiteral("src")) },
         };
         for (const QStringList& step : steps) {
@@ -116,7 +116,8 @@ public:
     // What a failed command must leave alone.
     QString state() const
     {
-        return dumpConfigDb(dbPath()) + QString::fromLatin1(fingerprint(path(QStringLiteral("storages")))) + QString::fromLatin1(fingerprint(path(QStringLiteral("targets"))));
+        return dumpConfigDb(dbPath()) + QString::fromLatin1(fingerprint(path(QStringLiteral("storages"))))
+            + QString::fromLatin1(fingerprint(path(QStringLiteral("targets"))));
     }
 
     CliRunner cli;
@@ -136,15 +137,18 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::addColumn<bool>("unprivileged");
 
-        auto row = [](const char* name, const QString& setup, const QStringList& args, int code, const QString& message, bool unprivileged = false) {
+        auto row = [](const char* name, const QString& setup, const QStringList& args, int code, const QString& message,
+                       bool unprivileged = false) {
             QTest::newRow(name) << setup << args << code << message << unprivileged;
         };
         const QString ok = QStringLiteral("standard");
         // Missing workspace: every command but init says to run init.
-        for (const QStringList& args : QList<QStringList> { { "status" }, { "users" }, { "pool", "list" }, { "pool", "add", "x" }, { "storage", "list" },
-                                                             { "storage", "add", "main", "s9", "{dir}" }, { "storage", "rescan", "s1" }, { "backup", "bob", "{src}" },
-                                                             { "restore", "alice", "{target}" }, { "verify", "alice" } }) {
-            QTest::newRow(qPrintable(QStringLiteral("no workspace: ") + args.join(u' '))) << QStringLiteral("none") << args << 3 << QStringLiteral("poolkeeper-cli init") << false;
+        for (const QStringList& args :
+            QList<QStringList> { { "status" }, { "users" }, { "pool", "list" }, { "pool", "add", "x" },
+                { "storage", "list" }, { "storage", "add", "main", "s9", "{dir}" }, { "storage", "rescan", "s1" },
+                { "backup", "bob", "{src}" }, { "restore", "alice", "{target}" }, { "verify", "alice" } }) {
+            QTest::newRow(qPrintable(QStringLiteral("no workspace: ") + args.join(u' ')))
+                << QStringLiteral("none") << args << 3 << QStringLiteral("poolkeeper-cli init") << false;
         }
         row("workspace is a file", "wsfile", { "status" }, 1, "not a directory");
         row("configdb not sqlite", "notsqlite", { "status" }, 1, "not an SQLite database");
@@ -160,8 +164,10 @@ private slots:
         row("flag given a value", ok, { "users", "--json=yes" }, 2, "takes no value");
         row("percent not a number", ok, { "pool", "add", "p", "--high", "lots" }, 2, "invalid percentage");
         row("percent over 100", ok, { "pool", "add", "p", "--high", "120" }, 2, "between 0 and 100");
-        row("low above high", ok, { "pool", "add", "p", "--high", "70", "--low", "80" }, 2, "must be below the high watermark");
-        row("low equals high", ok, { "pool", "add", "p", "--high", "70", "--low", "70" }, 2, "must be below the high watermark");
+        row("low above high", ok, { "pool", "add", "p", "--high", "70", "--low", "80" }, 2,
+            "must be below the high watermark");
+        row("low equals high", ok, { "pool", "add", "p", "--high", "70", "--low", "70" }, 2,
+            "must be below the high watermark");
         row("unknown mode", ok, { "pool", "add", "p", "--mode", "sometimes" }, 2, "unknown mode");
         row("empty pool name", ok, { "pool", "add", "" }, 2, "name is empty");
         row("duplicate pool", ok, { "pool", "add", "main" }, 1, "already exists");
@@ -171,26 +177,34 @@ private slots:
         row("storage path missing", ok, { "storage", "add", "main", "s3", "{missing}" }, 3, "does not exist");
         row("storage path is a file", ok, { "storage", "add", "main", "s3", "{file}" }, 1, "is not a directory");
         row("storage path not writable", ok, { "storage", "add", "main", "s3", "{readonly}" }, 1, "not writable", true);
-        row("two storages on one path", ok, { "storage", "add", "main", "s3", "{s1}" }, 1, "already the path of storage 's1'");
+        row("two storages on one path", ok, { "storage", "add", "main", "s3", "{s1}" }, 1,
+            "already the path of storage 's1'");
         row("storage nested in another", ok, { "storage", "add", "main", "s3", "{s1}/users" }, 1, "nested");
-        row("path holds another storage", "copiedjson", { "storage", "add", "main", "s3", "{dir}" }, 1, "already holds storage 's1'");
-        row("duplicate storage name", ok, { "storage", "add", "main", "s1", "{dir}" }, 1, "storage 's1' already exists");
+        row("path holds another storage", "copiedjson", { "storage", "add", "main", "s3", "{dir}" }, 1,
+            "already holds storage 's1'");
+        row("duplicate storage name", ok, { "storage", "add", "main", "s1", "{dir}" }, 1,
+            "storage 's1' already exists");
         row("rescan unknown storage", ok, { "storage", "rescan", "s9" }, 3, "no storage named 's9'");
         row("backup source missing", ok, { "backup", "alice", "{missing}" }, 3, "does not exist");
         row("backup source is a file", ok, { "backup", "alice", "{file}" }, 1, "is not a directory");
-        row("backup new user unknown pool", ok, { "backup", "bob", "{src}", "--pool", "nopool" }, 3, "no pool named 'nopool'");
-        row("backup existing user other pool", ok, { "backup", "alice", "{src}", "--pool", "other" }, 1, "lives in pool 'main'");
+        row("backup new user unknown pool", ok, { "backup", "bob", "{src}", "--pool", "nopool" }, 3,
+            "no pool named 'nopool'");
+        row("backup existing user other pool", ok, { "backup", "alice", "{src}", "--pool", "other" }, 1,
+            "lives in pool 'main'");
         row("backup with control character name", ok, { "backup", "a\tb", "{src}" }, 2, "control character");
         row("restore unknown user", ok, { "restore", "nobody", "{target}" }, 3, "no user named 'nobody'");
-        row("restore unknown snapshot", ok, { "restore", "alice", "{target}", "--snapshot", "20200101-000000-000-000000" }, 3, "no snapshot");
-        row("restore snapshot id with path", ok, { "restore", "alice", "{target}", "--snapshot", "../../etc" }, 3, "not a valid snapshot id");
+        row("restore unknown snapshot", ok,
+            { "restore", "alice", "{target}", "--snapshot", "20200101-000000-000-000000" }, 3, "no snapshot");
+        row("restore snapshot id with path", ok, { "restore", "alice", "{target}", "--snapshot", "../../etc" }, 3,
+            "not a valid snapshot id");
         row("restore into non-empty", ok, { "restore", "alice", "{nonempty}" }, 1, "not empty");
         row("restore onto a file", ok, { "restore", "alice", "{file}" }, 1, "not a directory");
         row("verify unknown user", ok, { "verify", "nobody" }, 3, "no user named 'nobody'");
         row("status unknown pool", ok, { "status", "nopool" }, 3, "no pool named 'nopool'");
         row("storage list unknown pool", ok, { "storage", "list", "nopool" }, 3, "no pool named 'nopool'");
         row("corrupt storage.json", "corruptjson", { "backup", "alice", "{src}" }, 1, "is corrupt");
-        row("storage.json of another storage", "swapped", { "restore", "alice", "{target}" }, 1, "were the paths swapped");
+        row("storage.json of another storage", "swapped", { "restore", "alice", "{target}" }, 1,
+            "were the paths swapped");
         row("storage disk missing", "unmounted", { "restore", "alice", "{target}" }, 1, "is the right disk mounted");
     }
     void badInput()
@@ -235,7 +249,8 @@ private slots:
         } else if (setup == QLatin1String("unreadable")) {
             QFile::setPermissions(w.ws(), QFileDevice::Permissions());
         } else if (setup == QLatin1String("copiedjson")) {
-            QVERIFY(QFile::copy(s1 + QStringLiteral("/storage.json"), w.path(QStringLiteral("fresh-dir/storage.json"))));
+            QVERIFY(
+                QFile::copy(s1 + QStringLiteral("/storage.json"), w.path(QStringLiteral("fresh-dir/storage.json"))));
         } else if (setup == QLatin1String("corruptjson")) {
             QFile file(s1 + QStringLiteral("/storage.json"));
             QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
@@ -273,7 +288,8 @@ private slots:
         QCOMPARE(w.state(), before);
         if (setup == QLatin1String("notsqlite") || setup == QLatin1String("newer"))
             QCOMPARE(posix::readFile(w.dbPath(), 1 << 30).valueOr(QByteArray()), dbBytesBefore);
-        QVERIFY(!QFileInfo::exists(w.path(QStringLiteral("targets/new"))) || QDir(w.path(QStringLiteral("targets/new"))).isEmpty());
+        QVERIFY(!QFileInfo::exists(w.path(QStringLiteral("targets/new")))
+            || QDir(w.path(QStringLiteral("targets/new"))).isEmpty());
     }
 
     void statusJsonContract()
@@ -293,14 +309,16 @@ private slots:
         QCOMPARE(storages.size(), 2);
         const QJsonObject s1 = storages.at(0).toObject();
         QCOMPARE(s1.value(QLatin1String("name")).toString(), QStringLiteral("s1"));
-        QCOMPARE(s1.value(QLatin1String("path")).toString(), QDir(w.path(QStringLiteral("storages/s1"))).canonicalPath());
+        QCOMPARE(
+            s1.value(QLatin1String("path")).toString(), QDir(w.path(QStringLiteral("storages/s1"))).canonicalPath());
         QCOMPARE(s1.value(QLatin1String("capacity_bytes")).toInteger(), qint64(64) * 1024 * 1024);
         QVERIFY(s1.value(QLatin1String("used_bytes")).toInteger() > 300000);
         QVERIFY(s1.value(QLatin1String("used_percent")).toDouble() > 0.4);
         QCOMPARE(s1.value(QLatin1String("state")).toString(), QStringLiteral("online"));
         for (const char* key : { "name", "path", "capacity_bytes", "used_bytes", "used_percent", "state" })
             QVERIFY2(storages.at(1).toObject().contains(QLatin1String(key)), key);
-        QVERIFY(storages.at(1).toObject().value(QLatin1String("capacity_bytes")).toInteger() > 0); // the filesystem's size
+        QVERIFY(
+            storages.at(1).toObject().value(QLatin1String("capacity_bytes")).toInteger() > 0); // the filesystem's size
     }
 
     void listsAsJson()
@@ -320,8 +338,10 @@ private slots:
 
         const CliResult pools = w.cli.run({ QStringLiteral("pool"), QStringLiteral("list"), QStringLiteral("--json") });
         QCOMPARE(pools.exitCode, 0);
-        QCOMPARE(pools.json().array().at(0).toObject().value(QLatin1String("mode")).toString(), QStringLiteral("review"));
-        const CliResult storages = w.cli.run({ QStringLiteral("storage"), QStringLiteral("list"), QStringLiteral("main"), QStringLiteral("--json") });
+        QCOMPARE(
+            pools.json().array().at(0).toObject().value(QLatin1String("mode")).toString(), QStringLiteral("review"));
+        const CliResult storages = w.cli.run(
+            { QStringLiteral("storage"), QStringLiteral("list"), QStringLiteral("main"), QStringLiteral("--json") });
         QCOMPARE(storages.exitCode, 0);
         QCOMPARE(storages.json().array().size(), 2);
     }
@@ -342,10 +362,12 @@ private slots:
         const CliResult backup = w.cli.run({ QStringLiteral("backup"), user, source });
         QVERIFY2(backup.exitCode == 0, qPrintable(backup.describe()));
         const QString snapshot = QString::fromUtf8(backup.out).trimmed();
-        QVERIFY2(QRegularExpression(QStringLiteral("^\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{6}$")).match(snapshot).hasMatch(), qPrintable(snapshot));
+        QVERIFY2(QRegularExpression(QStringLiteral("^\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{6}$")).match(snapshot).hasMatch(),
+            qPrintable(snapshot));
 
         const QString target = w.path(QStringLiteral("restored"));
-        const CliResult restore = w.cli.run({ QStringLiteral("restore"), user, target, QStringLiteral("--snapshot"), snapshot });
+        const CliResult restore
+            = w.cli.run({ QStringLiteral("restore"), user, target, QStringLiteral("--snapshot"), snapshot });
         QVERIFY2(restore.exitCode == 0, qPrintable(restore.describe()));
         const QStringList differences = compareTrees(source, target);
         QVERIFY2(differences.isEmpty(), qPrintable(differences.join(u'\n')));
@@ -375,10 +397,13 @@ private slots:
         QFile::setPermissions(source + QStringLiteral("/locked-dir"), QFileDevice::Permissions());
         // The workspace must stay usable without privileges: hand it to nobody in particular by
         // keeping it owner-accessible (the owner is us).
-        const CliResult backup = w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), source }, 60000, withoutPrivileges());
-        QFile::setPermissions(source + QStringLiteral("/locked-dir"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        const CliResult backup
+            = w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), source }, 60000, withoutPrivileges());
+        QFile::setPermissions(
+            source + QStringLiteral("/locked-dir"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
         QVERIFY2(backup.exitCode == 0, qPrintable(backup.describe()));
-        QVERIFY2(backup.err.contains("secret.txt") && backup.err.contains("Permission denied"), qPrintable(backup.describe()));
+        QVERIFY2(backup.err.contains("secret.txt") && backup.err.contains("Permission denied"),
+            qPrintable(backup.describe()));
         QVERIFY(backup.err.contains("locked-dir"));
 
         const QString target = w.path(QStringLiteral("restored"));
@@ -400,13 +425,15 @@ private slots:
         const QString before = w.state();
         const CliResult backup = w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), big });
         QCOMPARE(backup.exitCode, 1);
-        QVERIFY2(backup.err.contains("s1") && (backup.err.contains("quota") || backup.err.contains("full")), qPrintable(backup.describe()));
+        QVERIFY2(backup.err.contains("s1") && (backup.err.contains("quota") || backup.err.contains("full")),
+            qPrintable(backup.describe()));
         QCOMPARE(w.state(), before);
 
         // Damage one chunk: verify lists it and exits 1.
         QDir chunks(w.path(QStringLiteral("storages/s1/users")));
         const QString userDir = chunks.entryList(QDir::Dirs | QDir::NoDotAndDotDot).constFirst();
-        QDirIterator it(chunks.filePath(userDir + QStringLiteral("/chunks")), QDir::Files, QDirIterator::Subdirectories);
+        QDirIterator it(
+            chunks.filePath(userDir + QStringLiteral("/chunks")), QDir::Files, QDirIterator::Subdirectories);
         QVERIFY(it.hasNext());
         const QString chunk = it.next();
         QFile::setPermissions(chunk, QFile::ReadOwner | QFile::WriteOwner);
@@ -414,7 +441,8 @@ private slots:
         QVERIFY(file.open(QIODevice::ReadWrite));
         file.write("XXXX");
         file.close();
-        const CliResult verify = w.cli.run({ QStringLiteral("verify"), QStringLiteral("alice"), QStringLiteral("--deep") });
+        const CliResult verify
+            = w.cli.run({ QStringLiteral("verify"), QStringLiteral("alice"), QStringLiteral("--deep") });
         QCOMPARE(verify.exitCode, 1);
         QVERIFY(verify.out.contains("wrong hash"));
         QVERIFY(verify.err.contains("inconsistent"));
@@ -437,7 +465,8 @@ private slots:
         QCOMPARE(CliRunner::runRaw({ QStringLiteral("init") }, env).exitCode, 0);
         QVERIFY(QFile::exists(home.filePath(QStringLiteral("from-env/configdb.sqlite"))));
         // --workspace wins over the environment.
-        const CliResult flag = CliRunner::runRaw({ QStringLiteral("--workspace"), home.filePath(QStringLiteral("flag")), QStringLiteral("status") }, env);
+        const CliResult flag = CliRunner::runRaw(
+            { QStringLiteral("--workspace"), home.filePath(QStringLiteral("flag")), QStringLiteral("status") }, env);
         QCOMPARE(flag.exitCode, 3);
         QVERIFY(flag.err.contains(home.filePath(QStringLiteral("flag")).toUtf8()));
     }

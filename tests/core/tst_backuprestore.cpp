@@ -110,7 +110,8 @@ private slots:
         QCOMPARE(second->result.chunksAdded, qint64(0));
         QVERIFY(second->result.chunksReused > 0);
         // Only the new manifest was stored.
-        const qint64 manifestBytes = QFileInfo(storeOf(fixture, QStringLiteral("bob")).manifestPath(second->result.snapshotId)).size();
+        const qint64 manifestBytes
+            = QFileInfo(storeOf(fixture, QStringLiteral("bob")).manifestPath(second->result.snapshotId)).size();
         QCOMPARE(second->result.addedBytes, manifestBytes);
         QCOMPARE(fixture.storage(first->storageName).usedBytes, usedAfterFirst + manifestBytes);
         QCOMPARE(fixture.user(QStringLiteral("bob")).snapshotCount, 2);
@@ -123,7 +124,8 @@ private slots:
         big.close();
         auto third = fixture.master().backup(QStringLiteral("bob"), source, QString());
         QVERIFY2(third, qPrintable(third.message()));
-        QVERIFY2(third->result.chunksAdded >= 1 && third->result.chunksAdded <= 2, qPrintable(QString::number(third->result.chunksAdded)));
+        QVERIFY2(third->result.chunksAdded >= 1 && third->result.chunksAdded <= 2,
+            qPrintable(QString::number(third->result.chunksAdded)));
 
         // Every snapshot restores to what it was; the older one too.
         const QString target = fixture.scratch(QStringLiteral("latest"));
@@ -166,7 +168,8 @@ private slots:
         auto backup = fixture.master().backup(user, big, QString());
         QVERIFY(!backup);
         QCOMPARE(backup.error().code, ErrorCode::Failed);
-        QVERIFY2(backup.message().contains(QLatin1String("quota")) || backup.message().contains(QLatin1String("full")), qPrintable(backup.message()));
+        QVERIFY2(backup.message().contains(QLatin1String("quota")) || backup.message().contains(QLatin1String("full")),
+            qPrintable(backup.message()));
 
         const StorageRecord after = fixture.storage(QStringLiteral("small"));
         QCOMPARE(after.usedBytes, before.usedBytes);
@@ -243,8 +246,10 @@ private slots:
         auto report = fixture.master().verify(QStringLiteral("erin"), false);
         QVERIFY(report);
         QVERIFY(!report->consistent());
-        QVERIFY2(report->problems.constFirst().contains(QLatin1String("corrupt")), qPrintable(report->problems.constFirst()));
-        auto restore = fixture.master().restore(QStringLiteral("erin"), fixture.scratch(QStringLiteral("out")), QString(), false);
+        QVERIFY2(report->problems.constFirst().contains(QLatin1String("corrupt")),
+            qPrintable(report->problems.constFirst()));
+        auto restore = fixture.master().restore(
+            QStringLiteral("erin"), fixture.scratch(QStringLiteral("out")), QString(), false);
         QVERIFY(!restore);
         QVERIFY(restore.message().contains(QLatin1String("corrupt")));
         QVERIFY(!QFileInfo::exists(fixture.scratch(QStringLiteral("out")) + QStringLiteral("/x")));
@@ -321,7 +326,8 @@ private slots:
         auto again = fixture.master().backup(QStringLiteral("hank"), source, QString());
         QVERIFY(!again);
         QVERIFY2(again.message().contains(QLatin1String("swapped")), qPrintable(again.message()));
-        auto restore = fixture.master().restore(QStringLiteral("hank"), fixture.scratch(QStringLiteral("out")), QString(), false);
+        auto restore = fixture.master().restore(
+            QStringLiteral("hank"), fixture.scratch(QStringLiteral("out")), QString(), false);
         QVERIFY(!restore);
         QVERIFY(restore.message().contains(QLatin1String("holds another storage")));
         QCOMPARE(fingerprint(fixture.root() + QStringLiteral("/storages")), before);
@@ -329,7 +335,8 @@ private slots:
 
     void newUsersGoToTheFreestStorage()
     {
-        PoolFixture fixture({ { QStringLiteral("s1"), 100 * 1024 * 1024 }, { QStringLiteral("s2"), 100 * 1024 * 1024 } });
+        PoolFixture fixture(
+            { { QStringLiteral("s1"), 100 * 1024 * 1024 }, { QStringLiteral("s2"), 100 * 1024 * 1024 } });
         const QString source = fixture.scratch(QStringLiteral("source"));
         QDir().mkpath(source);
         writeRandomFile(source + QStringLiteral("/x"), 3 * 1024 * 1024, 1);
@@ -362,7 +369,8 @@ private slots:
         const StorageRecord storage = fixture.storage(backup->storageName);
         const qint64 correct = storage.usedBytes;
         QVERIFY(StorageRepo(fixture.db()).setUsedBytes(storage.id, 12345));
-        QVERIFY(UserRepo(fixture.db()).removeSnapshot(fixture.user(QStringLiteral("ivy")).id, backup->result.snapshotId));
+        QVERIFY(
+            UserRepo(fixture.db()).removeSnapshot(fixture.user(QStringLiteral("ivy")).id, backup->result.snapshotId));
         QDir().mkpath(storage.rootPath + QStringLiteral("/users/orphan-uuid/chunks"));
 
         auto rescan = fixture.master().rescanStorage(storage.name);

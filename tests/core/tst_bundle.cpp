@@ -4,11 +4,11 @@
 #include "archive/archivereader.h"
 #include "clirunner.h"
 #include "configdb/configdb.h"
+#include "configdb/poolrepo.h"
 #include "configdb/userrepo.h"
 #include "engine/balancer.h"
 #include "engine/supportbundle.h"
 #include "logs/migrationlog.h"
-#include "configdb/poolrepo.h"
 #include "poolfixture.h"
 #include "testtree.h"
 
@@ -71,11 +71,15 @@ private slots:
             QVERIFY2(!data->contains(secret), qPrintable(QStringLiteral("backup data in %1").arg(name)));
             QVERIFY(!name.contains(QLatin1String("chunks")) && !name.contains(QLatin1String("snapshots/")));
         }
-        for (const char* expected : { "configdb.sqlite", "versions.json", "scans.json", "plans.json", "jobs.json", "alerts.json", "storages.json",
-                                      "storages/s1/inSyncMigration.log", "storages/s1/inSyncMigration.log.1", "storages/s1/inSyncMigration.log.2.gz" })
+        for (const char* expected : { "configdb.sqlite", "versions.json", "scans.json", "plans.json", "jobs.json",
+                 "alerts.json", "storages.json", "storages/s1/inSyncMigration.log", "storages/s1/inSyncMigration.log.1",
+                 "storages/s1/inSyncMigration.log.2.gz" })
             QVERIFY2(names.contains(QLatin1String(expected)), expected);
-        QCOMPARE(QJsonDocument::fromJson(contents.value(QStringLiteral("versions.json"))).object().value(QLatin1String("configdb_schema")).toInt(),
-                 ConfigDb::latestSchemaVersion());
+        QCOMPARE(QJsonDocument::fromJson(contents.value(QStringLiteral("versions.json")))
+                     .object()
+                     .value(QLatin1String("configdb_schema"))
+                     .toInt(),
+            ConfigDb::latestSchemaVersion());
         QCOMPARE(QJsonDocument::fromJson(contents.value(QStringLiteral("scans.json"))).array().size(), 1);
 
         // The ConfigDb copy is a working database with the user in it.
@@ -98,7 +102,8 @@ private slots:
         const CliResult again = cli.run({ QStringLiteral("bundle"), out });
         QCOMPARE(again.exitCode, 1);
         QVERIFY(again.err.contains("already exists"));
-        QCOMPARE(cli.run({ QStringLiteral("bundle"), fixture.scratch(QStringLiteral("no/such/dir/b.tar.gz")) }).exitCode, 3);
+        QCOMPARE(
+            cli.run({ QStringLiteral("bundle"), fixture.scratch(QStringLiteral("no/such/dir/b.tar.gz")) }).exitCode, 3);
         QCOMPARE(cli.run({ QStringLiteral("bundle") }).exitCode, 2);
     }
 };

@@ -129,18 +129,21 @@ private slots:
         const QSet<Digest> after = chunkHashes(changed, split(chunker, changed));
         const qsizetype shared = QSet<Digest>(before).intersect(after).size();
         // Only the chunks around the insertion may change.
-        QVERIFY2(before.size() - shared <= 3, qPrintable(QStringLiteral("%1 of %2 chunks changed").arg(before.size() - shared).arg(before.size())));
+        QVERIFY2(before.size() - shared <= 3,
+            qPrintable(QStringLiteral("%1 of %2 chunks changed").arg(before.size() - shared).arg(before.size())));
     }
 
     void sha256KnownAnswer()
     {
         const QByteArray abc("abc");
-        QCOMPARE(Sha256::hash(abc.constData(), 3).hex(), QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(Sha256::hash(abc.constData(), 3).hex(),
+            QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
         Sha256 incremental;
         incremental.update("a", 1);
         incremental.update("bc", 2);
         QCOMPARE(incremental.finish(), Sha256::hash(abc.constData(), 3));
-        QCOMPARE(Digest::fromHex(QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")), Sha256::hash("abc", 3));
+        QCOMPARE(Digest::fromHex(QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")),
+            Sha256::hash("abc", 3));
         QVERIFY(!Digest::fromHex(QStringLiteral("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")));
         QVERIFY(!Digest::fromHex(QStringLiteral("xyz")));
     }

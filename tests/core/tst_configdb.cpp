@@ -62,7 +62,9 @@ private slots:
         auto appId = (*db)->queryRow(QStringLiteral("PRAGMA application_id"));
         QCOMPARE(appId->value(0).toInt(), schema::applicationId);
         for (const char* table : { "pools", "storages", "users", "snapshots" }) {
-            auto row = (*db)->queryRow(QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?"), { QString::fromLatin1(table) });
+            auto row = (*db)->queryRow(
+                QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?"),
+                { QString::fromLatin1(table) });
             QCOMPARE(row->value(0).toInt(), 1);
         }
     }
@@ -122,7 +124,9 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("configdb.sqlite"));
-        { QVERIFY(ConfigDb::open(path, ConfigDb::OpenMode::Create)); }
+        {
+            QVERIFY(ConfigDb::open(path, ConfigDb::OpenMode::Create));
+        }
         rawSql(path, { QStringLiteral("PRAGMA user_version = %1").arg(ConfigDb::latestSchemaVersion() + 1) });
         const QByteArray before = fileBytes(path);
         auto db = ConfigDb::open(path, ConfigDb::OpenMode::MustExist);
@@ -136,7 +140,9 @@ private slots:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("configdb.sqlite"));
-        rawSql(path, { QStringLiteral("CREATE TABLE photos (id INTEGER PRIMARY KEY, title TEXT)"), QStringLiteral("INSERT INTO photos (title) VALUES ('x')") });
+        rawSql(path,
+            { QStringLiteral("CREATE TABLE photos (id INTEGER PRIMARY KEY, title TEXT)"),
+                QStringLiteral("INSERT INTO photos (title) VALUES ('x')") });
         const QByteArray before = fileBytes(path);
         auto db = ConfigDb::open(path, ConfigDb::OpenMode::MustExist);
         QVERIFY(!db);
@@ -149,8 +155,9 @@ private slots:
         // An empty SQLite file made by hand is migrated from version 0 through every step.
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("configdb.sqlite"));
-        rawSql(path, { QStringLiteral("PRAGMA user_version = 0"), QStringLiteral("CREATE TABLE IF NOT EXISTS dummy_probe (x)"),
-                       QStringLiteral("DROP TABLE dummy_probe") });
+        rawSql(path,
+            { QStringLiteral("PRAGMA user_version = 0"), QStringLiteral("CREATE TABLE IF NOT EXISTS dummy_probe (x)"),
+                QStringLiteral("DROP TABLE dummy_probe") });
         auto db = ConfigDb::open(path, ConfigDb::OpenMode::MustExist);
         QVERIFY2(db, qPrintable(db.message()));
         QCOMPARE((*db)->schemaVersion(), ConfigDb::latestSchemaVersion());
@@ -205,7 +212,9 @@ private slots:
         // Two connections in two threads, as the console's engine and a CLI share the file.
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("c.sqlite"));
-        { QVERIFY(ConfigDb::open(path, ConfigDb::OpenMode::Create)); }
+        {
+            QVERIFY(ConfigDb::open(path, ConfigDb::OpenMode::Create));
+        }
         constexpr int perThread = 60;
         std::atomic<int> failures { 0 };
         auto writer = [&](int id) {
@@ -262,7 +271,8 @@ private slots:
         QTemporaryDir dir;
         auto db = ConfigDb::open(dir.filePath(QStringLiteral("c.sqlite")), ConfigDb::OpenMode::Create);
         auto pool = PoolRepo(**db).add(QStringLiteral("p"), 80, 70, PoolMode::Review);
-        auto storage = StorageRepo(**db).add(pool->id, QStringLiteral("s"), dir.path(), QStringLiteral("u"), std::nullopt);
+        auto storage
+            = StorageRepo(**db).add(pool->id, QStringLiteral("s"), dir.path(), QStringLiteral("u"), std::nullopt);
         UserRepo users(**db);
         auto user = users.create(name, QStringLiteral("uuid-x"), storage->id);
         QCOMPARE(user.isOk(), ok);

@@ -129,26 +129,42 @@ private slots:
                 root.insert(QLatin1String("entries"), entries);
             });
         };
-        QTest::newRow("parent path") << entryVariant(1, [](QJsonObject& e) { e.insert(QLatin1String("path"), QStringLiteral("../../etc/cron.d/x")); }) << "unsafe path";
-        QTest::newRow("absolute path") << entryVariant(0, [](QJsonObject& e) { e.insert(QLatin1String("path"), QStringLiteral("/etc")); }) << "unsafe path";
-        QTest::newRow("no path") << entryVariant(0, [](QJsonObject& e) { e.remove(QLatin1String("path")); }) << "no path";
-        QTest::newRow("unknown type") << entryVariant(0, [](QJsonObject& e) { e.insert(QLatin1String("type"), QStringLiteral("device")); }) << "unknown type";
-        QTest::newRow("bad mode") << entryVariant(0, [](QJsonObject& e) { e.insert(QLatin1String("mode"), 999999); }) << "invalid mode";
-        QTest::newRow("sizes disagree") << entryVariant(1, [](QJsonObject& e) { e.insert(QLatin1String("size"), 8); }) << "its chunks hold";
-        QTest::newRow("bad hash") << entryVariant(1, [](QJsonObject& e) { e.insert(QLatin1String("chunks"), QJsonArray { QJsonArray { QStringLiteral("zz"), 7 } }); })
-                                  << "invalid chunk reference";
+        QTest::newRow("parent path") << entryVariant(1, [](QJsonObject& e) {
+            e.insert(QLatin1String("path"), QStringLiteral("../../etc/cron.d/x"));
+        }) << "unsafe path";
+        QTest::newRow("absolute path") << entryVariant(0, [](QJsonObject& e) {
+            e.insert(QLatin1String("path"), QStringLiteral("/etc"));
+        }) << "unsafe path";
+        QTest::newRow("no path") << entryVariant(0, [](QJsonObject& e) { e.remove(QLatin1String("path")); })
+                                 << "no path";
+        QTest::newRow("unknown type") << entryVariant(0, [](QJsonObject& e) {
+            e.insert(QLatin1String("type"), QStringLiteral("device"));
+        }) << "unknown type";
+        QTest::newRow("bad mode") << entryVariant(0, [](QJsonObject& e) { e.insert(QLatin1String("mode"), 999999); })
+                                  << "invalid mode";
+        QTest::newRow("sizes disagree") << entryVariant(1, [](QJsonObject& e) { e.insert(QLatin1String("size"), 8); })
+                                        << "its chunks hold";
+        QTest::newRow("bad hash") << entryVariant(1, [](QJsonObject& e) {
+            e.insert(QLatin1String("chunks"), QJsonArray { QJsonArray { QStringLiteral("zz"), 7 } });
+        }) << "invalid chunk reference";
         QTest::newRow("chunk too big") << entryVariant(1, [](QJsonObject& e) {
             e.insert(QLatin1String("size"), 5 * 1024 * 1024);
-            e.insert(QLatin1String("chunks"), QJsonArray { QJsonArray { Sha256::hash("a", 1).hex(), 5 * 1024 * 1024 } });
+            e.insert(
+                QLatin1String("chunks"), QJsonArray { QJsonArray { Sha256::hash("a", 1).hex(), 5 * 1024 * 1024 } });
         }) << "invalid chunk reference";
-        QTest::newRow("symlink without target") << entryVariant(3, [](QJsonObject& e) { e.remove(QLatin1String("target_b64")); }) << "no valid target";
+        QTest::newRow("symlink without target")
+            << entryVariant(3, [](QJsonObject& e) { e.remove(QLatin1String("target_b64")); }) << "no valid target";
         QTest::newRow("duplicate path") << entryVariant(2, [](QJsonObject& e) {
             e.remove(QLatin1String("path_b64"));
             e.insert(QLatin1String("path"), QStringLiteral("docs"));
         }) << "appears twice";
-        QTest::newRow("bad snapshot id") << variant([](QJsonObject& r) { r.insert(QLatin1String("snapshot"), QStringLiteral("../x")); }) << "invalid snapshot id";
-        QTest::newRow("newer format") << variant([](QJsonObject& r) { r.insert(QLatin1String("format"), 99); }) << "upgrade Poolkeeper";
-        QTest::newRow("no entries") << variant([](QJsonObject& r) { r.remove(QLatin1String("entries")); }) << "no entry list";
+        QTest::newRow("bad snapshot id") << variant([](QJsonObject& r) {
+            r.insert(QLatin1String("snapshot"), QStringLiteral("../x"));
+        }) << "invalid snapshot id";
+        QTest::newRow("newer format") << variant([](QJsonObject& r) { r.insert(QLatin1String("format"), 99); })
+                                      << "upgrade Poolkeeper";
+        QTest::newRow("no entries") << variant([](QJsonObject& r) { r.remove(QLatin1String("entries")); })
+                                    << "no entry list";
     }
     void corruptManifests()
     {

@@ -50,10 +50,12 @@ private slots:
             QCOMPARE(zoe.bytes, qint64(500000000));
             QCOMPARE(zoe.snapshotCount, 2);
             QCOMPARE(zoe.storageName, QStringLiteral("store-a"));
-            QCOMPARE(UserRepo(**db).snapshots(zoe.id)->constLast().snapshotId, QStringLiteral("20251125-101500-000-bbbbbb"));
+            QCOMPARE(
+                UserRepo(**db).snapshots(zoe.id)->constLast().snapshotId, QStringLiteral("20251125-101500-000-bbbbbb"));
             // The engine's tables exist and work.
             QVERIFY(JobRepo(**db).list()->isEmpty());
-            auto job = JobRepo(**db).create(JobKind::Balance, 0, zoe.id, storages.at(0).id, storages.at(1).id, zoe.bytes);
+            auto job
+                = JobRepo(**db).create(JobKind::Balance, 0, zoe.id, storages.at(0).id, storages.at(1).id, zoe.bytes);
             QVERIFY2(job, qPrintable(job.message()));
         }
         // Opening again is a no-op.
@@ -77,7 +79,14 @@ private slots:
         const CliResult status = cli.run({ QStringLiteral("status"), QStringLiteral("--json") });
         QCOMPARE(status.exitCode, 0);
         // The storages of the fixture are not mounted here: they show as offline.
-        const QJsonArray storages = status.json().object().value(QLatin1String("pools")).toArray().at(0).toObject().value(QLatin1String("storages")).toArray();
+        const QJsonArray storages = status.json()
+                                        .object()
+                                        .value(QLatin1String("pools"))
+                                        .toArray()
+                                        .at(0)
+                                        .toObject()
+                                        .value(QLatin1String("storages"))
+                                        .toArray();
         QCOMPARE(storages.at(0).toObject().value(QLatin1String("state")).toString(), QStringLiteral("offline"));
     }
 
@@ -96,7 +105,8 @@ private slots:
         QTemporaryDir dir;
         QFile file(dir.filePath(QStringLiteral("storage.json")));
         QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(QStringLiteral(R"({"format": %1, "storage_id": "x-1", "name": "s", "pool": "p"})").arg(format).toUtf8());
+        file.write(
+            QStringLiteral(R"({"format": %1, "storage_id": "x-1", "name": "s", "pool": "p"})").arg(format).toUtf8());
         file.close();
         auto identity = StorageRoot::readIdentity(dir.path());
         QCOMPARE(identity.isOk(), message.isEmpty());

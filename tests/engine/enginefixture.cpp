@@ -52,7 +52,8 @@ CrowdedPool::CrowdedPool(int users, qint64 userBytes, qint64 crowdedQuota, qint6
     }
     for (const QString& name : { QStringLiteral("s2"), QStringLiteral("s3") }) {
         QDir().mkpath(m_fixture.storagePath(name));
-        if (auto storage = master().addStorage(QStringLiteral("main"), name, m_fixture.storagePath(name), otherQuota); !storage) {
+        if (auto storage = master().addStorage(QStringLiteral("main"), name, m_fixture.storagePath(name), otherQuota);
+            !storage) {
             m_error = storage.message();
             return;
         }
@@ -87,9 +88,12 @@ QStringList CrowdedPool::checkEveryUser()
         for (const StorageRecord& storage : std::as_const(*storages)) {
             const bool present = QFileInfo(storage.rootPath + QStringLiteral("/users/") + user->uuid).isDir();
             if (present != (storage.id == user->storageId))
-                problems.append(QStringLiteral("%1: %2 on %3 (ConfigDb says %4)").arg(name, present ? QStringLiteral("a copy") : QStringLiteral("no data"), storage.name, user->storageName));
+                problems.append(QStringLiteral("%1: %2 on %3 (ConfigDb says %4)")
+                                    .arg(name, present ? QStringLiteral("a copy") : QStringLiteral("no data"),
+                                        storage.name, user->storageName));
         }
-        const QString target = m_fixture.scratch(QStringLiteral("check-") + QString::number(qHash(name)) + QString::number(nowMs()));
+        const QString target
+            = m_fixture.scratch(QStringLiteral("check-") + QString::number(qHash(name)) + QString::number(nowMs()));
         auto restore = master().restore(name, target, QString(), false);
         if (!restore) {
             problems.append(QStringLiteral("%1: restore failed: %2").arg(name, restore.message()));
@@ -101,10 +105,14 @@ QStringList CrowdedPool::checkEveryUser()
     }
     for (const StorageRecord& storage : std::as_const(*storages)) {
         qint64 onDisk = 0;
-        for (const QString& dir : QDir(storage.rootPath + QStringLiteral("/users")).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        for (const QString& dir :
+            QDir(storage.rootPath + QStringLiteral("/users")).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
             onDisk += UserStore(StorageRoot(storage.rootPath), dir).diskUsage().valueOr(0);
         if (onDisk != storage.usedBytes)
-            problems.append(QStringLiteral("storage %1: ConfigDb counts %2 bytes, the disk holds %3").arg(storage.name).arg(storage.usedBytes).arg(onDisk));
+            problems.append(QStringLiteral("storage %1: ConfigDb counts %2 bytes, the disk holds %3")
+                                .arg(storage.name)
+                                .arg(storage.usedBytes)
+                                .arg(onDisk));
     }
     return problems;
 }

@@ -6,7 +6,9 @@ namespace pk::test {
 
 QString CliResult::describe() const
 {
-    return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(exitCode).arg(QString::fromUtf8(out), QString::fromUtf8(err));
+    return QStringLiteral("exit %1\nstdout: %2\nstderr: %3")
+        .arg(exitCode)
+        .arg(QString::fromUtf8(out), QString::fromUtf8(err));
 }
 
 QString CliRunner::binary()
@@ -16,10 +18,12 @@ QString CliRunner::binary()
 
 CliResult CliRunner::run(const QStringList& args, int timeoutMs, const QStringList& wrapper) const
 {
-    return runRaw(QStringList { QStringLiteral("--workspace"), m_workspace } + args, QProcessEnvironment::systemEnvironment(), timeoutMs, wrapper);
+    return runRaw(QStringList { QStringLiteral("--workspace"), m_workspace } + args,
+        QProcessEnvironment::systemEnvironment(), timeoutMs, wrapper);
 }
 
-CliResult CliRunner::runRaw(const QStringList& args, const QProcessEnvironment& env, int timeoutMs, const QStringList& wrapper)
+CliResult CliRunner::runRaw(
+    const QStringList& args, const QProcessEnvironment& env, int timeoutMs, const QStringList& wrapper)
 {
     QProcess process;
     process.setProcessEnvironment(env);

@@ -9,7 +9,8 @@
 
 namespace pk::test {
 
-struct CliResult {
+struct CliResult
+{
     int exitCode = -1;
     QByteArray out;
     QByteArray err;
@@ -23,14 +24,14 @@ class CliRunner
 public:
     explicit CliRunner(QString workspace)
         : m_workspace(std::move(workspace))
-    {
-    }
+    { }
 
     // Runs poolkeeper-cli --workspace WS ARGS...; with wrapper, runs WRAPPER... poolkeeper-cli ...
     CliResult run(const QStringList& args, int timeoutMs = 300000, const QStringList& wrapper = {}) const;
     // The same without --workspace (to test the workspace resolution itself).
-    static CliResult runRaw(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(), int timeoutMs = 300000,
-                            const QStringList& wrapper = {});
+    static CliResult runRaw(const QStringList& args,
+        const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(), int timeoutMs = 300000,
+        const QStringList& wrapper = {});
 
     QString workspace() const { return m_workspace; }
     static QString binary();

@@ -28,7 +28,8 @@ PoolFixture::PoolFixture(const QList<QPair<QString, qint64>>& storages, const QS
     }
     for (const auto& [name, quota] : storages) {
         QDir().mkpath(storagePath(name));
-        auto storage = m_master->addStorage(poolName, name, storagePath(name), quota > 0 ? std::optional<qint64>(quota) : std::nullopt);
+        auto storage = m_master->addStorage(
+            poolName, name, storagePath(name), quota > 0 ? std::optional<qint64>(quota) : std::nullopt);
         if (!storage) {
             m_error = storage.message();
             return;

@@ -16,8 +16,9 @@ class PoolFixture
 {
 public:
     // storages: name -> quota in bytes (0: the filesystem's size)
-    explicit PoolFixture(const QList<QPair<QString, qint64>>& storages = { { QStringLiteral("s1"), 0 }, { QStringLiteral("s2"), 0 } },
-                         const QString& poolName = QStringLiteral("main"));
+    explicit PoolFixture(
+        const QList<QPair<QString, qint64>>& storages = { { QStringLiteral("s1"), 0 }, { QStringLiteral("s2"), 0 } },
+        const QString& poolName = QStringLiteral("main"));
     ~PoolFixture();
     PoolFixture(const PoolFixture&) = delete;
     PoolFixture& operator=(const PoolFixture&) = delete;

@@ -87,8 +87,8 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
     QRandomGenerator random(spec.seed);
     TreeStats stats;
     QStringList dirs { root };
-    static const QStringList unicode { QStringLiteral("Ünïcödé"), QStringLiteral("日本語のファイル"), QStringLiteral("with space"),
-                                       QStringLiteral("emoji 🎉"), QStringLiteral("Ελληνικά") };
+    static const QStringList unicode { QStringLiteral("Ünïcödé"), QStringLiteral("日本語のファイル"),
+        QStringLiteral("with space"), QStringLiteral("emoji 🎉"), QStringLiteral("Ελληνικά") };
     for (int i = 0; i < spec.directories; ++i) {
         const QString parent = dirs.at(random.bounded(static_cast<int>(dirs.size())));
         if (parent.count(u'/') - root.count(u'/') >= spec.maxDepth)
@@ -123,7 +123,8 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
     }
     for (int i = 0; i < spec.bigFiles; ++i) {
         const qint64 size = spec.bigFileSize + i * 333333;
-        writeRandomFile(dirs.at(i % dirs.size()) + QStringLiteral("/big%1.bin").arg(i), size, spec.seed * 104729 + static_cast<quint32>(i));
+        writeRandomFile(dirs.at(i % dirs.size()) + QStringLiteral("/big%1.bin").arg(i), size,
+            spec.seed * 104729 + static_cast<quint32>(i));
         stats.bytes += size;
         ++stats.files;
     }
@@ -158,7 +159,8 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
     std::function<void(const QByteArray&)> touch = [&](const QByteArray& dir) {
         for (const QString& hexName : listDir(dir)) {
             const QByteArray path = dir + '/' + QByteArray::fromHex(hexName.toLatin1());
-            struct stat st {};
+            struct stat st
+            { };
             ::lstat(path.constData(), &st);
             ++index;
             if (S_ISDIR(st.st_mode))
@@ -175,54 +177,62 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
 QStringList compareTrees(const QString& expected, const QString& actual, bool compareDirMtimes)
 {
     QStringList differences;
-    std::function<void(const QByteArray&, const QByteArray&, const QString&)> walk = [&](const QByteArray& a, const QByteArray& b, const QString& rel) {
-        const QStringList left = listDir(a);
-        const QStringList right = listDir(b);
-        if (left != right) {
-            for (const QString& name : left) {
-                if (!right.contains(name))
-                    differences.append(QStringLiteral("missing in restore: %1/%2").arg(rel, QString::fromUtf8(QByteArray::fromHex(name.toLatin1()))));
-            }
-            for (const QString& name : right) {
-                if (!left.contains(name))
-                    differences.append(QStringLiteral("extra in restore: %1/%2").arg(rel, QString::fromUtf8(QByteArray::fromHex(name.toLatin1()))));
-            }
-        }
-        for (const QString& hexName : left) {
-            if (!right.contains(hexName))
-                continue;
-            const QByteArray name = QByteArray::fromHex(hexName.toLatin1());
-            const QByteArray pa = a + '/' + name;
-            const QByteArray pb = b + '/' + name;
-            const QString where = rel + u'/' + QString::fromUtf8(name);
-            struct stat sa {}, sb {};
-            ::lstat(pa.constData(), &sa);
-            ::lstat(pb.constData(), &sb);
-            if ((sa.st_mode & S_IFMT) != (sb.st_mode & S_IFMT)) {
-                differences.append(QStringLiteral("type differs: %1").arg(where));
-                continue;
-            }
-            if (!S_ISLNK(sa.st_mode) && (sa.st_mode & 07777) != (sb.st_mode & 07777))
-                differences.append(QStringLiteral("mode differs: %1 (%2 vs %3)").arg(where).arg(sa.st_mode & 07777, 0, 8).arg(sb.st_mode & 07777, 0, 8));
-            const bool checkTime = !S_ISDIR(sa.st_mode) || compareDirMtimes;
-            if (checkTime && (sa.st_mtim.tv_sec != sb.st_mtim.tv_sec || sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec))
-                differences.append(QStringLiteral("mtime differs: %1").arg(where));
-            if (S_ISLNK(sa.st_mode)) {
-                char ta[4096], tb[4096];
-                const ssize_t na = ::readlink(pa.constData(), ta, sizeof ta);
-                const ssize_t nb = ::readlink(pb.constData(), tb, sizeof tb);
-                if (na != nb || QByteArray(ta, na) != QByteArray(tb, nb))
-                    differences.append(QStringLiteral("symlink target differs: %1").arg(where));
-            } else if (S_ISDIR(sa.st_mode)) {
-                walk(pa, pb, where);
-            } else if (S_ISREG(sa.st_mode)) {
-                if (sa.st_size != sb.st_size)
-                    differences.append(QStringLiteral("size differs: %1").arg(where));
-                else if (readAll(pa) != readAll(pb))
-                    differences.append(QStringLiteral("content differs: %1").arg(where));
-            }
-        }
-    };
+    std::function<void(const QByteArray&, const QByteArray&, const QString&)> walk
+        = [&](const QByteArray& a, const QByteArray& b, const QString& rel) {
+              const QStringList left = listDir(a);
+              const QStringList right = listDir(b);
+              if (left != right) {
+                  for (const QString& name : left) {
+                      if (!right.contains(name))
+                          differences.append(QStringLiteral("missing in restore: %1/%2")
+                                                 .arg(rel, QString::fromUtf8(QByteArray::fromHex(name.toLatin1()))));
+                  }
+                  for (const QString& name : right) {
+                      if (!left.contains(name))
+                          differences.append(QStringLiteral("extra in restore: %1/%2")
+                                                 .arg(rel, QString::fromUtf8(QByteArray::fromHex(name.toLatin1()))));
+                  }
+              }
+              for (const QString& hexName : left) {
+                  if (!right.contains(hexName))
+                      continue;
+                  const QByteArray name = QByteArray::fromHex(hexName.toLatin1());
+                  const QByteArray pa = a + '/' + name;
+                  const QByteArray pb = b + '/' + name;
+                  const QString where = rel + u'/' + QString::fromUtf8(name);
+                  struct stat sa
+                  {
+                  }, sb {};
+                  ::lstat(pa.constData(), &sa);
+                  ::lstat(pb.constData(), &sb);
+                  if ((sa.st_mode & S_IFMT) != (sb.st_mode & S_IFMT)) {
+                      differences.append(QStringLiteral("type differs: %1").arg(where));
+                      continue;
+                  }
+                  if (!S_ISLNK(sa.st_mode) && (sa.st_mode & 07777) != (sb.st_mode & 07777))
+                      differences.append(QStringLiteral("mode differs: %1 (%2 vs %3)")
+                                             .arg(where)
+                                             .arg(sa.st_mode & 07777, 0, 8)
+                                             .arg(sb.st_mode & 07777, 0, 8));
+                  const bool checkTime = !S_ISDIR(sa.st_mode) || compareDirMtimes;
+                  if (checkTime && (sa.st_mtim.tv_sec != sb.st_mtim.tv_sec || sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec))
+                      differences.append(QStringLiteral("mtime differs: %1").arg(where));
+                  if (S_ISLNK(sa.st_mode)) {
+                      char ta[4096], tb[4096];
+                      const ssize_t na = ::readlink(pa.constData(), ta, sizeof ta);
+                      const ssize_t nb = ::readlink(pb.constData(), tb, sizeof tb);
+                      if (na != nb || QByteArray(ta, na) != QByteArray(tb, nb))
+                          differences.append(QStringLiteral("symlink target differs: %1").arg(where));
+                  } else if (S_ISDIR(sa.st_mode)) {
+                      walk(pa, pb, where);
+                  } else if (S_ISREG(sa.st_mode)) {
+                      if (sa.st_size != sb.st_size)
+                          differences.append(QStringLiteral("size differs: %1").arg(where));
+                      else if (readAll(pa) != readAll(pb))
+                          differences.append(QStringLiteral("content differs: %1").arg(where));
+                  }
+              }
+          };
     walk(enc(expected), enc(actual), QString());
     return differences;
 }
@@ -233,7 +243,8 @@ QByteArray fingerprint(const QString& root)
     std::function<void(const QByteArray&)> walk = [&](const QByteArray& dir) {
         for (const QString& hexName : listDir(dir)) {
             const QByteArray path = dir + '/' + QByteArray::fromHex(hexName.toLatin1());
-            struct stat st {};
+            struct stat st
+            { };
             ::lstat(path.constData(), &st);
             hash.addData(path);
             hash.addData(QByteArray::number(st.st_mode));

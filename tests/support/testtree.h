@@ -10,7 +10,8 @@
 
 namespace pk::test {
 
-struct TreeSpec {
+struct TreeSpec
+{
     int files = 200;
     int directories = 20;
     int maxDepth = 6;
@@ -25,7 +26,8 @@ struct TreeSpec {
     quint32 seed = 1;
 };
 
-struct TreeStats {
+struct TreeStats
+{
     int files = 0;
     int directories = 0;
     int symlinks = 0;

@@ -90,10 +90,12 @@ int main(int argc, char* argv[])
     if (!waitFor([&] { return !window.currentPool().isEmpty() && window.controller()->isStarted(); }))
         return 1;
     // Let the engine mark the full storage and sample the pool before the first picture.
-    waitFor([&] {
-        const auto pool = window.controller()->pool(window.currentPool());
-        return pool && pool->state == pk::PoolState::Unbalanced;
-    }, 10000);
+    waitFor(
+        [&] {
+            const auto pool = window.controller()->pool(window.currentPool());
+            return pool && pool->state == pk::PoolState::Unbalanced;
+        },
+        10000);
     window.showPage(pk::MainWindow::Page::Dashboard);
     QTest::qWait(300); // let the history chart arrive; a picture, not a test
     bool ok = save(&window, out + QStringLiteral("/dashboard%1.png").arg(suffix));
@@ -107,7 +109,9 @@ int main(int argc, char* argv[])
     QTest::mouseClick(window.scanReview()->approveButton(), Qt::LeftButton);
     if (!waitFor([&] {
             const auto& jobs = window.controller()->jobs();
-            return !jobs.isEmpty() && std::all_of(jobs.cbegin(), jobs.cend(), [](const pk::JobRecord& job) { return !pk::isActive(job.state); });
+            return !jobs.isEmpty() && std::all_of(jobs.cbegin(), jobs.cend(), [](const pk::JobRecord& job) {
+                return !pk::isActive(job.state);
+            });
         }))
         return 1;
     window.showPage(pk::MainWindow::Page::Migrations);

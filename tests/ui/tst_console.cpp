@@ -46,7 +46,8 @@ std::unique_ptr<ConfigDb> openDb(const QString& workspace)
 bool allJobsFinished(const EngineController* controller)
 {
     const auto& jobs = controller->jobs();
-    return !jobs.isEmpty() && std::all_of(jobs.cbegin(), jobs.cend(), [](const JobRecord& job) { return !isActive(job.state); });
+    return !jobs.isEmpty()
+        && std::all_of(jobs.cbegin(), jobs.cend(), [](const JobRecord& job) { return !isActive(job.state); });
 }
 
 // A workspace with one full storage holding a big user and a few small ones, and an empty one.
@@ -90,7 +91,8 @@ private slots:
         window.show();
         window.openWorkspace(demo);
         QTRY_VERIFY_WITH_TIMEOUT(window.currentPool() == QLatin1String("demo"), 30000);
-        QTRY_VERIFY_WITH_TIMEOUT(window.controller()->pool(QStringLiteral("demo"))->state == PoolState::Unbalanced, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.controller()->pool(QStringLiteral("demo"))->state == PoolState::Unbalanced, 30000);
 
         // Scan with the button, as a user would.
         window.showPage(MainWindow::Page::ScanReview);
@@ -111,14 +113,17 @@ private slots:
         // One click approves the whole plan; the migrations follow.
         QTest::mouseClick(window.scanReview()->approveButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(allJobsFinished(window.controller()), 120000);
-        QTRY_VERIFY_WITH_TIMEOUT(window.controller()->pool(QStringLiteral("demo"))->state == PoolState::Balanced, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.controller()->pool(QStringLiteral("demo"))->state == PoolState::Balanced, 30000);
 
         // The chart, the jobs view and ConfigDb agree.
         auto db = openDb(demo);
         const QList<StorageRecord> storages = StorageRepo(*db).list().value();
         for (const StorageUsage& usage : measureStorages(storages)) {
-            QTRY_VERIFY2_WITH_TIMEOUT(qAbs(window.dashboard()->capacityChart()->usedPercentShown(usage.storage.name) - usage.usedPercent()) < 0.01,
-                                      qPrintable(usage.storage.name), 30000);
+            QTRY_VERIFY2_WITH_TIMEOUT(
+                qAbs(window.dashboard()->capacityChart()->usedPercentShown(usage.storage.name) - usage.usedPercent())
+                    < 0.01,
+                qPrintable(usage.storage.name), 30000);
             QCOMPARE(window.dashboard()->capacityChart()->reservedPercentShown(usage.storage.name), 0.0);
         }
         const QList<JobRecord> jobs = JobRepo(*db).list().value();
@@ -189,12 +194,14 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(window.currentPool() == QLatin1String("main"), 30000);
             window.showPage(MainWindow::Page::ScanReview);
             QTest::mouseClick(window.scanReview()->scanButton(), Qt::LeftButton);
-            QTRY_VERIFY_WITH_TIMEOUT(window.scanReview()->model()->plan().id > 0 && !window.scanReview()->isBusy(), 60000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                window.scanReview()->model()->plan().id > 0 && !window.scanReview()->isBusy(), 60000);
             QTest::mouseClick(window.scanReview()->approveButton(), Qt::LeftButton);
             // Throttled to 2 MiB/s: the job is still copying when the window closes.
-            QTRY_VERIFY_WITH_TIMEOUT(std::any_of(window.controller()->jobs().cbegin(), window.controller()->jobs().cend(),
-                                                 [](const JobRecord& job) { return job.state == JobState::Running; }),
-                                     30000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                std::any_of(window.controller()->jobs().cbegin(), window.controller()->jobs().cend(),
+                    [](const JobRecord& job) { return job.state == JobState::Running; }),
+                30000);
             jobId = window.controller()->jobs().constFirst().id;
             QSignalSpy stopped(&window, &MainWindow::engineStopped);
             answerNextMessageBox(QMessageBox::Yes);

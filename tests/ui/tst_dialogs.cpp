@@ -57,14 +57,38 @@ private slots:
         QTest::addColumn<QString>("high");
         QTest::addColumn<QString>("low");
         QTest::addColumn<QString>("problem"); // empty: acceptable
-        QTest::newRow("valid") << "nord" << "85" << "60" << "";
-        QTest::newRow("unicode name") << "Sauvegardes été" << "80" << "70" << "";
-        QTest::newRow("empty name") << "" << "80" << "70" << "Give the pool a name";
-        QTest::newRow("blank name") << "   " << "80" << "70" << "Give the pool a name";
-        QTest::newRow("duplicate name") << "main" << "80" << "70" << "already exists";
-        QTest::newRow("low equals high") << "p" << "70" << "70" << "below the high watermark";
-        QTest::newRow("low above high") << "p" << "60" << "70" << "below the high watermark";
-        QTest::newRow("high zero") << "p" << "0" << "0" << "above 0 %";
+        QTest::newRow("valid") << "nord"
+                               << "85"
+                               << "60"
+                               << "";
+        QTest::newRow("unicode name") << "Sauvegardes été"
+                                      << "80"
+                                      << "70"
+                                      << "";
+        QTest::newRow("empty name") << ""
+                                    << "80"
+                                    << "70"
+                                    << "Give the pool a name";
+        QTest::newRow("blank name") << "   "
+                                    << "80"
+                                    << "70"
+                                    << "Give the pool a name";
+        QTest::newRow("duplicate name") << "main"
+                                        << "80"
+                                        << "70"
+                                        << "already exists";
+        QTest::newRow("low equals high") << "p"
+                                         << "70"
+                                         << "70"
+                                         << "below the high watermark";
+        QTest::newRow("low above high") << "p"
+                                        << "60"
+                                        << "70"
+                                        << "below the high watermark";
+        QTest::newRow("high zero") << "p"
+                                   << "0"
+                                   << "0"
+                                   << "above 0 %";
     }
     void addPool()
     {
@@ -79,7 +103,8 @@ private slots:
         typeInto(dialog.highSpin(), high);
         typeInto(dialog.lowSpin(), low);
         QCOMPARE(okEnabled(&dialog), problem.isEmpty());
-        QVERIFY2(problem.isEmpty() ? message(&dialog).isEmpty() : message(&dialog).contains(problem), qPrintable(message(&dialog)));
+        QVERIFY2(problem.isEmpty() ? message(&dialog).isEmpty() : message(&dialog).contains(problem),
+            qPrintable(message(&dialog)));
         if (problem.isEmpty()) {
             QCOMPARE(dialog.name(), name.trimmed());
             QCOMPARE(dialog.highPercent(), high.toDouble());
@@ -93,15 +118,42 @@ private slots:
         QTest::addColumn<QString>("path"); // "dir", "file", "missing", "storage", ""
         QTest::addColumn<QString>("quota"); // empty: the filesystem's size
         QTest::addColumn<QString>("problem");
-        QTest::newRow("valid") << "s9" << "dir" << "" << "";
-        QTest::newRow("valid with quota") << "s9" << "dir" << "500" << "";
-        QTest::newRow("empty name") << "" << "dir" << "" << "Give the storage a name";
-        QTest::newRow("duplicate name") << "s1" << "dir" << "" << "already exists";
-        QTest::newRow("no path") << "s9" << "" << "" << "Choose the storage's directory";
-        QTest::newRow("path is a file") << "s9" << "file" << "" << "This is a file";
-        QTest::newRow("missing path") << "s9" << "missing" << "" << "does not exist";
-        QTest::newRow("already a storage") << "s9" << "storage" << "" << "already holds a storage";
-        QTest::newRow("zero quota") << "s9" << "dir" << "0" << "greater than zero";
+        QTest::newRow("valid") << "s9"
+                               << "dir"
+                               << ""
+                               << "";
+        QTest::newRow("valid with quota") << "s9"
+                                          << "dir"
+                                          << "500"
+                                          << "";
+        QTest::newRow("empty name") << ""
+                                    << "dir"
+                                    << ""
+                                    << "Give the storage a name";
+        QTest::newRow("duplicate name") << "s1"
+                                        << "dir"
+                                        << ""
+                                        << "already exists";
+        QTest::newRow("no path") << "s9"
+                                 << ""
+                                 << ""
+                                 << "Choose the storage's directory";
+        QTest::newRow("path is a file") << "s9"
+                                        << "file"
+                                        << ""
+                                        << "This is a file";
+        QTest::newRow("missing path") << "s9"
+                                      << "missing"
+                                      << ""
+                                      << "does not exist";
+        QTest::newRow("already a storage") << "s9"
+                                           << "storage"
+                                           << ""
+                                           << "already holds a storage";
+        QTest::newRow("zero quota") << "s9"
+                                    << "dir"
+                                    << "0"
+                                    << "greater than zero";
     }
     void addStorage()
     {
@@ -127,7 +179,8 @@ private slots:
             typeInto(dialog.quotaSpin(), quota);
         }
         QCOMPARE(okEnabled(&dialog), problem.isEmpty());
-        QVERIFY2(problem.isEmpty() ? message(&dialog).isEmpty() : message(&dialog).contains(problem), qPrintable(message(&dialog)));
+        QVERIFY2(problem.isEmpty() ? message(&dialog).isEmpty() : message(&dialog).contains(problem),
+            qPrintable(message(&dialog)));
         if (problem.isEmpty()) {
             QCOMPARE(dialog.path(), dir.filePath(path));
             QCOMPARE(dialog.quotaBytes(), quota.isEmpty() ? qint64(0) : qint64(500) * 1024 * 1024 * 1024);
@@ -139,9 +192,15 @@ private slots:
         QTest::addColumn<QString>("high");
         QTest::addColumn<QString>("low");
         QTest::addColumn<QString>("problem");
-        QTest::newRow("valid") << "90" << "50" << "";
-        QTest::newRow("low equals high") << "75" << "75" << "below the high watermark";
-        QTest::newRow("low above high") << "50" << "60" << "below the high watermark";
+        QTest::newRow("valid") << "90"
+                               << "50"
+                               << "";
+        QTest::newRow("low equals high") << "75"
+                                         << "75"
+                                         << "below the high watermark";
+        QTest::newRow("low above high") << "50"
+                                        << "60"
+                                        << "below the high watermark";
     }
     void poolSettings()
     {
@@ -158,7 +217,8 @@ private slots:
         typeInto(dialog.highSpin(), high);
         typeInto(dialog.lowSpin(), low);
         QCOMPARE(okEnabled(&dialog), problem.isEmpty());
-        QVERIFY2(problem.isEmpty() ? message(&dialog).isEmpty() : message(&dialog).contains(problem), qPrintable(message(&dialog)));
+        QVERIFY2(problem.isEmpty() ? message(&dialog).isEmpty() : message(&dialog).contains(problem),
+            qPrintable(message(&dialog)));
         if (problem.isEmpty()) {
             QCOMPARE(dialog.pool().highPercent, high.toDouble());
             QCOMPARE(dialog.pool().lowPercent, low.toDouble());

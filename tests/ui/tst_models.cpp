@@ -2,8 +2,8 @@
 // produces: rows appearing and going, values changing in place, progress, check boxes.
 
 #include "models/alertmodel.h"
-#include "models/jobmodel.h"
 #include "models/joblogmodel.h"
+#include "models/jobmodel.h"
 #include "models/pooltreemodel.h"
 #include "models/scanmodel.h"
 #include "models/storagetablemodel.h"
@@ -59,7 +59,8 @@ private slots:
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(model.rowCount(model.index(0, 0)), 3);
         QCOMPARE(model.index(1, 0, model.index(0, 0)).data().toString(), QStringLiteral("p1-s1"));
-        QCOMPARE(model.index(1, 0, model.index(0, 0)).data(PoolTreeModel::PoolNameRole).toString(), QStringLiteral("p1"));
+        QCOMPARE(
+            model.index(1, 0, model.index(0, 0)).data(PoolTreeModel::PoolNameRole).toString(), QStringLiteral("p1"));
         QVERIFY(model.index(0, 0).data(PoolTreeModel::IsPoolRole).toBool());
         // Same shape: values change in place, no reset.
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
@@ -67,7 +68,8 @@ private slots:
         model.setPools({ makePool(1, QStringLiteral("p1"), 3, 90) });
         QCOMPARE(resets.count(), 0);
         QVERIFY(changes.count() >= 2);
-        QCOMPARE(model.index(0, PoolTreeModel::UsedColumn, model.index(0, 0)).data().toString(), QStringLiteral("90.0 %"));
+        QCOMPARE(
+            model.index(0, PoolTreeModel::UsedColumn, model.index(0, 0)).data().toString(), QStringLiteral("90.0 %"));
         // Storages come and go; pools too.
         model.setPools({ makePool(1, QStringLiteral("p1"), 4, 90), makePool(2, QStringLiteral("p2"), 0, 0) });
         QCOMPARE(resets.count(), 1);
@@ -142,7 +144,8 @@ private slots:
         model.setScan(report);
         QCOMPARE(model.rowCount(), 4);
         QCOMPARE(model.index(3, ScanModel::ConsistencyColumn).data().toString(), QStringLiteral("Inconsistent"));
-        QCOMPARE(model.index(3, ScanModel::ReasonColumn).data().toString(), QStringLiteral("inconsistent: chunk x is missing"));
+        QCOMPARE(model.index(3, ScanModel::ReasonColumn).data().toString(),
+            QStringLiteral("inconsistent: chunk x is missing"));
         PlanRecord plan;
         plan.id = 7;
         plan.moves.append({ 1, QStringLiteral("u0"), 1, QStringLiteral("a"), 2, QStringLiteral("b"), 1000, false });

@@ -13,8 +13,7 @@
 namespace pk::test {
 
 // Polls until a modal dialog of type T is open, then hands it to action (which must close it).
-template<typename T>
-void whenDialogOpens(std::function<void(T*)> action)
+template<typename T> void whenDialogOpens(std::function<void(T*)> action)
 {
     auto* timer = new QTimer;
     timer->setInterval(20);

@@ -23,8 +23,10 @@ CapacityChart::CapacityChart(QWidget* parent)
     chartstyle::apply(m_chart, palette());
     m_chart->setTitle(tr("Capacity"));
     m_series = new QStackedBarSeries(m_chart);
-    const QString names[SetCount] = { tr("Normal"), tr("Above high"), tr("Marked"), tr("Draining"), tr("Offline"), tr("Reserved by moves") };
-    const QColor colours[SetCount] = { theme::normal(), theme::aboveHigh(), theme::marked(), theme::draining(), theme::offline(), theme::reserved() };
+    const QString names[SetCount]
+        = { tr("Normal"), tr("Above high"), tr("Marked"), tr("Draining"), tr("Offline"), tr("Reserved by moves") };
+    const QColor colours[SetCount] = { theme::normal(), theme::aboveHigh(), theme::marked(), theme::draining(),
+        theme::offline(), theme::reserved() };
     for (int i = 0; i < SetCount; ++i) {
         m_sets[i] = new QBarSet(names[i], m_series);
         m_sets[i]->setColor(colours[i]);
@@ -43,7 +45,8 @@ CapacityChart::CapacityChart(QWidget* parent)
     m_axisY->setTickCount(6);
     m_chart->addAxis(m_axisX, Qt::AlignBottom);
     m_chart->addAxis(m_axisY, Qt::AlignLeft);
-    for (QAbstractSeries* series : { static_cast<QAbstractSeries*>(m_series), static_cast<QAbstractSeries*>(m_high), static_cast<QAbstractSeries*>(m_low) }) {
+    for (QAbstractSeries* series : { static_cast<QAbstractSeries*>(m_series), static_cast<QAbstractSeries*>(m_high),
+             static_cast<QAbstractSeries*>(m_low) }) {
         series->attachAxis(m_axisX);
         series->attachAxis(m_axisY);
     }
@@ -53,7 +56,12 @@ CapacityChart::CapacityChart(QWidget* parent)
             QToolTip::hideText();
             return;
         }
-        QToolTip::showText(QCursor::pos(), QStringLiteral("%1: %2 % %3").arg(m_categories.at(index)).arg(set->at(index), 0, 'f', 1).arg(set->label().toLower()), this);
+        QToolTip::showText(QCursor::pos(),
+            QStringLiteral("%1: %2 % %3")
+                .arg(m_categories.at(index))
+                .arg(set->at(index), 0, 'f', 1)
+                .arg(set->label().toLower()),
+            this);
     });
     setMinimumHeight(220);
 }
@@ -94,7 +102,9 @@ void CapacityChart::setPool(const PoolStatus& pool, const QHash<qint64, qint64>&
             target = Offline;
             break;
         case StorageState::Online:
-            target = watermark::isAtOrAbove(usage.storage.usedBytes, usage.capacityBytes, pool.pool.highPercent) ? AboveHigh : Normal;
+            target = watermark::isAtOrAbove(usage.storage.usedBytes, usage.capacityBytes, pool.pool.highPercent)
+                ? AboveHigh
+                : Normal;
             break;
         }
         for (int s = 0; s < Reserved; ++s) {
@@ -103,7 +113,9 @@ void CapacityChart::setPool(const PoolStatus& pool, const QHash<qint64, qint64>&
                 m_sets[s]->replace(i, value);
         }
         const qint64 reserved = reservedBytes.value(usage.storage.id);
-        const double reservedPercent = usage.capacityBytes > 0 ? 100.0 * static_cast<double>(reserved) / static_cast<double>(usage.capacityBytes) : 0.0;
+        const double reservedPercent = usage.capacityBytes > 0
+            ? 100.0 * static_cast<double>(reserved) / static_cast<double>(usage.capacityBytes)
+            : 0.0;
         if (m_sets[Reserved]->at(i) != reservedPercent)
             m_sets[Reserved]->replace(i, reservedPercent);
     }
@@ -160,7 +172,8 @@ void CapacityChart::changeEvent(QEvent* event)
 {
     if (event->type() == QEvent::PaletteChange) {
         chartstyle::apply(m_chart, palette());
-        const QColor colours[SetCount] = { theme::normal(), theme::aboveHigh(), theme::marked(), theme::draining(), theme::offline(), theme::reserved() };
+        const QColor colours[SetCount] = { theme::normal(), theme::aboveHigh(), theme::marked(), theme::draining(),
+            theme::offline(), theme::reserved() };
         for (int i = 0; i < SetCount; ++i)
             m_sets[i]->setColor(colours[i]);
     }

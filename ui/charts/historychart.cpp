@@ -79,9 +79,12 @@ void HistoryChart::setHistory(const PoolHistory& history, double highPercent, do
     }
     // A short history starts at the left and grows to the right, as a live chart should.
     maxX = qMax(maxX, minX + 120000.0);
-    m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(minX)), QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(maxX)));
+    m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(minX)),
+        QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(maxX)));
     const double span = maxX - minX;
-    m_axisX->setFormat(span > 2 * 24 * 3600 * 1000.0 ? QStringLiteral("dd.MM.") : (span > 10 * 60 * 1000.0 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss")));
+    m_axisX->setFormat(span > 2 * 24 * 3600 * 1000.0
+            ? QStringLiteral("dd.MM.")
+            : (span > 10 * 60 * 1000.0 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss")));
     chartstyle::setWatermark(m_high, highPercent, minX, maxX);
     chartstyle::setWatermark(m_low, lowPercent, minX, maxX);
 }

@@ -38,7 +38,8 @@ ProjectionChart::ProjectionChart(QWidget* parent)
     axisY->setLabelFormat(QStringLiteral("%d %"));
     m_chart->addAxis(m_axisX, Qt::AlignBottom);
     m_chart->addAxis(axisY, Qt::AlignLeft);
-    for (QAbstractSeries* series : { static_cast<QAbstractSeries*>(m_series), static_cast<QAbstractSeries*>(m_high), static_cast<QAbstractSeries*>(m_low) }) {
+    for (QAbstractSeries* series : { static_cast<QAbstractSeries*>(m_series), static_cast<QAbstractSeries*>(m_high),
+             static_cast<QAbstractSeries*>(m_low) }) {
         series->attachAxis(m_axisX);
         series->attachAxis(axisY);
     }

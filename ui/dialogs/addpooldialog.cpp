@@ -42,10 +42,22 @@ AddPoolDialog::AddPoolDialog(const QStringList& existingNames, QWidget* parent)
     revalidate();
 }
 
-QString AddPoolDialog::name() const { return m_name->text().trimmed(); }
-double AddPoolDialog::highPercent() const { return m_high->value(); }
-double AddPoolDialog::lowPercent() const { return m_low->value(); }
-PoolMode AddPoolDialog::mode() const { return static_cast<PoolMode>(m_mode->currentData().toInt()); }
+QString AddPoolDialog::name() const
+{
+    return m_name->text().trimmed();
+}
+double AddPoolDialog::highPercent() const
+{
+    return m_high->value();
+}
+double AddPoolDialog::lowPercent() const
+{
+    return m_low->value();
+}
+PoolMode AddPoolDialog::mode() const
+{
+    return static_cast<PoolMode>(m_mode->currentData().toInt());
+}
 
 QString AddPoolDialog::validate() const
 {

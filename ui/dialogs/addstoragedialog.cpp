@@ -15,7 +15,8 @@
 
 namespace pk {
 
-AddStorageDialog::AddStorageDialog(const QStringList& pools, const QString& currentPool, const QStringList& existingStorages, QWidget* parent)
+AddStorageDialog::AddStorageDialog(
+    const QStringList& pools, const QString& currentPool, const QStringList& existingStorages, QWidget* parent)
     : ValidatedDialog(parent)
     , m_existing(existingStorages)
     , m_pool(new QComboBox(this))
@@ -50,7 +51,8 @@ AddStorageDialog::AddStorageDialog(const QStringList& pools, const QString& curr
     setMinimumWidth(520);
 
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose the storage's directory"), m_path->text());
+        const QString dir
+            = QFileDialog::getExistingDirectory(this, tr("Choose the storage's directory"), m_path->text());
         if (!dir.isEmpty())
             m_path->setText(dir);
     });
@@ -66,9 +68,18 @@ AddStorageDialog::AddStorageDialog(const QStringList& pools, const QString& curr
     revalidate();
 }
 
-QString AddStorageDialog::pool() const { return m_pool->currentText(); }
-QString AddStorageDialog::name() const { return m_name->text().trimmed(); }
-QString AddStorageDialog::path() const { return m_path->text().trimmed(); }
+QString AddStorageDialog::pool() const
+{
+    return m_pool->currentText();
+}
+QString AddStorageDialog::name() const
+{
+    return m_name->text().trimmed();
+}
+QString AddStorageDialog::path() const
+{
+    return m_path->text().trimmed();
+}
 
 qint64 AddStorageDialog::quotaBytes() const
 {

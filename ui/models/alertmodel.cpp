@@ -9,8 +9,7 @@ namespace pk {
 
 AlertModel::AlertModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 QString AlertModel::kindName(const QString& kind)
 {
@@ -88,7 +87,8 @@ QVariant AlertModel::headerData(int section, Qt::Orientation orientation, int ro
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = { QT_TR_NOOP("Time"), QT_TR_NOOP("Storage"), QT_TR_NOOP("Alert"), QT_TR_NOOP("Message") };
+    static const char* const names[]
+        = { QT_TR_NOOP("Time"), QT_TR_NOOP("Storage"), QT_TR_NOOP("Alert"), QT_TR_NOOP("Message") };
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

@@ -8,8 +8,7 @@ namespace pk {
 
 JobLogModel::JobLogModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void JobLogModel::setLog(const JobLog& log)
 {
@@ -36,7 +35,8 @@ QVariant JobLogModel::data(const QModelIndex& index, int role) const
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case TimeColumn:
-            return QDateTime::fromMSecsSinceEpoch(line.record.timeMs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+            return QDateTime::fromMSecsSinceEpoch(line.record.timeMs, Qt::UTC)
+                .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
         case StorageColumn:
             return line.storage;
         case LevelColumn:
@@ -60,7 +60,8 @@ QVariant JobLogModel::headerData(int section, Qt::Orientation orientation, int r
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = { QT_TR_NOOP("Time (UTC)"), QT_TR_NOOP("Storage"), QT_TR_NOOP("Level"), QT_TR_NOOP("Phase"), QT_TR_NOOP("Message") };
+    static const char* const names[] = { QT_TR_NOOP("Time (UTC)"), QT_TR_NOOP("Storage"), QT_TR_NOOP("Level"),
+        QT_TR_NOOP("Phase"), QT_TR_NOOP("Message") };
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

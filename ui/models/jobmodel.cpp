@@ -10,8 +10,7 @@ namespace pk {
 
 JobModel::JobModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void JobModel::setJobs(const QList<JobRecord>& jobs)
 {
@@ -99,8 +98,9 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
             if (rate <= 0 || done >= total || !isActive(job.state))
                 return QString();
             const qint64 seconds = static_cast<qint64>(static_cast<double>(total - done) / rate);
-            return seconds >= 3600 ? tr("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60)
-                                   : (seconds >= 60 ? tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60) : tr("%1 s").arg(seconds));
+            return seconds >= 3600
+                ? tr("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60)
+                : (seconds >= 60 ? tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60) : tr("%1 s").arg(seconds));
         }
         case StateColumn:
             return displayName(job.state);
@@ -121,7 +121,8 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
             return job.error;
         return tr("Job %1: user %2 from %3 to %4").arg(job.id).arg(job.userName, job.fromName, job.toName);
     case Qt::TextAlignmentRole:
-        if (index.column() == IdColumn || index.column() == BytesColumn || index.column() == RateColumn || index.column() == EtaColumn)
+        if (index.column() == IdColumn || index.column() == BytesColumn || index.column() == RateColumn
+            || index.column() == EtaColumn)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case JobIdRole:
@@ -140,8 +141,9 @@ QVariant JobModel::headerData(int section, Qt::Orientation orientation, int role
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = { QT_TR_NOOP("Job"), QT_TR_NOOP("User"), QT_TR_NOOP("From → to"), QT_TR_NOOP("Phase"), QT_TR_NOOP("Progress"),
-                                         QT_TR_NOOP("Bytes"), QT_TR_NOOP("Rate"), QT_TR_NOOP("ETA"), QT_TR_NOOP("State"), QT_TR_NOOP("Error") };
+    static const char* const names[]
+        = { QT_TR_NOOP("Job"), QT_TR_NOOP("User"), QT_TR_NOOP("From → to"), QT_TR_NOOP("Phase"), QT_TR_NOOP("Progress"),
+              QT_TR_NOOP("Bytes"), QT_TR_NOOP("Rate"), QT_TR_NOOP("ETA"), QT_TR_NOOP("State"), QT_TR_NOOP("Error") };
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

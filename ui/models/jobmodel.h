@@ -15,7 +15,19 @@ class JobModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { IdColumn, UserColumn, RouteColumn, PhaseColumn, ProgressColumn, BytesColumn, RateColumn, EtaColumn, StateColumn, ErrorColumn, ColumnCount };
+    enum Column {
+        IdColumn,
+        UserColumn,
+        RouteColumn,
+        PhaseColumn,
+        ProgressColumn,
+        BytesColumn,
+        RateColumn,
+        EtaColumn,
+        StateColumn,
+        ErrorColumn,
+        ColumnCount
+    };
     enum Role { JobIdRole = Qt::UserRole + 1, ProgressRole, IsActiveRole, StateRole };
 
     explicit JobModel(QObject* parent = nullptr);

@@ -13,14 +13,14 @@ constexpr quintptr poolId = 0;
 
 PoolTreeModel::PoolTreeModel(QObject* parent)
     : QAbstractItemModel(parent)
-{
-}
+{ }
 
 void PoolTreeModel::setPools(const QList<PoolStatus>& pools)
 {
     bool sameShape = pools.size() == m_pools.size();
     for (qsizetype i = 0; sameShape && i < pools.size(); ++i) {
-        sameShape = pools.at(i).pool.id == m_pools.at(i).pool.id && pools.at(i).storages.size() == m_pools.at(i).storages.size();
+        sameShape = pools.at(i).pool.id == m_pools.at(i).pool.id
+            && pools.at(i).storages.size() == m_pools.at(i).storages.size();
         for (qsizetype s = 0; sameShape && s < pools.at(i).storages.size(); ++s)
             sameShape = pools.at(i).storages.at(s).usage.storage.id == m_pools.at(i).storages.at(s).usage.storage.id;
     }
@@ -125,9 +125,11 @@ QVariant PoolTreeModel::data(const QModelIndex& index, int role) const
         return index.column() == UsedColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
     case Qt::ToolTipRole:
         return tr("%1: %2 of %3 used, %4 users%5\n%6")
-            .arg(storage.usage.storage.name, formatBytes(storage.usage.storage.usedBytes), formatBytes(storage.usage.capacityBytes))
+            .arg(storage.usage.storage.name, formatBytes(storage.usage.storage.usedBytes),
+                formatBytes(storage.usage.capacityBytes))
             .arg(storage.users)
-            .arg(storage.paused ? tr("; compaction and synchronization paused by a migration") : QString(), storage.usage.storage.rootPath);
+            .arg(storage.paused ? tr("; compaction and synchronization paused by a migration") : QString(),
+                storage.usage.storage.rootPath);
     case StorageNameRole:
         return storage.usage.storage.name;
     default:

@@ -8,8 +8,7 @@ namespace pk {
 
 ScanModel::ScanModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void ScanModel::setScan(const ScanReport& report)
 {
@@ -79,7 +78,9 @@ QVariant ScanModel::data(const QModelIndex& index, int role) const
         case SnapshotsColumn:
             return entry.snapshots;
         case ConsistencyColumn:
-            return inconsistent ? tr("Inconsistent") : (entry.reason.startsWith(QLatin1String("already")) ? tr("Not checked") : tr("Consistent"));
+            return inconsistent
+                ? tr("Inconsistent")
+                : (entry.reason.startsWith(QLatin1String("already")) ? tr("Not checked") : tr("Consistent"));
         case DestinationColumn:
             return planned ? m_destination.value(entry.userName) : QString();
         case ReasonColumn:
@@ -118,7 +119,8 @@ QVariant ScanModel::data(const QModelIndex& index, int role) const
 
 bool ScanModel::setData(const QModelIndex& index, const QVariant& value, int role)
 {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid) || role != Qt::CheckStateRole || index.column() != UserColumn)
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)
+        || role != Qt::CheckStateRole || index.column() != UserColumn)
         return false;
     const QString user = m_scan.entries.at(index.row()).userName;
     if (!m_destination.contains(user))
@@ -134,7 +136,8 @@ bool ScanModel::setData(const QModelIndex& index, const QVariant& value, int rol
 Qt::ItemFlags ScanModel::flags(const QModelIndex& index) const
 {
     Qt::ItemFlags flags = QAbstractTableModel::flags(index);
-    if (index.isValid() && index.column() == UserColumn && m_destination.contains(m_scan.entries.at(index.row()).userName))
+    if (index.isValid() && index.column() == UserColumn
+        && m_destination.contains(m_scan.entries.at(index.row()).userName))
         flags |= Qt::ItemIsUserCheckable;
     return flags;
 }
@@ -143,8 +146,9 @@ QVariant ScanModel::headerData(int section, Qt::Orientation orientation, int rol
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = { QT_TR_NOOP("User"), QT_TR_NOOP("Storage"), QT_TR_NOOP("Size"), QT_TR_NOOP("Snapshots"),
-                                         QT_TR_NOOP("Consistency"), QT_TR_NOOP("Proposed destination"), QT_TR_NOOP("Decision") };
+    static const char* const names[]
+        = { QT_TR_NOOP("User"), QT_TR_NOOP("Storage"), QT_TR_NOOP("Size"), QT_TR_NOOP("Snapshots"),
+              QT_TR_NOOP("Consistency"), QT_TR_NOOP("Proposed destination"), QT_TR_NOOP("Decision") };
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

@@ -16,7 +16,16 @@ class ScanModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { UserColumn, StorageColumn, SizeColumn, SnapshotsColumn, ConsistencyColumn, DestinationColumn, ReasonColumn, ColumnCount };
+    enum Column {
+        UserColumn,
+        StorageColumn,
+        SizeColumn,
+        SnapshotsColumn,
+        ConsistencyColumn,
+        DestinationColumn,
+        ReasonColumn,
+        ColumnCount
+    };
     enum Role { UserNameRole = Qt::UserRole + 1, CandidateRole, PlannedRole };
 
     explicit ScanModel(QObject* parent = nullptr);

@@ -8,8 +8,7 @@ namespace pk {
 
 StorageTableModel::StorageTableModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void StorageTableModel::setPool(const PoolStatus& pool)
 {
@@ -53,7 +52,8 @@ QVariant StorageTableModel::data(const QModelIndex& index, int role) const
         case UsedColumn:
             return formatBytes(usage.storage.usedBytes);
         case CapacityColumn:
-            return usage.storage.quotaBytes ? formatBytes(usage.capacityBytes) : tr("%1 (filesystem)").arg(formatBytes(usage.capacityBytes));
+            return usage.storage.quotaBytes ? formatBytes(usage.capacityBytes)
+                                            : tr("%1 (filesystem)").arg(formatBytes(usage.capacityBytes));
         case PercentColumn:
             return formatPercent(usage.usedPercent());
         case UsersColumn:
@@ -78,8 +78,8 @@ QVariant StorageTableModel::headerData(int section, Qt::Orientation orientation,
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char* const names[] = { QT_TR_NOOP("Storage"), QT_TR_NOOP("State"), QT_TR_NOOP("Used"), QT_TR_NOOP("Capacity"),
-                                         QT_TR_NOOP("Used %"), QT_TR_NOOP("Users"), QT_TR_NOOP("Note") };
+    static const char* const names[] = { QT_TR_NOOP("Storage"), QT_TR_NOOP("State"), QT_TR_NOOP("Used"),
+        QT_TR_NOOP("Capacity"), QT_TR_NOOP("Used %"), QT_TR_NOOP("Users"), QT_TR_NOOP("Note") };
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

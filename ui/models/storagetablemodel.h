@@ -12,7 +12,16 @@ class StorageTableModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { NameColumn, StateColumn, UsedColumn, CapacityColumn, PercentColumn, UsersColumn, NoteColumn, ColumnCount };
+    enum Column {
+        NameColumn,
+        StateColumn,
+        UsedColumn,
+        CapacityColumn,
+        PercentColumn,
+        UsersColumn,
+        NoteColumn,
+        ColumnCount
+    };
 
     explicit StorageTableModel(QObject* parent = nullptr);
 

@@ -82,13 +82,17 @@ void MigrationsPanel::selectJob(qint64 id)
 void MigrationsPanel::updateDetails()
 {
     const auto job = m_model->job(selectedJob());
-    m_cancel->setEnabled(job && isActive(job->state) && (job->phase < JobPhase::Switching || job->phase == JobPhase::RollingBack));
+    m_cancel->setEnabled(
+        job && isActive(job->state) && (job->phase < JobPhase::Switching || job->phase == JobPhase::RollingBack));
     m_log->setEnabled(job.has_value());
     if (!job) {
-        m_details->setText(m_model->rowCount() == 0 ? tr("No migrations yet. Approve a plan in Scan review.") : tr("Select a job to see its details."));
+        m_details->setText(m_model->rowCount() == 0 ? tr("No migrations yet. Approve a plan in Scan review.")
+                                                    : tr("Select a job to see its details."));
         return;
     }
-    QString text = tr("Job %1: user %2 from %3 to %4, %5.").arg(job->id).arg(job->userName, job->fromName, job->toName, displayName(job->state).toLower());
+    QString text = tr("Job %1: user %2 from %3 to %4, %5.")
+                       .arg(job->id)
+                       .arg(job->userName, job->fromName, job->toName, displayName(job->state).toLower());
     if (!job->error.isEmpty())
         text += u' ' + tr("Reason: %1").arg(job->error);
     m_details->setText(text);
@@ -101,9 +105,9 @@ void MigrationsPanel::cancelSelected(bool askConfirmation)
         return;
     if (askConfirmation) {
         const auto answer = QMessageBox::question(this, tr("Cancel job %1").arg(job->id),
-                                                  tr("Cancel moving user %1 from %2 to %3?\n\nThe copy on %3 is removed; the user stays on %2.")
-                                                      .arg(job->userName, job->fromName, job->toName),
-                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+            tr("Cancel moving user %1 from %2 to %3?\n\nThe copy on %3 is removed; the user stays on %2.")
+                .arg(job->userName, job->fromName, job->toName),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes)
             return;
     }

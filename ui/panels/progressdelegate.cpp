@@ -8,8 +8,7 @@ namespace pk {
 ProgressDelegate::ProgressDelegate(int progressRole, QObject* parent)
     : QStyledItemDelegate(parent)
     , m_role(progressRole)
-{
-}
+{ }
 
 void ProgressDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const
 {

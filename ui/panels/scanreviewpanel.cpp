@@ -70,7 +70,10 @@ ScanReviewPanel::ScanReviewPanel(EngineController* controller, QWidget* parent)
 
     connect(controller, &EngineController::scanProgress, this, [this](const ScanProgress& progress) {
         if (m_busy)
-            m_status->setText(tr("Scanning user %1 of %2: %3").arg(progress.usersDone + 1).arg(progress.usersTotal).arg(progress.currentUser));
+            m_status->setText(tr("Scanning user %1 of %2: %3")
+                                  .arg(progress.usersDone + 1)
+                                  .arg(progress.usersTotal)
+                                  .arg(progress.currentUser));
     });
     connect(controller, &EngineController::scanFinished, this, [this](const ScanReport& report) {
         if (report.poolName != m_pool)
@@ -92,7 +95,8 @@ ScanReviewPanel::ScanReviewPanel(EngineController* controller, QWidget* parent)
         }
     });
     connect(controller, &EngineController::commandFailed, this, [this](const QString& command, const QString& message) {
-        if (command == QLatin1String("scan") || command == QLatin1String("plan") || command == QLatin1String("approve") || command == QLatin1String("reject"))
+        if (command == QLatin1String("scan") || command == QLatin1String("plan") || command == QLatin1String("approve")
+            || command == QLatin1String("reject"))
             setBusy(false, tr("%1 failed: %2").arg(command, message));
     });
     updateButtons();
@@ -121,7 +125,8 @@ void ScanReviewPanel::setBusy(bool busy, const QString& status)
 
 void ScanReviewPanel::updateButtons()
 {
-    const bool proposed = m_model->plan().id > 0 && m_model->plan().state == PlanState::Proposed && !m_model->plan().moves.isEmpty();
+    const bool proposed
+        = m_model->plan().id > 0 && m_model->plan().state == PlanState::Proposed && !m_model->plan().moves.isEmpty();
     m_scanButton->setEnabled(!m_busy && !m_pool.isEmpty());
     m_approveAll->setEnabled(!m_busy && proposed);
     m_approveSelected->setEnabled(!m_busy && proposed && !m_model->checkedUsers().isEmpty());
@@ -175,12 +180,16 @@ void ScanReviewPanel::showPlan(const PlanRecord& plan)
     QString status;
     switch (plan.state) {
     case PlanState::Proposed:
-        status = plan.moves.isEmpty() ? tr("Plan of %1: nothing to move.").arg(when)
-                                      : tr("Plan of %1: %n moves (%2) wait for your approval.", nullptr, static_cast<int>(plan.moves.size())).arg(when, formatBytes(bytes));
+        status = plan.moves.isEmpty()
+            ? tr("Plan of %1: nothing to move.").arg(when)
+            : tr("Plan of %1: %n moves (%2) wait for your approval.", nullptr, static_cast<int>(plan.moves.size()))
+                  .arg(when, formatBytes(bytes));
         break;
     case PlanState::Approved:
-        status = (automatic ? tr("Automatic mode: the plan of %1 was approved at once: %n moves (%2).", nullptr, static_cast<int>(plan.moves.size()))
-                            : tr("The plan of %1 was approved: %n moves (%2); see Migrations.", nullptr, static_cast<int>(plan.moves.size())))
+        status = (automatic ? tr("Automatic mode: the plan of %1 was approved at once: %n moves (%2).", nullptr,
+                      static_cast<int>(plan.moves.size()))
+                            : tr("The plan of %1 was approved: %n moves (%2); see Migrations.", nullptr,
+                                static_cast<int>(plan.moves.size())))
                      .arg(when, formatBytes(bytes));
         break;
     case PlanState::Rejected:

@@ -19,11 +19,12 @@ WelcomePage::WelcomePage(QWidget* parent)
     logo->setAlignment(Qt::AlignCenter);
     auto* title = new QLabel(tr("<h2>Welcome to Poolkeeper</h2>"), this);
     title->setAlignment(Qt::AlignCenter);
-    auto* text = new QLabel(tr("This workspace has no pool yet. A pool groups storages; when one fills past the high watermark while "
-                               "another is under the low one, Poolkeeper moves consistent users and their snapshots to the freer "
-                               "storages, verified, while backups go on.<br><br>Create a pool and add its storages, or open the demo "
-                               "workspace to see an unbalanced pool being balanced."),
-                            this);
+    auto* text = new QLabel(
+        tr("This workspace has no pool yet. A pool groups storages; when one fills past the high watermark while "
+           "another is under the low one, Poolkeeper moves consistent users and their snapshots to the freer "
+           "storages, verified, while backups go on.<br><br>Create a pool and add its storages, or open the demo "
+           "workspace to see an unbalanced pool being balanced."),
+        this);
     text->setWordWrap(true);
     text->setAlignment(Qt::AlignCenter);
     text->setMaximumWidth(560);
