@@ -1,0 +1,252 @@
+#include "jobtimeline.h"
+
+#include "logdocument.h"
+#include "logfmt.h"
+#include "logfmtline.h"
+#include "logworkerthread.h"
+
+#include <QElapsedTimer>
+
+#include <algorithm>
+
+namespace pk {
+
+namespace {
+
+constexpr int deliverIntervalMs = 250;
+
+std::optional<qint64> jobNumber(const LogfmtField& field)
+{
+    const QByteArray value = field.escaped ? field.value() : field.rawValue.toByteArray();
+    if (value.isEmpty() || value.size() > 18)
+        return std::nullopt;
+    qint64 number = 0;
+    for (const char c : value) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        number = number * 10 + (c - '0');
+    }
+    return number;
+}
+
+} // namespace
+
+QString toString(LogJobOutcome outcome)
+{
+    switch (outcome) {
+    case LogJobOutcome::Unknown:
+        return QStringLiteral("unknown");
+    case LogJobOutcome::Done:
+        return QStringLiteral("done");
+    case LogJobOutcome::Failed:
+        return QStringLiteral("failed");
+    case LogJobOutcome::Cancelled:
+        return QStringLiteral("cancelled");
+    }
+    return QStringLiteral("unknown");
+}
+
+JobTimelineBuilder::JobTimelineBuilder(QStringList storages)
+    : m_storages(std::move(storages))
+{ }
+
+void JobTimelineBuilder::clear()
+{
+    m_jobs.clear();
+}
+
+void JobTimelineBuilder::addLine(qint64 row, int source, QByteArrayView line)
+{
+    // Most lines of a busy log are not about a job at all: skip them without parsing.
+    if (line.indexOf("job=") < 0)
+        return;
+    LogfmtLine parsed;
+    Logfmt::parse(line, parsed);
+    add(row, source, parsed);
+}
+
+void JobTimelineBuilder::add(qint64 row, int source, const LogfmtLine& parsed)
+{
+    if (!parsed.valid)
+        return;
+    const qsizetype jobIndex = parsed.indexOf("job");
+    if (jobIndex < 0)
+        return;
+    const std::optional<qint64> job = jobNumber(parsed.fields.at(jobIndex));
+    if (!job)
+        return;
+    State& state = m_jobs[*job];
+    JobSpan& span = state.span;
+    if (span.lines == 0) {
+        span.job = *job;
+        span.firstRow = row;
+    }
+    ++span.lines;
+    span.lastRow = row;
+    if (parsed.timeMs) {
+        if (!state.hasTime) {
+            span.firstMs = *parsed.timeMs;
+            span.lastMs = *parsed.timeMs;
+            state.hasTime = true;
+        }
+        span.firstMs = qMin(span.firstMs, *parsed.timeMs);
+        span.lastMs = qMax(span.lastMs, *parsed.timeMs);
+    }
+    const QString storage = m_storages.value(source);
+    if (!storage.isEmpty() && !span.storages.contains(storage))
+        span.storages.append(storage);
+    if (span.user.isEmpty())
+        span.user = parsed.value("user");
+    if (span.src.isEmpty())
+        span.src = parsed.value("src");
+    if (span.dst.isEmpty())
+        span.dst = parsed.value("dst");
+    const LogLevel level = parsed.level.value_or(LogLevel::Info);
+    if (level == LogLevel::Warn)
+        ++span.warnings;
+    else if (level == LogLevel::Error)
+        ++span.errors;
+
+    const QString event = parsed.value("event");
+    if (event == QLatin1String("summary")) {
+        const QString message = parsed.value("msg");
+        if (message.startsWith(QLatin1String("moved")))
+            span.outcome = LogJobOutcome::Done;
+        else if (message.startsWith(QLatin1String("cancelled")))
+            span.outcome = LogJobOutcome::Cancelled;
+        else if (message.startsWith(QLatin1String("failed")))
+            span.outcome = LogJobOutcome::Failed;
+        else
+            return;
+        span.outcomeMessage = message;
+        state.fromSummary = true;
+    } else if (event == QLatin1String("start")) {
+        if (span.lines > 1 && !state.fromSummary)
+            span.outcome = LogJobOutcome::Unknown; // resumed after an interruption: running again
+    } else if (!state.fromSummary) {
+        if (event == QLatin1String("failure")) {
+            span.outcome = level == LogLevel::Warn ? LogJobOutcome::Cancelled : LogJobOutcome::Failed;
+            span.outcomeMessage = parsed.value("msg");
+        } else if (level == LogLevel::Error) {
+            span.outcome = LogJobOutcome::Failed;
+            span.outcomeMessage = parsed.value("msg");
+        }
+    }
+}
+
+QList<JobSpan> JobTimelineBuilder::spans() const
+{
+    QList<JobSpan> list;
+    list.reserve(m_jobs.size());
+    for (const State& state : m_jobs)
+        list.append(state.span);
+    std::sort(list.begin(), list.end(), [](const JobSpan& a, const JobSpan& b) {
+        return a.firstMs != b.firstMs ? a.firstMs < b.firstMs : a.job < b.job;
+    });
+    return list;
+}
+
+// The worker thread's builder for the current document generation.
+struct JobTimelineRunner::Pass
+{
+    quint64 documentGeneration = 0;
+    JobTimelineBuilder builder;
+};
+
+JobTimelineRunner::JobTimelineRunner(LogDocument* document, QObject* parent)
+    : QObject(parent)
+    , m_document(document)
+    , m_latest(std::make_shared<std::atomic<quint64>>(0))
+    , m_pass(std::make_unique<Pass>())
+    , m_thread(std::make_unique<LogWorkerThread>(QStringLiteral("log timeline")))
+{
+    connect(document, &LogDocument::rowsAppended, this, [this] {
+        if (!m_running)
+            startPass();
+    });
+    connect(document, &LogDocument::reset, this, [this] { restart(); });
+    restart();
+}
+
+JobTimelineRunner::~JobTimelineRunner()
+{
+    m_latest->store(0);
+    m_thread.reset();
+}
+
+void JobTimelineRunner::restart()
+{
+    ++m_generation;
+    m_latest->store(m_generation);
+    m_scanned = 0;
+    m_running = false;
+    if (!m_jobs.isEmpty()) {
+        m_jobs.clear();
+        emit changed();
+    }
+    startPass();
+}
+
+void JobTimelineRunner::startPass()
+{
+    if (m_running)
+        return;
+    const qint64 total = m_document->rowCount();
+    if (m_scanned >= total) {
+        emit finished();
+        return;
+    }
+    m_running = true;
+    const quint64 generation = m_generation;
+    const quint64 documentGeneration = m_document->generation();
+    const QStringList storages = m_document->storages();
+    const qint64 from = m_scanned;
+    const qint64 to = total;
+    auto latest = m_latest;
+    LogDocument* document = m_document;
+    Pass* pass = m_pass.get();
+    m_thread->post([this, pass, document, latest, generation, documentGeneration, storages, from, to] {
+        if (latest->load() != generation)
+            return;
+        if (pass->documentGeneration != documentGeneration || from == 0) {
+            pass->documentGeneration = documentGeneration;
+            pass->builder = JobTimelineBuilder(storages);
+        }
+        QElapsedTimer sinceDelivery;
+        sinceDelivery.start();
+        auto send = [&](qint64 scannedTo, bool final) {
+            const QList<JobSpan> spans = pass->builder.spans();
+            QMetaObject::invokeMethod(
+                this,
+                [this, spans, generation, documentGeneration, scannedTo, final] {
+                    if (generation != m_generation || documentGeneration != m_document->generation())
+                        return;
+                    m_jobs = spans;
+                    m_scanned = qMax(m_scanned, scannedTo);
+                    emit changed();
+                    if (!final)
+                        return;
+                    m_running = false;
+                    if (m_document->rowCount() > m_scanned)
+                        startPass();
+                    else
+                        emit finished();
+                },
+                Qt::QueuedConnection);
+            sinceDelivery.restart();
+        };
+        const bool complete = document->visitRows(from, to, documentGeneration, [&](const LogRowBlock& block) {
+            if (latest->load() != generation)
+                return false;
+            for (qsizetype i = 0; i < block.lines.count; ++i)
+                pass->builder.addLine(block.firstRow + i, block.source, block.lines.line(i));
+            if (sinceDelivery.elapsed() >= deliverIntervalMs)
+                send(block.firstRow + block.lines.count, false);
+            return true;
+        });
+        if (complete)
+            send(to, true);
+    });
+}
+
+} // namespace pk
