@@ -32,7 +32,6 @@ EngineController::EngineController(QString workspaceDir, QObject* parent)
     connect(this, &EngineController::engineHistory, m_engine, &Engine::requestHistory);
     connect(this, &EngineController::engineLatestScan, m_engine, &Engine::requestScan);
     connect(this, &EngineController::engineLatestPlan, m_engine, &Engine::requestPlan);
-    connect(this, &EngineController::engineJobLog, m_engine, &Engine::requestJobLog);
     connect(this, &EngineController::engineBundle, m_engine, &Engine::writeSupportBundle);
 
     // Results: queued back into this (the GUI) thread, as value types.
@@ -78,7 +77,6 @@ EngineController::EngineController(QString workspaceDir, QObject* parent)
         if (history.generation == m_historyGeneration)
             emit historyReady(history);
     });
-    connect(m_engine, &Engine::jobLogReady, this, &EngineController::jobLogReady);
     connect(m_engine, &Engine::commandDone, this, &EngineController::commandDone);
     connect(m_engine, &Engine::commandFailed, this, &EngineController::commandFailed);
 
@@ -217,11 +215,6 @@ void EngineController::requestLatest(const QString& pool)
 {
     emit engineLatestScan(pool);
     emit engineLatestPlan(pool);
-}
-
-void EngineController::requestJobLog(qint64 jobId)
-{
-    emit engineJobLog(jobId);
 }
 
 void EngineController::writeSupportBundle(const QString& path)

@@ -53,7 +53,6 @@ public:
     void updatePool(const PoolRecord& pool);
     quint64 requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints);
     void requestLatest(const QString& pool); // the last scan and plan, if any
-    void requestJobLog(qint64 jobId);
     void writeSupportBundle(const QString& path);
     void refresh();
 
@@ -70,7 +69,6 @@ signals:
     void scanFinished(const pk::ScanReport& report);
     void planReady(const pk::PlanRecord& plan);
     void historyReady(const pk::PoolHistory& history);
-    void jobLogReady(const pk::JobLog& log);
     void commandDone(const QString& command, const QString& message);
     void commandFailed(const QString& command, const QString& message);
     void jobFinished(const pk::JobRecord& job);
@@ -93,7 +91,6 @@ signals:
     void engineHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation);
     void engineLatestScan(const QString& pool);
     void engineLatestPlan(const QString& pool);
-    void engineJobLog(qint64 jobId);
     void engineBundle(const QString& path);
 
 private:

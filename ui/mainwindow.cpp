@@ -2,11 +2,11 @@
 
 #include "dialogs/addpooldialog.h"
 #include "dialogs/addstoragedialog.h"
-#include "dialogs/joblogdialog.h"
 #include "dialogs/poolsettingsdialog.h"
 #include "engine/demo.h"
 #include "enginecontroller.h"
 #include "icons.h"
+#include "logviewer/logviewerwindow.h"
 #include "models/pooltreemodel.h"
 #include "panels/alertspanel.h"
 #include "panels/dashboardpanel.h"
@@ -157,6 +157,14 @@ void MainWindow::createActions()
     view->addAction(make(QStringLiteral("viewAlerts"), tr("&Alerts"), QKeySequence(Qt::ALT | Qt::Key_4), QIcon(),
         [this] { showPage(Page::Alerts); }));
     view->addSeparator();
+    view->addAction(make(QStringLiteral("migrationLog"), tr("Migration &log…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L), icons::log(), [this] {
+            // The selected storage's log, or the whole pool's merged.
+            const QModelIndex current = m_sidebar->currentIndex();
+            showMigrationLog(current.data(PoolTreeModel::IsPoolRole).toBool()
+                    ? QString()
+                    : current.data(PoolTreeModel::StorageNameRole).toString());
+        }));
     view->addAction(make(QStringLiteral("refresh"), tr("&Refresh"), QKeySequence::Refresh, icons::refresh(), [this] {
         if (m_controller)
             m_controller->refresh();
@@ -171,7 +179,8 @@ void MainWindow::createActions()
     QToolBar* toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("mainToolBar"));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    for (const char* name : { "addPool", "addStorage", "scan", "balance", "settings", "drain", "refresh" })
+    for (const char* name :
+        { "addPool", "addStorage", "scan", "balance", "settings", "drain", "migrationLog", "refresh" })
         toolbar->addAction(m_actions.value(QLatin1String(name)));
 }
 
@@ -263,10 +272,6 @@ void MainWindow::connectController()
             || command == QLatin1String("drain") || command == QLatin1String("support bundle"))
             QMessageBox::warning(this, tr("%1 failed").arg(command), message);
     });
-    connect(controller, &EngineController::jobLogReady, this, [this](const JobLog& log) {
-        if (m_jobLog && m_jobLog->jobId() == log.jobId)
-            m_jobLog->setLog(log);
-    });
 }
 
 void MainWindow::updatePages()
@@ -299,7 +304,7 @@ void MainWindow::updateActions()
 {
     const bool started = m_controller && m_controller->isStarted();
     const bool hasPool = started && !m_pool.isEmpty();
-    for (const char* name : { "scan", "approve", "reject", "balance", "settings", "drain" })
+    for (const char* name : { "scan", "approve", "reject", "balance", "settings", "drain", "migrationLog" })
         m_actions.value(QLatin1String(name))->setEnabled(hasPool);
     m_actions.value(QStringLiteral("addStorage"))->setEnabled(started && !m_controller->pools().isEmpty());
     m_actions.value(QStringLiteral("addPool"))->setEnabled(started);
@@ -417,14 +422,64 @@ void MainWindow::openDemo()
     watcher->setFuture(QtConcurrent::run([directory] { return DemoWorkspace::create(directory).message(); }));
 }
 
-void MainWindow::showJobLog(qint64 jobId)
+LogViewerWindow* MainWindow::showMigrationLog(const QString& storage)
 {
-    if (m_jobLog)
-        m_jobLog->close();
-    m_jobLog = new JobLogDialog(jobId, this);
-    m_jobLog->setAttribute(Qt::WA_DeleteOnClose);
-    m_jobLog->show();
-    m_controller->requestJobLog(jobId);
+    if (!m_controller)
+        return nullptr;
+    QList<LogSourceSpec> sources;
+    QString title;
+    for (const PoolStatus& pool : m_controller->pools()) {
+        if (storage.isEmpty() && pool.pool.name != m_pool)
+            continue;
+        for (const StorageStatus& status : pool.storages) {
+            if (storage.isEmpty() || status.usage.storage.name == storage)
+                sources.append({ status.usage.storage.name, status.usage.storage.rootPath });
+        }
+        if (storage.isEmpty())
+            title = tr("pool %1").arg(pool.pool.name);
+    }
+    if (sources.isEmpty()) {
+        statusBar()->showMessage(tr("No storage to show the migration log of: add a storage first."), 8000);
+        return nullptr;
+    }
+    if (!storage.isEmpty())
+        title = tr("storage %1").arg(storage);
+    auto* viewer = new LogViewerWindow(sources, title, this);
+    viewer->setAttribute(Qt::WA_DeleteOnClose);
+    viewer->setWindowFlag(Qt::Window);
+    viewer->show();
+    return viewer;
+}
+
+LogViewerWindow* MainWindow::showJobLog(qint64 jobId)
+{
+    if (!m_controller)
+        return nullptr;
+    const auto& jobs = m_controller->jobs();
+    const auto job = std::find_if(jobs.cbegin(), jobs.cend(), [jobId](const JobRecord& j) { return j.id == jobId; });
+    if (job == jobs.cend())
+        return nullptr;
+    // Both ends of the move write the job's lines; the source first keeps equal times in order.
+    QList<LogSourceSpec> sources;
+    for (const QString& name : { job->fromName, job->toName }) {
+        for (const PoolStatus& pool : m_controller->pools()) {
+            for (const StorageStatus& status : pool.storages) {
+                if (status.usage.storage.name == name)
+                    sources.append({ name, status.usage.storage.rootPath });
+            }
+        }
+    }
+    if (sources.isEmpty()) {
+        statusBar()->showMessage(tr("The storages of job %1 are gone from the workspace.").arg(jobId), 8000);
+        return nullptr;
+    }
+    auto* viewer = new LogViewerWindow(
+        sources, tr("job %1 (%2: %3 → %4)").arg(jobId).arg(job->userName, job->fromName, job->toName), this);
+    viewer->setAttribute(Qt::WA_DeleteOnClose);
+    viewer->setWindowFlag(Qt::Window);
+    viewer->filterToJob(jobId);
+    viewer->show();
+    return viewer;
 }
 
 void MainWindow::saveSupportBundle()

@@ -19,7 +19,7 @@ namespace pk {
 
 class AlertsPanel;
 class DashboardPanel;
-class JobLogDialog;
+class LogViewerWindow;
 class MigrationsPanel;
 class PoolTreeModel;
 class ScanReviewPanel;
@@ -40,6 +40,11 @@ public:
     void openDemo();
     void setDemoDirectory(const QString& directory) { m_demoDirectory = directory; }
     void selectPool(const QString& pool);
+    // Opens the migration log viewer on every storage of the current pool merged by time, or on one
+    // storage; nullptr when there is nothing to show.
+    LogViewerWindow* showMigrationLog(const QString& storage = QString());
+    // Opens the viewer on the source and destination storages of a job, filtered to its lines.
+    LogViewerWindow* showJobLog(qint64 jobId);
     void showPage(Page page);
 
     EngineController* controller() const { return m_controller; }
@@ -71,7 +76,6 @@ private:
     void poolSettings();
     void drainStorage();
     void openWorkspaceDialog();
-    void showJobLog(qint64 jobId);
     void saveSupportBundle();
     void about();
 
@@ -92,7 +96,6 @@ private:
     QLabel* m_jobsLabel;
     QLabel* m_workspaceLabel;
     QHash<QString, QAction*> m_actions;
-    QPointer<JobLogDialog> m_jobLog;
 };
 
 } // namespace pk

@@ -154,6 +154,42 @@ bool isDark(const QPalette& palette)
     return palette.color(QPalette::Window).lightness() < 128;
 }
 
+QColor logLevel(LogLevel level, const QPalette& palette)
+{
+    const bool dark = isDark(palette);
+    switch (level) {
+    case LogLevel::Debug:
+        return palette.color(QPalette::Disabled, QPalette::Text);
+    case LogLevel::Info:
+        return {};
+    case LogLevel::Warn:
+        return dark ? QColor(0xf5, 0xb0, 0x41) : QColor(0xa8, 0x5c, 0x00);
+    case LogLevel::Error:
+        return dark ? QColor(0xff, 0x7b, 0x72) : QColor(0xc0, 0x1c, 0x28);
+    }
+    return {};
+}
+
+QColor jobOutcome(LogJobOutcome outcome)
+{
+    switch (outcome) {
+    case LogJobOutcome::Done:
+        return QColor(0x2e, 0xa0, 0x43);
+    case LogJobOutcome::Failed:
+        return QColor(0xd6, 0x45, 0x3d);
+    case LogJobOutcome::Cancelled:
+        return offline();
+    case LogJobOutcome::Unknown:
+        return normal();
+    }
+    return normal();
+}
+
+QColor searchHighlight(const QPalette& palette)
+{
+    return isDark(palette) ? QColor(0x8a, 0x6d, 0x00) : QColor(0xff, 0xe0, 0x66);
+}
+
 } // namespace theme
 
 } // namespace pk

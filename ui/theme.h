@@ -4,6 +4,8 @@
 // charts; colours chosen to read on light and on dark palettes.
 
 #include "configdb/enginerecords.h"
+#include "logs/jobtimeline.h"
+#include "logs/logrecord.h"
 #include "master/poolstatus.h"
 
 #include <QColor>
@@ -32,6 +34,12 @@ QColor storageBar(StorageState state, bool aboveHigh);
 // A distinct colour per series (history lines), by index.
 QColor series(int index);
 bool isDark(const QPalette& palette);
+// Text colour of a log line's level (invalid for info: the palette's text colour).
+QColor logLevel(LogLevel level, const QPalette& palette);
+// A job's bar in the log viewer's timeline.
+QColor jobOutcome(LogJobOutcome outcome);
+// Behind the text that matches a search.
+QColor searchHighlight(const QPalette& palette);
 
 } // namespace theme
 

@@ -57,7 +57,6 @@ void registerMetaTypes()
         qRegisterMetaType<PoolHistory>();
         qRegisterMetaType<EngineInfo>();
         qRegisterMetaType<PoolMode>();
-        qRegisterMetaType<JobLog>();
         return true;
     }();
     Q_UNUSED(registered);
@@ -661,25 +660,6 @@ void Engine::requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint6
         history.storages.append({ storage.id, storage.name, downsample(points, maxPoints) });
     }
     emit historyReady(history);
-}
-
-void Engine::requestJobLog(qint64 jobId)
-{
-    auto job = JobRepo(*m_db).byId(jobId);
-    if (!job) {
-        emit commandFailed(QStringLiteral("job log"), job.message());
-        return;
-    }
-    QList<QPair<QString, QString>> storages;
-    for (qint64 id : { job->fromStorageId, job->toStorageId }) {
-        if (auto storage = StorageRepo(*m_db).byId(id); storage && m_master->openStorage(*storage))
-            storages.append({ storage->name, storage->rootPath });
-    }
-    // Reading (and decompressing) rotated logs may take a while: not on the engine's thread.
-    runTask(QStringLiteral("job log"), 0, [this, jobId, storages](Master&, const auto& deliver) {
-        JobLog log = readJobLog(jobId, storages);
-        deliver([this, log] { emit jobLogReady(log); });
-    });
 }
 
 void Engine::writeSupportBundle(const QString& path)

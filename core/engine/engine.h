@@ -9,7 +9,6 @@
 #include "balance/scanner.h"
 #include "configdb/enginerecords.h"
 #include "configdb/records.h"
-#include "joblog.h"
 #include "logs/migrationlog.h"
 #include "master/poolstatus.h"
 #include "migration/migrationjob.h"
@@ -98,7 +97,6 @@ public slots:
     void requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation);
     void requestPlan(const QString& pool);
     void requestScan(const QString& pool);
-    void requestJobLog(qint64 jobId);
     void writeSupportBundle(const QString& path);
 
 signals:
@@ -114,7 +112,6 @@ signals:
     void scanFinished(const pk::ScanReport& report, quint64 generation);
     void planReady(const pk::PlanRecord& plan);
     void historyReady(const pk::PoolHistory& history);
-    void jobLogReady(const pk::JobLog& log);
     void commandDone(const QString& command, const QString& message);
     void commandFailed(const QString& command, const QString& message);
     // No job is pending or running any more (only while this engine runs jobs).

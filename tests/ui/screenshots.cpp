@@ -1,9 +1,15 @@
 // poolkeeper-screenshots OUTDIR [--dark]: drives the real console on a fresh demo workspace (scan,
-// approve, migrate) and saves the dashboard, the scan review and the migrations view as PNG files
-// for the README. Run with QT_QPA_PLATFORM=offscreen; installer/make-screenshots.sh does.
+// approve, migrate) and saves the dashboard, the scan review, the migrations view and the log viewer
+// as PNG files for the README. Run with QT_QPA_PLATFORM=offscreen; installer/make-screenshots.sh does.
 
 #include "charts/capacitychart.h"
 #include "engine/demo.h"
+#include "logs/logdocument.h"
+#include "logs/logquery.h"
+#include "logs/logtablemodel.h"
+#include "logviewer/jobtimelinewidget.h"
+#include "logviewer/logsearchbar.h"
+#include "logviewer/logviewerwindow.h"
 #include "mainwindow.h"
 #include "models/jobmodel.h"
 #include "models/scanmodel.h"
@@ -120,6 +126,23 @@ int main(int argc, char* argv[])
     window.showPage(pk::MainWindow::Page::Dashboard);
     QTest::qWait(300);
     ok = save(&window, out + QStringLiteral("/dashboard-after%1.png").arg(suffix)) && ok;
+
+    // The pool's migration log, merged, with its job timeline and a search.
+    if (pk::LogViewerWindow* viewer = window.showMigrationLog()) {
+        viewer->resize(1280, 720);
+        viewer->setFollowing(false);
+        viewer->searchBar()->setPattern(QStringLiteral("verif"));
+        waitFor([&] {
+            return viewer->document()->isFinished() && !viewer->timeline()->jobs().isEmpty()
+                && !viewer->query()->isRunning();
+        });
+        viewer->goToRow(viewer->model()->rowForDocumentRow(viewer->query()->nextMatch(-1)));
+        QTest::qWait(300); // the status line is refreshed a moment later; a picture, not a test
+        ok = save(viewer, out + QStringLiteral("/log-viewer%1.png").arg(suffix)) && ok;
+        viewer->close();
+    } else {
+        ok = false;
+    }
     window.close();
     waitFor([&] { return !window.controller()->isStarted(); }, 30000);
     return ok ? 0 : 1;

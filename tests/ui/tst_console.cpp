@@ -10,6 +10,12 @@
 #include "dialogs/addpooldialog.h"
 #include "engine/demo.h"
 #include "enginecontroller.h"
+#include "logs/logdocument.h"
+#include "logs/logquery.h"
+#include "logs/logtablemodel.h"
+#include "logviewer/jobtimelinewidget.h"
+#include "logviewer/logfilterbar.h"
+#include "logviewer/logviewerwindow.h"
 #include "mainwindow.h"
 #include "master/master.h"
 #include "master/workspace.h"
@@ -28,6 +34,7 @@
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -139,6 +146,26 @@ private slots:
         QVERIFY(measureStorage(source).usedPercent() < 80);
         QCOMPARE(toString(source.state), QStringLiteral("online"));
         QCOMPARE(window.dashboard()->capacityChart()->stateShown(QStringLiteral("store-a")), QStringLiteral("Normal"));
+
+        // The migrations view opens the log viewer on the selected job's lines.
+        window.showPage(MainWindow::Page::Migrations);
+        const qint64 shown = jobs.constFirst().id;
+        window.migrations()->table()->selectRow(model->rowOf(shown));
+        QTest::mouseClick(window.migrations()->logButton(), Qt::LeftButton);
+        QTRY_COMPARE(window.findChildren<LogViewerWindow*>().size(), 1);
+        LogViewerWindow* viewer = window.findChildren<LogViewerWindow*>().constFirst();
+        QVERIFY(viewer->isVisible());
+        QCOMPARE(viewer->filterBar()->jobEdit()->text(), QString::number(shown));
+        QTRY_VERIFY_WITH_TIMEOUT(viewer->document()->isFinished() && !viewer->query()->isRunning(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(viewer->model()->rowCount() > 0, 30000);
+        QSet<QString> phases;
+        for (int row = 0; row < viewer->model()->rowCount(); ++row) {
+            QCOMPARE(viewer->model()->index(row, LogTableModel::JobColumn).data().toString(), QString::number(shown));
+            phases.insert(viewer->model()->index(row, LogTableModel::PhaseColumn).data().toString());
+        }
+        QVERIFY2(phases.contains(QStringLiteral("verifying")), qPrintable(QStringList(phases.values()).join(u',')));
+        QTRY_COMPARE_WITH_TIMEOUT(viewer->timeline()->selectedJob(), shown, 10000);
+        viewer->close();
 
         window.close();
         QTRY_VERIFY_WITH_TIMEOUT(!window.controller()->isStarted(), 30000);

@@ -2,7 +2,6 @@
 // produces: rows appearing and going, values changing in place, progress, check boxes.
 
 #include "models/alertmodel.h"
-#include "models/joblogmodel.h"
 #include "models/jobmodel.h"
 #include "models/pooltreemodel.h"
 #include "models/scanmodel.h"
@@ -182,23 +181,6 @@ private slots:
         second.id = 2;
         model.setAlerts({ second, alert });
         QCOMPARE(model.rowCount(), 2);
-    }
-
-    void jobLog()
-    {
-        JobLogModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        JobLog log;
-        log.jobId = 4;
-        LogRecord record = LogRecord::now(LogLevel::Error, QStringLiteral("copy failed"));
-        record.set(QStringLiteral("phase"), QStringLiteral("verifying"));
-        log.lines.append({ QStringLiteral("a"), record });
-        model.setLog(log);
-        QCOMPARE(model.rowCount(), 1);
-        QCOMPARE(model.index(0, JobLogModel::PhaseColumn).data().toString(), QStringLiteral("verifying"));
-        QCOMPARE(model.index(0, JobLogModel::MessageColumn).data().toString(), QStringLiteral("copy failed"));
-        model.setLog({});
-        QCOMPARE(model.rowCount(), 0);
     }
 };
 

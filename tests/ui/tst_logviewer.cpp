@@ -1,0 +1,303 @@
+// The log viewer as an administrator uses it, offscreen: two storages' logs (with rotations)
+// merged by time; clicking a job's bar filters to its lines; levels and a user filter; search
+// with a match count, Enter and F3; a bad expression; follow; a damaged rotation.
+
+#include "../logs/logtestutil.h"
+#include "logs/logdocument.h"
+#include "logs/logquery.h"
+#include "logs/logtablemodel.h"
+#include "logviewer/jobtimelinewidget.h"
+#include "logviewer/logfilterbar.h"
+#include "logviewer/logsearchbar.h"
+#include "logviewer/logviewerwindow.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace pk;
+using namespace pk::test;
+
+namespace {
+
+constexpr int jobs = 6;
+constexpr int linesPerJob = 40;
+
+// Job j runs from line j*10 for linesPerJob lines, so jobs overlap; its lines alternate between
+// the source's log and the destination's. Every 9th line of a job is a warning, its last an error
+// for odd jobs. Returns how many lines each job has.
+QHash<qint64, int> writeLogs(const QString& a, const QString& b)
+{
+    MigrationLog::Options options;
+    options.rotateBytes = 6 * 1024; // a few rotations, compressed ones included
+    MigrationLog logA(a, options);
+    MigrationLog logB(b, options);
+    QHash<qint64, int> counts;
+    QList<std::pair<qint64, LogRecord>> all;
+    for (int job = 1; job <= jobs; ++job) {
+        for (int i = 0; i < linesPerJob; ++i) {
+            const qint64 time = baseTimeMs + qint64((job - 1) * 10 + i) * 1000 + job;
+            LogLevel level = i % 9 == 8 ? LogLevel::Warn : LogLevel::Info;
+            if (job % 2 == 1 && i == linesPerJob - 1)
+                level = LogLevel::Error;
+            LogRecord record = engineRecord(time, level, job, QStringLiteral("user-%1").arg(job),
+                i == linesPerJob - 1 ? QStringLiteral("summary") : QStringLiteral("progress"),
+                i == linesPerJob - 1 ? (
+                    job % 2 ? QStringLiteral("failed: verify mismatch") : QStringLiteral("moved user user-%1").arg(job))
+                                     : QStringLiteral("copied chunk %1 of job %2").arg(i).arg(job));
+            all.append({ time, record });
+            ++counts[job];
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (qsizetype i = 0; i < all.size(); ++i)
+        (void)(i % 2 ? logB : logA).append(all.at(i).second);
+    return counts;
+}
+
+QString cell(const LogTableModel* model, int row, int column)
+{
+    return model->index(row, column).data().toString();
+}
+
+} // namespace
+
+class TestLogViewer : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_a = m_dir->filePath(QStringLiteral("a"));
+        m_b = m_dir->filePath(QStringLiteral("b"));
+        QDir().mkpath(m_a);
+        QDir().mkpath(m_b);
+        m_counts = writeLogs(m_a, m_b);
+        QVERIFY(MigrationLog::files(m_a).size() > 2);
+    }
+
+    void clickingAJobBarFiltersToItsLines()
+    {
+        LogViewerWindow window({ { QStringLiteral("a"), m_a }, { QStringLiteral("b"), m_b } }, QStringLiteral("pool"));
+        QAbstractItemModelTester tester(window.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob, 20000);
+        // Merged by time: the time column never goes back.
+        for (int row = 1; row < window.model()->rowCount(); ++row)
+            QVERIFY(cell(window.model(), row - 1, LogTableModel::TimeColumn)
+                <= cell(window.model(), row, LogTableModel::TimeColumn));
+        QTRY_COMPARE_WITH_TIMEOUT(window.timeline()->jobs().size(), qsizetype(jobs), 20000);
+
+        const QRect bar = window.timeline()->barRect(3);
+        QVERIFY(!bar.isEmpty());
+        QTest::mouseClick(window.timeline(), Qt::LeftButton, {}, bar.center());
+        QCOMPARE(window.filterBar()->jobEdit()->text(), QStringLiteral("3"));
+        QCOMPARE(window.timeline()->selectedJob(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), m_counts.value(3), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.query()->isRunning(), 20000);
+        QCOMPARE(window.model()->rowCount(), m_counts.value(3));
+        for (int row = 0; row < window.model()->rowCount(); ++row) {
+            QCOMPARE(cell(window.model(), row, LogTableModel::JobColumn), QStringLiteral("3"));
+            QCOMPARE(cell(window.model(), row, LogTableModel::UserColumn), QStringLiteral("user-3"));
+        }
+        QCOMPARE(cell(window.model(), window.model()->rowCount() - 1, LogTableModel::MessageColumn).left(7),
+            QStringLiteral("failed:"));
+        // Both storages wrote the job's lines.
+        QSet<QString> storages;
+        for (int row = 0; row < window.model()->rowCount(); ++row)
+            storages.insert(cell(window.model(), row, LogTableModel::StorageColumn));
+        QCOMPARE(storages, (QSet<QString> { QStringLiteral("a"), QStringLiteral("b") }));
+
+        // The same bar again: every line is back.
+        QTest::mouseClick(window.timeline(), Qt::LeftButton, {}, window.timeline()->barRect(3).center());
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob, 20000);
+        QCOMPARE(window.filterBar()->jobEdit()->text(), QString());
+    }
+
+    void timelineColoursOutcomesAndKeyboard()
+    {
+        LogViewerWindow window({ { QStringLiteral("a"), m_a }, { QStringLiteral("b"), m_b } }, QStringLiteral("pool"));
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(window.timeline()->jobs().size(), qsizetype(jobs), 20000);
+        for (const JobSpan& span : window.timeline()->jobs())
+            QCOMPARE(toString(span.outcome), toString(span.job % 2 ? LogJobOutcome::Failed : LogJobOutcome::Done));
+        // Keyboard: focus the timeline, Right selects the first job, again the second.
+        window.timeline()->setFocus();
+        QTest::keyClick(window.timeline(), Qt::Key_Right);
+        QCOMPARE(window.timeline()->selectedJob(), 1);
+        QTest::keyClick(window.timeline(), Qt::Key_Right);
+        QCOMPARE(window.timeline()->selectedJob(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), m_counts.value(2), 20000);
+        QTest::keyClick(window.timeline(), Qt::Key_Escape);
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob, 20000);
+    }
+
+    void levelAndUserFilters()
+    {
+        LogViewerWindow window({ { QStringLiteral("a"), m_a }, { QStringLiteral("b"), m_b } }, QStringLiteral("pool"));
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob, 20000);
+        QComboBox* level = window.filterBar()->levelBox();
+        level->setCurrentIndex(level->findData(int(LogLevel::Error)));
+        // Odd jobs end with an error.
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs / 2, 20000);
+        for (int row = 0; row < window.model()->rowCount(); ++row)
+            QCOMPARE(cell(window.model(), row, LogTableModel::LevelColumn), QStringLiteral("error"));
+
+        level->setCurrentIndex(level->findData(int(LogLevel::Warn)));
+        QTest::keyClicks(window.filterBar()->userEdit(), QStringLiteral("user-4"));
+        QTest::keyClick(window.filterBar()->userEdit(), Qt::Key_Return);
+        const int warnings = linesPerJob / 9;
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), warnings, 20000);
+        for (int row = 0; row < window.model()->rowCount(); ++row) {
+            QCOMPARE(cell(window.model(), row, LogTableModel::UserColumn), QStringLiteral("user-4"));
+            QCOMPARE(cell(window.model(), row, LogTableModel::LevelColumn), QStringLiteral("warn"));
+        }
+
+        // One storage only.
+        QTest::mouseClick(findChildButton(window, QStringLiteral("Clear filters")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob, 20000);
+        window.filterBar()->storageBox()->setCurrentText(QStringLiteral("b"));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob / 2, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.query()->isRunning(), 20000);
+        for (int row = 0; row < window.model()->rowCount(); ++row)
+            QCOMPARE(cell(window.model(), row, LogTableModel::StorageColumn), QStringLiteral("b"));
+    }
+
+    void searchCountsAndMovesBetweenMatches()
+    {
+        LogViewerWindow window({ { QStringLiteral("a"), m_a }, { QStringLiteral("b"), m_b } }, QStringLiteral("pool"));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), jobs * linesPerJob, 20000);
+        window.setFollowing(false);
+        LogSearchBar* search = window.searchBar();
+        QTest::keyClick(&window, Qt::Key_F, Qt::ControlModifier);
+        QTRY_VERIFY(search->patternEdit()->hasFocus());
+        QTest::keyClicks(search->patternEdit(), QStringLiteral("CHUNK 7 OF"));
+        // Case-insensitive by default: "copied chunk 7 of job N" in each job.
+        QTRY_COMPARE_WITH_TIMEOUT(window.query()->matchCount(), qint64(jobs), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(search->statusLabel()->text(), QStringLiteral("6 matching lines"), 20000);
+        QCOMPARE(window.model()->rowCount(), jobs * linesPerJob); // search does not filter
+
+        QTest::keyClick(search->patternEdit(), Qt::Key_Return);
+        const int first = window.table()->currentIndex().row();
+        QVERIFY(first >= 0);
+        QVERIFY(cell(window.model(), first, LogTableModel::MessageColumn)
+                    .startsWith(QStringLiteral("copied chunk 7 of job 1")));
+        QVERIFY(window.model()->index(first, 0).data(LogTableModel::MatchRole).toBool());
+        QTRY_COMPARE(search->statusLabel()->text(), QStringLiteral("1 of 6 matching lines"));
+        QTest::keyClick(&window, Qt::Key_F3);
+        const int second = window.table()->currentIndex().row();
+        QVERIFY(second > first);
+        QVERIFY(cell(window.model(), second, LogTableModel::MessageColumn)
+                    .startsWith(QStringLiteral("copied chunk 7 of job 2")));
+        QTest::keyClick(&window, Qt::Key_F3, Qt::ShiftModifier);
+        QCOMPARE(window.table()->currentIndex().row(), first);
+        QTest::keyClick(&window, Qt::Key_F3, Qt::ShiftModifier); // wraps to the last
+        QVERIFY(cell(window.model(), window.table()->currentIndex().row(), LogTableModel::MessageColumn)
+                    .startsWith(QStringLiteral("copied chunk 7 of job 6")));
+
+        // Matching case: nothing has "CHUNK".
+        QTest::mouseClick(search->caseBox(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(search->statusLabel()->text(), QStringLiteral("No matching lines"), 20000);
+
+        // A regular expression, then a broken one: an error, and the last good search stays.
+        QTest::mouseClick(search->caseBox(), Qt::LeftButton);
+        search->patternEdit()->clear();
+        QTest::mouseClick(search->regexBox(), Qt::LeftButton);
+        QTest::keyClicks(search->patternEdit(), QStringLiteral("chunk \\d+ of job [24]\\b"));
+        QTRY_COMPARE_WITH_TIMEOUT(window.query()->matchCount(), qint64(2 * (linesPerJob - 1)), 20000);
+        QTest::keyClicks(search->patternEdit(), QStringLiteral("("));
+        QTRY_VERIFY_WITH_TIMEOUT(search->statusLabel()->text().contains(QStringLiteral("regular expression")), 20000);
+        QCOMPARE(window.query()->matchCount(), qint64(2 * (linesPerJob - 1)));
+    }
+
+    void followShowsNewLines()
+    {
+        LogViewerWindow window({ { QStringLiteral("a"), m_a } }, QStringLiteral("storage a"));
+        window.resize(900, 400);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const int before = jobs * linesPerJob / 2;
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), before, 20000);
+        QVERIFY(window.followAction()->isChecked());
+        QVERIFY(window.table()->isColumnHidden(LogTableModel::StorageColumn));
+        MigrationLog log(m_a);
+        QList<LogRecord> more;
+        for (int i = 0; i < 50; ++i)
+            more.append(engineRecord(baseTimeMs + 3600000 + i, LogLevel::Info, 9, QStringLiteral("late"),
+                QStringLiteral("progress"), QStringLiteral("new line %1").arg(i)));
+        QVERIFY(log.appendLines(more));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), before + 50, 20000);
+        QCOMPARE(cell(window.model(), before + 49, LogTableModel::MessageColumn), QStringLiteral("new line 49"));
+        // Following keeps the newest line in view.
+        QScrollBar* bar = window.table()->verticalScrollBar();
+        QTRY_COMPARE(bar->value(), bar->maximum());
+        QVERIFY(bar->maximum() > 0);
+        // The new job shows up on the timeline.
+        QTRY_VERIFY_WITH_TIMEOUT(!window.timeline()->barRect(9).isEmpty(), 20000);
+    }
+
+    void damagedRotationIsReported()
+    {
+        // Cut the oldest compressed rotation in half: its readable lines and everything after stay.
+        const QStringList files = MigrationLog::files(m_a);
+        const QString gz = files.constFirst();
+        QVERIFY(gz.endsWith(QLatin1String(".gz")));
+        QFile file(gz);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.resize(file.size() / 2));
+        file.close();
+        LogViewerWindow window({ { QStringLiteral("a"), m_a } }, QStringLiteral("storage a"));
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(window.document()->isFinished(), 20000);
+        QTRY_VERIFY(window.errorLabel()->isVisible());
+        QVERIFY2(
+            window.errorLabel()->text().contains(QFileInfo(gz).fileName()), qPrintable(window.errorLabel()->text()));
+        QVERIFY(window.model()->rowCount() > 0);
+        QVERIFY(window.model()->rowCount() < jobs * linesPerJob / 2);
+        // The newest line is there.
+        const int last = window.model()->rowCount() - 1;
+        QCOMPARE(cell(window.model(), last, LogTableModel::JobColumn), QString::number(jobs));
+    }
+
+    void missingStorageIsAnErrorNotACrash()
+    {
+        LogViewerWindow window(
+            { { QStringLiteral("gone"), m_dir->filePath(QStringLiteral("nowhere")) } }, QStringLiteral("storage gone"));
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(window.document()->isFinished(), 20000);
+        QCOMPARE(window.model()->rowCount(), 0);
+        QVERIFY(window.timeline()->jobs().isEmpty());
+    }
+
+private:
+    static QAbstractButton* findChildButton(QWidget& window, const QString& text)
+    {
+        for (auto* button : window.findChildren<QAbstractButton*>()) {
+            if (button->text() == text)
+                return button;
+        }
+        return nullptr;
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir; // fresh logs for every test
+    QString m_a;
+    QString m_b;
+    QHash<qint64, int> m_counts;
+};
+
+QTEST_MAIN(TestLogViewer)
+#include "tst_logviewer.moc"
