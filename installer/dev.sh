@@ -17,6 +17,8 @@ case "${1:-}" in
 run)
     build release
     shift
+    # Without arguments the console opens the demo workspace (created on the first start).
+    [ $# -gt 0 ] || set -- --demo
     exec build/release/app/poolkeeper "$@"
     ;;
 test)

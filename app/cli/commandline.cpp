@@ -181,8 +181,8 @@ QString commandHelp(const CommandSpec& command)
     QString text = QStringLiteral("Usage: %1\n\n%2\n").arg(command.synopsis(), command.summary);
     if (!command.description.isEmpty())
         text += u'\n' + command.description + u'\n';
+    text += QStringLiteral("\nOptions:\n");
     if (!command.options.isEmpty()) {
-        text += QStringLiteral("\nOptions:\n");
         int width = 0;
         for (const OptionSpec& option : command.options)
             width = qMax(width, static_cast<int>(option.name.size() + option.valueName.size() + 3));

@@ -8,33 +8,70 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
-int main(int argc, char* argv[])
-{
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("poolkeeper"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Poolkeeper"));
-    QApplication::setApplicationVersion(QStringLiteral(POOLKEEPER_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("org.poolkeeper.Poolkeeper"));
-    pk::icons::initResources();
-    QApplication::setWindowIcon(pk::icons::app());
+#include <cstdio>
 
-    QCommandLineParser parser;
+namespace {
+
+struct Options
+{
+    QCommandLineOption workspace { QStringLiteral("workspace"),
+        QStringLiteral("Open the workspace in DIR (created when missing)."), QStringLiteral("DIR") };
+    QCommandLineOption demo { QStringLiteral("demo"),
+        QStringLiteral("Open the demo workspace, creating it first when missing.") };
+};
+
+void setNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("poolkeeper"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(POOLKEEPER_VERSION));
+}
+
+void configure(QCommandLineParser& parser, const Options& options)
+{
     parser.setApplicationDescription(QStringLiteral("Administration console for balancing backup storage pools."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption workspaceOption(QStringLiteral("workspace"),
-        QStringLiteral("Open the workspace in DIR (created when missing)."), QStringLiteral("DIR"));
-    const QCommandLineOption demoOption(
-        QStringLiteral("demo"), QStringLiteral("Open the demo workspace, creating it first when missing."));
-    parser.addOption(workspaceOption);
-    parser.addOption(demoOption);
+    parser.addOption(options.workspace);
+    parser.addOption(options.demo);
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    const Options options;
+    {
+        // --help, --version and a bad option are answered (and exit) without needing a display.
+        QCoreApplication probe(argc, argv);
+        setNames();
+        QCommandLineParser parser;
+        configure(parser, options);
+        if (!parser.parse(probe.arguments())) {
+            std::fprintf(stderr, "poolkeeper: %s; see 'poolkeeper --help'\n",
+                qPrintable(parser.errorText().chopped(parser.errorText().endsWith(u'.') ? 1 : 0)));
+            return 2;
+        }
+        if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all")))
+            parser.showHelp(0);
+        if (parser.isSet(QStringLiteral("version")))
+            parser.showVersion();
+    }
+
+    QApplication app(argc, argv);
+    setNames();
+    QApplication::setApplicationDisplayName(QStringLiteral("Poolkeeper"));
+    QApplication::setDesktopFileName(QStringLiteral("org.poolkeeper.Poolkeeper"));
+    pk::icons::initResources();
+    QApplication::setWindowIcon(pk::icons::app());
+    QCommandLineParser parser;
+    configure(parser, options);
     parser.process(app);
 
     pk::MainWindow window;
     window.show();
-    if (parser.isSet(demoOption) && !parser.isSet(workspaceOption))
+    if (parser.isSet(options.demo) && !parser.isSet(options.workspace))
         window.openDemo();
     else
-        window.openWorkspace(pk::Workspace::resolveDirectory(parser.value(workspaceOption)));
+        window.openWorkspace(pk::Workspace::resolveDirectory(parser.value(options.workspace)));
     return app.exec();
 }

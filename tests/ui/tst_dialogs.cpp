@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
@@ -224,6 +225,41 @@ private slots:
             QCOMPARE(dialog.pool().lowPercent, low.toDouble());
             QCOMPARE(dialog.pool().name, QStringLiteral("main"));
         }
+    }
+
+    // The console's own command line: help, version and bad options need no display.
+    void consoleCommandLine_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("output");
+        QTest::newRow("help") << QStringList { QStringLiteral("--help") } << 0 << QStringLiteral("--workspace <DIR>");
+        QTest::newRow("version") << QStringList { QStringLiteral("--version") } << 0 << QStringLiteral("poolkeeper ");
+        QTest::newRow("unknown option") << QStringList { QStringLiteral(
+            "--bogus") } << 2 << QStringLiteral("poolkeeper: Unknown option 'bogus'; see 'poolkeeper --help'\n");
+        QTest::newRow("missing value") << QStringList { QStringLiteral("--workspace") } << 2
+                                       << QStringLiteral("Missing value after '--workspace'");
+    }
+
+    void consoleCommandLine()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, output);
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(POOLKEEPER_GUI_PATH), args);
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), exitCode);
+        const QString text = QString::fromUtf8(process.readAllStandardOutput() + process.readAllStandardError());
+        QVERIFY2(text.contains(output), qPrintable(text));
+        if (exitCode != 0)
+            QCOMPARE(text.count(u'\n'), 1); // one line
     }
 };
 
