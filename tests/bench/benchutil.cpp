@@ -97,7 +97,7 @@ void printHeader(const QString& title)
 void printRow(const QString& label, double seconds, qint64 bytes, double baselineSeconds, double target)
 {
     const double rate = seconds > 0 ? static_cast<double>(bytes) / seconds / (1024.0 * 1024.0) : 0.0;
-    QString line = QStringLiteral("  %1 %2 s  %3 MiB/s").arg(label, -30).arg(seconds, 7, 'f', 2).arg(rate, 7, 'f', 0);
+    QString line = QStringLiteral("  %1 %2 s  %3 MiB/s").arg(label, -34).arg(seconds, 7, 'f', 2).arg(rate, 7, 'f', 0);
     if (baselineSeconds > 0) {
         const double ratio = seconds / baselineSeconds;
         line += QStringLiteral("  ratio %1x").arg(ratio, 0, 'f', 2);
