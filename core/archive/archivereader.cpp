@@ -45,18 +45,10 @@ Status ArchiveReader::open(const QString& path)
 {
     close();
     m_path = path;
-    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) {
-        const int error = errno;
-        if (error == ENOENT)
-            return notFound(QStringLiteral("'%1' does not exist").arg(path));
-        return posix::ioError(QStringLiteral("open"), path, error);
-    }
-    struct stat st = {};
-    if (::fstat(fd.get(), &st) != 0)
-        return posix::ioError(QStringLiteral("stat"), path, errno);
-    if (!S_ISREG(st.st_mode))
-        return failed(QStringLiteral("'%1' is not a regular file: only archive files can be read").arg(path));
+    auto opened = posix::openRegularFile(path);
+    if (!opened)
+        return opened.error();
+    UniqueFd fd = std::move(opened->fd);
     auto source = std::make_unique<libarchive::FdSource>(fd.get(), path);
     libarchive::ReadHandle a(archive_read_new());
     if (!a)

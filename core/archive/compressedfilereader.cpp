@@ -62,18 +62,10 @@ Status CompressedFileReader::open(const QString& path)
     m_error = {};
     m_path = path;
     // O_NONBLOCK keeps open() of a FIFO from waiting for a writer; regular files ignore it.
-    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) {
-        const int error = errno;
-        if (error == ENOENT)
-            return fail(notFound(QStringLiteral("'%1' does not exist").arg(path)));
-        return fail(posix::ioError(QStringLiteral("open"), path, error));
-    }
-    struct stat st = {};
-    if (::fstat(fd.get(), &st) != 0)
-        return fail(posix::ioError(QStringLiteral("stat"), path, errno));
-    if (!S_ISREG(st.st_mode))
-        return fail(failed(QStringLiteral("'%1' is not a regular file: only files can be read").arg(path)));
+    auto opened = posix::openRegularFile(path);
+    if (!opened)
+        return fail(opened.error());
+    UniqueFd fd = std::move(opened->fd);
 
     auto source = std::make_unique<libarchive::FdSource>(fd.get(), path);
     libarchive::ReadHandle a(archive_read_new());

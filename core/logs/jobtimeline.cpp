@@ -3,6 +3,7 @@
 #include "logdocument.h"
 #include "logfmt.h"
 #include "logfmtline.h"
+#include "logrow.h"
 #include "logworkerthread.h"
 
 #include <QElapsedTimer>
@@ -17,16 +18,7 @@ constexpr int deliverIntervalMs = 250;
 
 std::optional<qint64> jobNumber(const LogfmtField& field)
 {
-    const QByteArray value = field.escaped ? field.value() : field.rawValue.toByteArray();
-    if (value.isEmpty() || value.size() > 18)
-        return std::nullopt;
-    qint64 number = 0;
-    for (const char c : value) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        number = number * 10 + (c - '0');
-    }
-    return number;
+    return field.escaped ? parseJobId(field.value()) : parseJobId(field.rawValue);
 }
 
 } // namespace

@@ -78,18 +78,11 @@ Result<std::unique_ptr<LogFile>> LogFile::open(const QString& path, bool live)
         return file;
     }
     // O_NONBLOCK: opening a FIFO planted under the log's name must not hang the viewer.
-    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) {
-        const int error = errno;
-        if (error == ENOENT)
-            return notFound(QStringLiteral("'%1' does not exist").arg(path));
-        return posix::ioError(QStringLiteral("open"), path, error);
-    }
-    struct stat st = {};
-    if (::fstat(fd.get(), &st) != 0)
-        return posix::ioError(QStringLiteral("stat"), path, errno);
-    if (!S_ISREG(st.st_mode))
-        return failed(QStringLiteral("'%1' is not a regular file: only files can be read").arg(path));
+    auto opened = posix::openRegularFile(path);
+    if (!opened)
+        return opened.error();
+    const struct stat& st = opened->st;
+    UniqueFd fd = std::move(opened->fd);
     file->m_device = quint64(st.st_dev);
     file->m_inode = quint64(st.st_ino);
     file->m_fd = std::move(fd);

@@ -7,9 +7,7 @@
 
 namespace pk {
 
-namespace {
-
-std::optional<qint64> parseJob(QByteArrayView value)
+std::optional<qint64> parseJobId(QByteArrayView value)
 {
     if (value.isEmpty() || value.size() > 18)
         return std::nullopt;
@@ -21,8 +19,6 @@ std::optional<qint64> parseJob(QByteArrayView value)
     }
     return number;
 }
-
-} // namespace
 
 LogRow LogRow::parse(QByteArrayView line)
 {
@@ -76,7 +72,7 @@ LogRow LogRow::fromParsed(QByteArrayView line, const LogfmtLine& parsed)
         switch (slot) {
         case 0:
             row.jobText = field.text();
-            row.job = field.escaped ? parseJob(field.value()) : parseJob(field.rawValue);
+            row.job = field.escaped ? parseJobId(field.value()) : parseJobId(field.rawValue);
             break;
         case 1:
             row.user = field.text();

@@ -55,6 +55,9 @@ struct LogRow
 // line's first 256 bytes: the cheap timestamp the merge of several logs needs.
 std::optional<qint64> leadingTimestamp(QByteArrayView line);
 
+// A job= value as a number: decimal digits only, at most 18 of them; nullopt otherwise.
+std::optional<qint64> parseJobId(QByteArrayView value);
+
 // "+0.250 s", "+12.3 s", "+5 m 02 s", "+3 h 04 m": time since a job's previous line.
 QString formatElapsed(qint64 ms);
 

@@ -46,6 +46,23 @@ Result<UniqueFd> openReadOnly(const QString& path)
     return UniqueFd(fd);
 }
 
+Result<RegularFile> openRegularFile(const QString& path)
+{
+    UniqueFd fd(::open(encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) {
+        const int error = errno;
+        if (error == ENOENT)
+            return notFound(QStringLiteral("'%1' does not exist").arg(path));
+        return ioError(QStringLiteral("open"), path, error);
+    }
+    RegularFile file { std::move(fd), {} };
+    if (::fstat(file.fd.get(), &file.st) != 0)
+        return ioError(QStringLiteral("stat"), path, errno);
+    if (!S_ISREG(file.st.st_mode))
+        return failed(QStringLiteral("'%1' is not a regular file: only files can be read").arg(path));
+    return file;
+}
+
 Result<qint64> readFull(int fd, char* buffer, qint64 count, const QString& pathForErrors)
 {
     qint64 done = 0;
@@ -80,15 +97,10 @@ Status writeFull(int fd, const char* data, qint64 count, const QString& pathForE
 
 Result<QByteArray> readFile(const QString& path, qint64 maxBytes)
 {
-    auto fd = openReadOnly(path);
-    if (!fd)
-        return fd.error();
-    struct stat st
-    { };
-    if (::fstat(fd->get(), &st) != 0)
-        return ioError(QStringLiteral("stat"), path, errno);
-    if (!S_ISREG(st.st_mode))
-        return failed(QStringLiteral("'%1' is not a regular file").arg(path));
+    auto file = openRegularFile(path);
+    if (!file)
+        return file.error();
+    const struct stat& st = file->st;
     if (st.st_size > maxBytes)
         return failed(QStringLiteral("'%1' is too large (%2 bytes, at most %3 expected)")
                           .arg(path)
@@ -96,7 +108,7 @@ Result<QByteArray> readFile(const QString& path, qint64 maxBytes)
                           .arg(maxBytes));
     QByteArray data;
     data.resize(static_cast<qsizetype>(st.st_size));
-    auto n = readFull(fd->get(), data.data(), data.size(), path);
+    auto n = readFull(file->fd.get(), data.data(), data.size(), path);
     if (!n)
         return n.error();
     data.truncate(static_cast<qsizetype>(*n));

@@ -9,6 +9,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 namespace pk::posix {
@@ -21,6 +22,16 @@ QByteArray encodePath(const QString& path);
 
 Result<UniqueFd> openDirectory(const QString& path);
 Result<UniqueFd> openReadOnly(const QString& path);
+
+// A regular file opened for reading, and what fstat said of it.
+struct RegularFile
+{
+    UniqueFd fd;
+    struct stat st;
+};
+// Opens a file to read that must be a regular file: a missing one is NotFound, and a FIFO planted
+// under its name neither blocks the open (O_NONBLOCK) nor gets read.
+Result<RegularFile> openRegularFile(const QString& path);
 
 // Reads until count bytes or end of file; returns the number read.
 Result<qint64> readFull(int fd, char* buffer, qint64 count, const QString& pathForErrors);
