@@ -103,14 +103,7 @@ public:
                 path(QStringLiteral("storages/s2")) },
             { QStringLiteral("backup"), QStringLiteral("alice"), path(QStringLiteral("src")) },
         };
-        for (const QStringList& step : steps) {
-            const CliResult result = cli.run(step);
-            if (result.exitCode != 0) {
-                qWarning("set-up step failed: %s: %s", qPrintable(step.join(u' ')), qPrintable(result.describe()));
-                return false;
-            }
-        }
-        return true;
+        return cli.runSteps(steps);
     }
 
     // What a failed command must leave alone.

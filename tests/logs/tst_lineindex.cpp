@@ -6,6 +6,7 @@
 #include "archive/gzip.h"
 #include "logs/lineindex.h"
 #include "logs/logfile.h"
+#include "logtestutil.h"
 
 #include <QFile>
 #include <QRandomGenerator>
@@ -17,18 +18,6 @@ using namespace pk;
 namespace {
 
 constexpr quint64 GiB = quint64(1) << 30;
-
-QList<QByteArray> naiveLines(const QByteArray& data)
-{
-    QList<QByteArray> lines = data.split('\n');
-    if (data.isEmpty() || data.endsWith('\n'))
-        lines.removeLast();
-    for (QByteArray& line : lines) {
-        if (line.endsWith('\r'))
-            line.chop(1);
-    }
-    return lines;
-}
 
 std::vector<quint64> naiveStarts(const QByteArray& data)
 {
@@ -287,7 +276,7 @@ void TestLineIndex::fileAgainstNaiveSplit()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("inSyncMigration.log"));
     writeFile(path, data);
-    const QList<QByteArray> expected = naiveLines(data);
+    const QList<QByteArray> expected = test::splitLines(data);
     for (const qint64 readSize : { qint64(64 * 1024), qint64(4) << 20 }) {
         auto file = LogFile::open(path, true);
         QVERIFY2(file, qPrintable(file.message()));
@@ -342,8 +331,8 @@ void TestLineIndex::lineCutByAReadIsHidden()
     LogFileBatch batch = (*file)->readMore(64 * 1024);
     QVERIFY(!batch.endOfData);
     (*file)->commit(std::move(batch));
-    const QList<QByteArray> all = naiveLines(data);
-    const QList<QByteArray> complete = naiveLines(data.left(data.lastIndexOf('\n', 64 * 1024 - 1) + 1));
+    const QList<QByteArray> all = test::splitLines(data);
+    const QList<QByteArray> complete = test::splitLines(data.left(data.lastIndexOf('\n', 64 * 1024 - 1) + 1));
     QCOMPARE((*file)->lineCount(), qint64(complete.size()));
     QCOMPARE(readAll(**file, 1 << 20), complete);
     indexToEnd(**file, 64 * 1024);
@@ -368,7 +357,7 @@ void TestLineIndex::truncationDetected()
     QCOMPARE((*file)->checkForChange(), LogFile::Change::Truncated);
     (*file)->resetIndex();
     indexToEnd(**file, 1 << 20);
-    QCOMPARE(readAll(**file, 1 << 20), naiveLines(randomLog(6, 1000, true).left(100)));
+    QCOMPARE(readAll(**file, 1 << 20), test::splitLines(randomLog(6, 1000, true).left(100)));
 }
 
 void TestLineIndex::rewriteDetected()
@@ -405,7 +394,7 @@ void TestLineIndex::gzipRotation()
     indexToEnd(**file, 1 << 20);
     QVERIFY((*file)->isComplete());
     QVERIFY2((*file)->error().isEmpty(), qPrintable((*file)->error()));
-    const QList<QByteArray> expected = naiveLines(data);
+    const QList<QByteArray> expected = test::splitLines(data);
     QCOMPARE(readAll(**file, 4 << 20), expected);
     QCOMPARE(readAll(**file, 1000), expected);
     // Kept packed: far smaller than the decoded bytes.
@@ -459,7 +448,7 @@ void TestLineIndex::corruptGzip()
     QVERIFY((*opened)->isComplete());
     QVERIFY2(!(*opened)->error().isEmpty(), "the damage is reported");
     const QList<QByteArray> lines = readAll(**opened, 1 << 20);
-    const QList<QByteArray> expected = naiveLines(data);
+    const QList<QByteArray> expected = test::splitLines(data);
     if (damage == QLatin1String("truncate")) {
         QVERIFY(lines.size() <= expected.size());
         // A truncated gzip delivers a true prefix: every complete line, the last maybe cut.

@@ -48,14 +48,7 @@ public:
             { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s2"),
                 root(QStringLiteral("s2")) },
         };
-        for (const QStringList& step : steps) {
-            const CliResult result = cli.run(step);
-            if (result.exitCode != 0) {
-                qWarning("set-up step failed: %s: %s", qPrintable(step.join(u' ')), qPrintable(result.describe()));
-                return false;
-            }
-        }
-        return true;
+        return cli.runSteps(steps);
     }
 
     CliRunner cli;

@@ -16,6 +16,18 @@ QString CliRunner::binary()
     return QStringLiteral(POOLKEEPER_CLI_PATH);
 }
 
+bool CliRunner::runSteps(const QList<QStringList>& steps) const
+{
+    for (const QStringList& step : steps) {
+        const CliResult result = run(step);
+        if (result.exitCode != 0) {
+            qWarning("set-up step failed: %s: %s", qPrintable(step.join(u' ')), qPrintable(result.describe()));
+            return false;
+        }
+    }
+    return true;
+}
+
 CliResult CliRunner::run(const QStringList& args, int timeoutMs, const QStringList& wrapper) const
 {
     return runRaw(QStringList { QStringLiteral("--workspace"), m_workspace } + args,

@@ -28,6 +28,8 @@ public:
 
     // Runs poolkeeper-cli --workspace WS ARGS...; with wrapper, runs WRAPPER... poolkeeper-cli ...
     CliResult run(const QStringList& args, int timeoutMs = 300000, const QStringList& wrapper = {}) const;
+    // Runs set-up commands in order; false (with a warning naming the step) at the first failure.
+    bool runSteps(const QList<QStringList>& steps) const;
     // The same without --workspace (to test the workspace resolution itself).
     static CliResult runRaw(const QStringList& args,
         const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(), int timeoutMs = 300000,
