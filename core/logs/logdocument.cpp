@@ -18,8 +18,8 @@ namespace pk {
 namespace {
 
 constexpr qint64 indexStepBytes = qint64(1) << 20; // fits in L2: the copy and the scan stay in cache
-constexpr qint64 bytesPerLock = qint64(8) << 20; // readers give writers a turn after this much
-constexpr qint64 rowsPerLock = 65536;
+constexpr qint64 bytesPerLock = qint64(512) << 10; // readers give writers (and the GUI) a turn after this much
+constexpr qint64 rowsPerLock = 4096;
 constexpr qint64 windowBytes = qint64(1) << 20;
 constexpr int mergeBatchRows = 65536;
 constexpr int timesPerFill = 4096;

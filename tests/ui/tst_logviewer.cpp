@@ -4,6 +4,7 @@
 
 #include "../logs/logtestutil.h"
 #include "logs/logdocument.h"
+#include "logs/logfmt.h"
 #include "logs/logquery.h"
 #include "logs/logtablemodel.h"
 #include "logviewer/jobtimelinewidget.h"
@@ -16,12 +17,14 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace pk;
 using namespace pk::test;
@@ -281,6 +284,73 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(window.document()->isFinished(), 20000);
         QCOMPARE(window.model()->rowCount(), 0);
         QVERIFY(window.timeline()->jobs().isEmpty());
+    }
+
+    // A large log (a few hundred thousand lines, thousands of jobs) while it is indexed, filtered
+    // and searched: the longest gap between ticks of a 10 ms timer on the GUI thread stays under
+    // 100 ms, and the first screen comes before the index is finished.
+    void staysResponsiveOnALargeLog()
+    {
+        const qint64 bytes = qgetenv("POOLKEEPER_TEST_LOG_MIB").toLongLong() > 0
+            ? qgetenv("POOLKEEPER_TEST_LOG_MIB").toLongLong() << 20
+            : qint64(48) << 20;
+        const QString root = m_dir->filePath(QStringLiteral("large"));
+        QDir().mkpath(root);
+        {
+            QFile file(root + u'/' + MigrationLog::fileName());
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            QByteArray buffer;
+            qint64 line = 0;
+            for (qint64 job = 1; file.size() + buffer.size() < bytes; ++job) {
+                // Written directly (as MigrationLog would) to keep a debug build quick.
+                const QByteArray jobText = QByteArray::number(job);
+                for (int i = 0; i < 50; ++i, ++line) {
+                    buffer += "ts=" + Logfmt::formatTimestamp(baseTimeMs + line * 10)
+                        + (i == 49 && job % 7 == 0 ? " level=error" : " level=info") + " job=" + jobText + " user=user-"
+                        + QByteArray::number(job % 500)
+                        + " src=store-a dst=store-b phase=copying event=progress msg=\"copied " + QByteArray::number(i)
+                        + " chunks of job " + jobText + "\"\n";
+                }
+                if (buffer.size() > (1 << 20)) {
+                    QVERIFY(file.write(buffer) == buffer.size());
+                    buffer.clear();
+                }
+            }
+            QVERIFY(file.write(buffer) == buffer.size());
+        }
+
+        QElapsedTimer clock;
+        qint64 longestGap = 0;
+        qint64 last = 0;
+        QTimer ticker;
+        ticker.setInterval(10);
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            const qint64 now = clock.elapsed();
+            longestGap = qMax(longestGap, now - last);
+            last = now;
+        });
+        clock.start();
+        ticker.start();
+        LogViewerWindow window({ { QStringLiteral("large"), root } }, QStringLiteral("storage large"));
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(window.model()->rowCount() > 0, 30000);
+        const qint64 firstScreen = clock.elapsed();
+        const qint64 openingGap = longestGap; // creating the window is not indexing
+        longestGap = 0;
+        const bool indexingWhenShown = !window.document()->isFinished();
+        // Filter to a job and search while the rest is indexed.
+        window.filterToJob(700);
+        QTest::keyClicks(window.searchBar()->patternEdit(), QStringLiteral("chunks of job 700"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.document()->isFinished(), 300000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.model()->rowCount() == 50 && !window.query()->isRunning() && window.query()->matchCount() == 50,
+            300000);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.timeline()->barRect(700).isEmpty(), 300000);
+        ticker.stop();
+        qInfo("first screen after %lld ms (indexing still running: %s); longest GUI gap %lld ms (%lld ms while "
+              "opening); %lld lines",
+            firstScreen, indexingWhenShown ? "yes" : "no", longestGap, openingGap, window.document()->rowCount());
+        QVERIFY2(longestGap < 100, qPrintable(QString::number(longestGap)));
     }
 
 private:

@@ -162,17 +162,29 @@ void JobTimelineWidget::paintEvent(QPaintEvent*)
         tr("%n jobs", nullptr, int(m_jobs.size())) + QStringLiteral(" · ") + tr("click a bar to see its lines"));
 
     const QFontMetrics metrics(font());
+    // A log of a busy year holds a hundred thousand jobs: a bar hidden under the previous one of its
+    // lane in the same colour is not drawn again.
+    QList<int> paintedTo(m_laneCount, -1);
+    QList<QRgb> paintedColour(m_laneCount, 0);
     for (qsizetype i = 0; i < m_jobs.size(); ++i) {
         const JobSpan& span = m_jobs.at(i);
         const QRect bar = m_bars.at(i);
         QColor colour = theme::jobOutcome(span.outcome);
         if (m_selected != 0 && span.job != m_selected)
             colour.setAlpha(110);
+        const int lane = m_lanes.at(i);
+        if (span.job != m_selected && bar.right() <= paintedTo.at(lane) && colour.rgba() == paintedColour.at(lane))
+            continue;
+        paintedTo[lane] = qMax(paintedTo.at(lane), bar.right());
+        paintedColour[lane] = colour.rgba();
         painter.fillRect(bar, colour);
         if (span.job == m_selected) {
             painter.setPen(QPen(text, 2));
             painter.drawRect(bar.adjusted(1, 1, -1, -1));
         }
+        // Measuring text is the dear part: only bars wide enough for a few characters try.
+        if (bar.width() < 4 * metrics.averageCharWidth())
+            continue;
         const QString label = QStringLiteral("#%1 %2").arg(span.job).arg(span.user);
         if (metrics.horizontalAdvance(label) + 6 <= bar.width()) {
             painter.setPen(Qt::white);
