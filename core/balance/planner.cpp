@@ -370,6 +370,13 @@ PlannerOutput Planner::plan(const PlannerInput& input)
             selection = selectExact(candidates, destinations, want);
         } else {
             selection = selectGreedy(candidates, destinations, want);
+            if (selection.bytes < need) {
+                // The greedy cover can miss a packing that exists (it commits to the largest user
+                // below the gap): search exactly among the largest users, which free the most per job.
+                Selection exact = selectExact(candidates.mid(0, exactLimit), destinations, want);
+                if (exact.bytes > selection.bytes)
+                    selection = std::move(exact);
+            }
         }
 
         for (qsizetype i = 0; i < selection.users.size(); ++i) {
