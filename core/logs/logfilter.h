@@ -112,4 +112,5 @@ private:
 
 } // namespace pk
 
+Q_DECLARE_METATYPE(pk::LogFilter)
 Q_DECLARE_METATYPE(pk::LogQuery)

@@ -16,11 +16,13 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollBar>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -225,6 +227,45 @@ private slots:
         QTest::keyClicks(search->patternEdit(), QStringLiteral("("));
         QTRY_VERIFY_WITH_TIMEOUT(search->statusLabel()->text().contains(QStringLiteral("regular expression")), 20000);
         QCOMPARE(window.query()->matchCount(), qint64(2 * (linesPerJob - 1)));
+    }
+
+    void relativeRangeMovesWithTheClock()
+    {
+        const QString root = m_dir->filePath(QStringLiteral("recent"));
+        QDir().mkpath(root);
+        MigrationLog log(root);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QList<LogRecord> records;
+        for (int i = 0; i < 10; ++i) {
+            records.append(engineRecord(now - 2 * 3600 * 1000 + i, LogLevel::Info, 1, QStringLiteral("old"),
+                QStringLiteral("progress"), QStringLiteral("two hours ago")));
+        }
+        for (int i = 0; i < 10; ++i) {
+            records.append(engineRecord(now - 5 * 60 * 1000 + i, LogLevel::Info, 2, QStringLiteral("new"),
+                QStringLiteral("progress"), QStringLiteral("five minutes ago")));
+        }
+        QVERIFY(log.appendLines(records));
+        LogViewerWindow window({ { QStringLiteral("recent"), root } }, QStringLiteral("storage recent"));
+        window.show();
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), 20, 20000);
+        window.filterBar()->setSlideInterval(100);
+        QSignalSpy changed(window.filterBar(), &LogFilterBar::filterChanged);
+        QComboBox* time = window.filterBar()->timeBox();
+        time->setCurrentIndex(time->findText(QStringLiteral("Last hour")));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), 10, 20000);
+        QCOMPARE(cell(window.model(), 0, LogTableModel::UserColumn), QStringLiteral("new"));
+        // The window moves on by itself.
+        QTRY_VERIFY_WITH_TIMEOUT(changed.count() >= 3, 20000);
+        const auto first = changed.first().first().value<LogFilter>().fromMs;
+        const auto last = changed.last().first().value<LogFilter>().fromMs;
+        QVERIFY(first && last && *last > *first);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.query()->isRunning(), 20000);
+        QCOMPARE(window.model()->rowCount(), 10);
+        // Any time: the clock no longer matters.
+        time->setCurrentIndex(time->findText(QStringLiteral("Any time")));
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->rowCount(), 20, 20000);
+        changed.clear();
+        QVERIFY(!changed.wait(500)); // with the slide interval at 100 ms, five would have come
     }
 
     void followShowsNewLines()

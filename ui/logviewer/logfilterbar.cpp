@@ -84,10 +84,12 @@ LogFilterBar::LogFilterBar(const QStringList& storages, QWidget* parent)
     m_delay.setSingleShot(true);
     m_delay.setInterval(250);
     connect(&m_delay, &QTimer::timeout, this, &LogFilterBar::emitNow);
+    m_slide.setInterval(60 * 1000);
+    connect(&m_slide, &QTimer::timeout, this, &LogFilterBar::emitNow);
     connect(m_level, &QComboBox::currentIndexChanged, this, &LogFilterBar::emitNow);
     connect(m_storage, &QComboBox::currentIndexChanged, this, &LogFilterBar::emitNow);
     connect(m_time, &QComboBox::currentIndexChanged, this, [this] {
-        updateTimeEdits();
+        updateTimeRange();
         emitNow();
     });
     connect(m_job, &QLineEdit::textChanged, this, &LogFilterBar::changedSoon);
@@ -153,7 +155,7 @@ void LogFilterBar::clear()
     m_time->setCurrentIndex(0);
     for (QObject* widget : std::initializer_list<QObject*> { m_level, m_job, m_user, m_storage, m_time })
         widget->blockSignals(false);
-    updateTimeEdits();
+    updateTimeRange();
     emitNow();
 }
 
@@ -173,9 +175,15 @@ void LogFilterBar::emitNow()
     emit filterChanged(current);
 }
 
-void LogFilterBar::updateTimeEdits()
+void LogFilterBar::updateTimeRange()
 {
-    const bool custom = m_time->currentData().toInt() == Custom;
+    const int range = m_time->currentData().toInt();
+    // "Last hour" while following: the window moves on, and lines that leave it go.
+    if (range == LastHour || range == LastDay || range == LastWeek)
+        m_slide.start();
+    else
+        m_slide.stop();
+    const bool custom = range == Custom;
     if (custom && m_from->isHidden()) {
         const QDateTime now = QDateTime::currentDateTimeUtc();
         const QSignalBlocker fromBlocker(m_from);

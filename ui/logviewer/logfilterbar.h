@@ -26,6 +26,8 @@ public:
     void setJob(qint64 job);
     qint64 job() const;
     void clear();
+    // How often a relative range ("last hour") moves on with the clock; 60 s by default.
+    void setSlideInterval(int ms) { m_slide.setInterval(ms); }
 
     QComboBox* levelBox() const { return m_level; }
     QLineEdit* jobEdit() const { return m_job; }
@@ -39,7 +41,7 @@ signals:
 private:
     void changedSoon();
     void emitNow();
-    void updateTimeEdits();
+    void updateTimeRange();
 
     QComboBox* m_level;
     QLineEdit* m_job;
@@ -50,6 +52,7 @@ private:
     QDateTimeEdit* m_to;
     QToolButton* m_clear;
     QTimer m_delay;
+    QTimer m_slide;
     LogFilter m_emitted;
 };
 
