@@ -391,7 +391,13 @@ private slots:
         qInfo("first screen after %lld ms (indexing still running: %s); longest GUI gap %lld ms (%lld ms while "
               "opening); %lld lines",
             firstScreen, indexingWhenShown ? "yes" : "no", longestGap, openingGap, window.document()->rowCount());
+#if defined(__SANITIZE_ADDRESS__)
+        // AddressSanitizer slows every thread several times over: a time measured under it says
+        // nothing about the viewer (the release and debug runs check it).
+        qInfo("longest GUI gap not checked under AddressSanitizer");
+#else
         QVERIFY2(longestGap < 100, qPrintable(QString::number(longestGap)));
+#endif
     }
 
 private:
