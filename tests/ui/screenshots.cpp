@@ -3,6 +3,7 @@
 // as PNG files for the README. Run with QT_QPA_PLATFORM=offscreen; installer/make-screenshots.sh does.
 
 #include "charts/capacitychart.h"
+#include "charts/historychart.h"
 #include "engine/demo.h"
 #include "logs/logdocument.h"
 #include "logs/logquery.h"
@@ -13,12 +14,14 @@
 #include "mainwindow.h"
 #include "models/jobmodel.h"
 #include "models/scanmodel.h"
+#include "panels/dashboardpanel.h"
 #include "panels/migrationspanel.h"
 #include "panels/scanreviewpanel.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QLabel>
 #include <QPushButton>
 #include <QStyleFactory>
 #include <QTemporaryDir>
@@ -103,7 +106,7 @@ int main(int argc, char* argv[])
         },
         10000);
     window.showPage(pk::MainWindow::Page::Dashboard);
-    QTest::qWait(300); // let the history chart arrive; a picture, not a test
+    waitFor([&] { return window.dashboard()->historyChart()->pointCount(QStringLiteral("store-a")) > 0; }, 10000);
     bool ok = save(&window, out + QStringLiteral("/dashboard%1.png").arg(suffix));
 
     window.showPage(pk::MainWindow::Page::ScanReview);
@@ -124,7 +127,9 @@ int main(int argc, char* argv[])
     window.migrations()->selectJob(window.controller()->jobs().constFirst().id);
     ok = save(&window, out + QStringLiteral("/migrations%1.png").arg(suffix)) && ok;
     window.showPage(pk::MainWindow::Page::Dashboard);
-    QTest::qWait(300);
+    // The chart follows the engine's samples: wait until it shows store-a back under high.
+    waitFor(
+        [&] { return window.dashboard()->capacityChart()->usedPercentShown(QStringLiteral("store-a")) < 80; }, 10000);
     ok = save(&window, out + QStringLiteral("/dashboard-after%1.png").arg(suffix)) && ok;
 
     // The pool's migration log, merged, with its job timeline and a search.
@@ -137,7 +142,7 @@ int main(int argc, char* argv[])
                 && !viewer->query()->isRunning();
         });
         viewer->goToRow(viewer->model()->rowForDocumentRow(viewer->query()->nextMatch(-1)));
-        QTest::qWait(300); // the status line is refreshed a moment later; a picture, not a test
+        waitFor([&] { return viewer->searchBar()->statusLabel()->text().contains(QStringLiteral(" of ")); }, 10000);
         ok = save(viewer, out + QStringLiteral("/log-viewer%1.png").arg(suffix)) && ok;
         viewer->close();
     } else {
