@@ -325,6 +325,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(window.document()->isFinished(), 20000);
         QCOMPARE(window.model()->rowCount(), 0);
         QVERIFY(window.timeline()->jobs().isEmpty());
+        // Said above the (empty) lines, with the path that is missing.
+        QTRY_VERIFY(window.errorLabel()->isVisible());
+        QVERIFY2(
+            window.errorLabel()->text().contains(QStringLiteral("nowhere")), qPrintable(window.errorLabel()->text()));
     }
 
     // A large log (a few hundred thousand lines, thousands of jobs) while it is indexed, filtered
