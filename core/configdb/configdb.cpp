@@ -19,20 +19,6 @@ namespace {
 
 std::atomic<int> s_connectionCounter { 0 };
 
-// A foreign file is refused before SQLite touches it, so nothing stored changes.
-Status checkSqliteHeader(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return failed(QStringLiteral("cannot read ConfigDb '%1': %2").arg(path, file.errorString()));
-    const QByteArray header = file.read(16);
-    if (header != QByteArrayLiteral("SQLite format 3\0"))
-        return failed(
-            QStringLiteral("'%1' is not an SQLite database: move it away or choose another workspace with --workspace")
-                .arg(path));
-    return {};
-}
-
 QString sqlErrorText(const QSqlError& error)
 {
     QString text = error.databaseText();
@@ -62,10 +48,11 @@ Result<std::unique_ptr<ConfigDb>> ConfigDb::open(const QString& path, OpenMode m
             QStringLiteral("no ConfigDb at '%1': run 'poolkeeper-cli init' to create the workspace").arg(path));
     if (info.exists() && !info.isFile())
         return failed(QStringLiteral("'%1' is not a file: move it away or choose another workspace").arg(path));
-    if (exists) {
-        if (auto status = checkSqliteHeader(path); !status)
-            return status.error();
-    }
+    // The file is never opened outside SQLite, not even to peek at its header: closing any
+    // descriptor of a file drops every POSIX lock this process holds on it, including those of
+    // SQLite's other connections, and another process would then believe it is the last user
+    // and delete the WAL they still write to. configure() reads the header through SQLite,
+    // which refuses a foreign file before anything is written.
 
     std::unique_ptr<ConfigDb> db(new ConfigDb);
     db->m_path = path;
@@ -207,8 +194,9 @@ Status ConfigDb::configure()
     auto version = queryRow(QStringLiteral("PRAGMA user_version"));
     if (!version) {
         if (version.message().contains(QLatin1String("not a database")))
-            return failed(
-                QStringLiteral("'%1' is not an SQLite database: move it away or choose another workspace").arg(m_path));
+            return failed(QStringLiteral(
+                "'%1' is not an SQLite database: move it away or choose another workspace with --workspace")
+                              .arg(m_path));
         return version.error();
     }
     m_schemaVersion = version->value(0).toInt();

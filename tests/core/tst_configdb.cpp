@@ -1,6 +1,7 @@
 // ConfigDb: schema creation and migration, refusal of foreign or newer databases without touching
 // them, transactions, and concurrent writers sharing the file as a GUI and a CLI do.
 
+#include "clirunner.h"
 #include "configdb/configdb.h"
 #include "configdb/poolrepo.h"
 #include "configdb/schema.h"
@@ -8,7 +9,10 @@
 #include "configdb/userrepo.h"
 #include "testtree.h"
 
+#include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -40,6 +44,29 @@ QByteArray fileBytes(const QString& path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// Files of the database this process still has open although they were unlinked: what a
+// connection writes there is invisible to every other process and lost at a crash.
+QStringList deletedDatabaseFilesOpen()
+{
+    QStringList deleted;
+    const QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QString& fd : fds.entryList(QDir::System | QDir::Files | QDir::NoDotAndDotDot)) {
+        const QString target = QFile::symLinkTarget(fds.filePath(fd));
+        if (target.contains(QLatin1String("configdb.sqlite")) && target.endsWith(QLatin1String(" (deleted)")))
+            deleted.append(target);
+    }
+    return deleted;
+}
+
+QStringList poolNames(const test::CliResult& result)
+{
+    QStringList names;
+    const QJsonArray pools = result.json().array();
+    for (const QJsonValue& pool : pools)
+        names.append(pool.toObject().value(QLatin1String("name")).toString());
+    return names;
 }
 
 } // namespace
@@ -234,6 +261,41 @@ private slots:
         QCOMPARE(failures.load(), 0);
         auto db = ConfigDb::open(path, ConfigDb::OpenMode::MustExist);
         QCOMPARE(PoolRepo(**db).list()->size(), 2 * perThread);
+    }
+
+    void consoleConnectionsSurviveCliProcesses()
+    {
+        // The console keeps several connections open (the engine's, a scan's, a job's) while CLI
+        // processes come and go. Opening one more connection must not drop the locks of the
+        // others (POSIX locks die with any close of the file in the process), or a CLI process
+        // believes it is the last user and deletes the WAL under the console's feet.
+        QTemporaryDir dir;
+        const QString workspace = dir.filePath(QStringLiteral("ws"));
+        const test::CliRunner cli(workspace);
+        QCOMPARE(cli.run({ QStringLiteral("init") }).exitCode, 0);
+        const QString path = workspace + QStringLiteral("/configdb.sqlite");
+        std::vector<std::unique_ptr<ConfigDb>> console;
+        for (int i = 0; i < 3; ++i) {
+            auto db = ConfigDb::open(path, ConfigDb::OpenMode::MustExist);
+            QVERIFY2(db, qPrintable(db.message()));
+            console.push_back(std::move(*db));
+            QVERIFY(PoolRepo(*console.back()).add(QStringLiteral("console-%1").arg(i), 80, 70, PoolMode::Review));
+
+            const auto added
+                = cli.run({ QStringLiteral("pool"), QStringLiteral("add"), QStringLiteral("cli-%1").arg(i) });
+            QVERIFY2(added.exitCode == 0, qPrintable(added.describe()));
+            const auto listed = cli.run({ QStringLiteral("pool"), QStringLiteral("list"), QStringLiteral("--json") });
+            QVERIFY2(listed.exitCode == 0, qPrintable(listed.describe()));
+            QCOMPARE(deletedDatabaseFilesOpen(), QStringList());
+            // Every write of each side is seen by the other.
+            const QStringList names = poolNames(listed);
+            for (int j = 0; j <= i; ++j) {
+                QVERIFY2(names.contains(QStringLiteral("console-%1").arg(j)), qPrintable(names.join(u' ')));
+                for (const auto& connection : console)
+                    QVERIFY(PoolRepo(*connection).byName(QStringLiteral("cli-%1").arg(j)));
+            }
+        }
+        QVERIFY(QFile::exists(path + QStringLiteral("-wal")));
     }
 
     void quotaIsEnforcedAtomically()
