@@ -2,7 +2,8 @@
 # The two set-up commands of the README:
 #   installer/dev.sh run    install what is missing, build, start the console on the demo workspace
 #   installer/dev.sh test   install what is missing, build, run every test (also under ASan+UBSan),
-#                           build the package, check it, install it, try it, remove it
+#                           build the package, check it, install it, try it, remove it, and
+#                           run the fuzz targets of tests/fuzz for a bounded time
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -30,6 +31,12 @@ test)
     if [ "${POOLKEEPER_SKIP_SANITIZERS:-0}" != 1 ]; then
         build asan
         QT_QPA_PLATFORM=offscreen ctest --preset asan --output-on-failure --parallel 2 --label-exclude bench
+    fi
+    if [ "${POOLKEEPER_SKIP_FUZZ:-0}" != 1 ]; then
+        # clang + libFuzzer: builds only the fuzz targets (and the core), fuzzes each for
+        # POOLKEEPER_FUZZ_SECONDS (30 s by default) after running its committed inputs.
+        build fuzz
+        ctest --preset fuzz --output-on-failure --parallel 2
     fi
     ;;
 *)

@@ -646,8 +646,9 @@ QList<LogRowLocation> LogDocument::truncatedSince(quint64 generation) const
     for (const auto& [started, location] : m_indexer->truncations) {
         if (started <= generation)
             continue;
-        auto it = std::find_if(
-            result.begin(), result.end(), [&](const LogRowLocation& l) { return l.source == location.source; });
+        // Named capture: clang before 16 cannot capture a structured binding.
+        auto it = std::find_if(result.begin(), result.end(),
+            [&truncated = location](const LogRowLocation& l) { return l.source == truncated.source; });
         if (it == result.end())
             result.append(location);
         else

@@ -2,6 +2,8 @@
 
 #include "logfmt.h"
 
+#include <QStringDecoder>
+
 namespace pk {
 
 QByteArray LogfmtField::value() const
@@ -11,9 +13,12 @@ QByteArray LogfmtField::value() const
 
 QString LogfmtField::text() const
 {
+    // Not QString::fromUtf8: it drops a U+FEFF that starts the value (taking it for a BOM).
+    QStringDecoder decoder(
+        QStringDecoder::Utf8, QStringDecoder::Flag::Stateless | QStringDecoder::Flag::ConvertInitialBom);
     if (escaped)
-        return QString::fromUtf8(Logfmt::unescape(rawValue));
-    return QString::fromUtf8(rawValue.data(), rawValue.size());
+        return decoder.decode(Logfmt::unescape(rawValue));
+    return decoder.decode(rawValue);
 }
 
 qsizetype LogfmtLine::indexOf(QByteArrayView key) const

@@ -21,6 +21,10 @@ constexpr qsizetype maxPathBytes = 4096;
 
 std::optional<QString> strictUtf8(const QByteArray& bytes)
 {
+    // A leading U+FEFF (a UTF-8 BOM) would be dropped, here and by QJsonDocument::fromJson in a
+    // string: such names are not text for us (base64 in manifests, escaped in messages).
+    if (bytes.startsWith("\xEF\xBB\xBF"))
+        return std::nullopt;
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     QString text = decoder.decode(bytes);
     if (decoder.hasError())

@@ -66,8 +66,13 @@ Result<StorageIdentity> StorageRoot::readIdentity(const QString& path)
     auto data = posix::readFile(file, 1 << 20);
     if (!data)
         return data.error();
+    return parseIdentity(*data, file);
+}
+
+Result<StorageIdentity> StorageRoot::parseIdentity(const QByteArray& data, const QString& file)
+{
     QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(*data, &parseError);
+    const QJsonDocument document = QJsonDocument::fromJson(data, &parseError);
     const QJsonObject object = document.object();
     if (parseError.error != QJsonParseError::NoError || !document.isObject()
         || !object.value(QLatin1String("storage_id")).isString())
@@ -79,6 +84,9 @@ Result<StorageIdentity> StorageRoot::readIdentity(const QString& path)
     identity.storageId = object.value(QLatin1String("storage_id")).toString();
     identity.name = object.value(QLatin1String("name")).toString();
     identity.pool = object.value(QLatin1String("pool")).toString();
+    // The directory of the storage, as readIdentity was given it, for the message naming it.
+    const QString suffix = u'/' + QLatin1String(identityFile);
+    const QString path = file.endsWith(suffix) ? file.chopped(suffix.size()) : QFileInfo(file).path();
     if (identity.format > formatVersion)
         return failed(QStringLiteral(
             "storage '%1' was written by a newer Poolkeeper (format %2, this one reads %3): upgrade Poolkeeper")

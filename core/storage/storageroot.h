@@ -38,6 +38,9 @@ public:
 
     // NotFound when the directory holds no storage.json; Failed when it is unreadable or corrupt.
     static Result<StorageIdentity> readIdentity(const QString& path);
+    // The parsing part of readIdentity: the bytes of storage.json; file names it in messages (and
+    // its directory names the storage). Failed when they are not a storage identity it can read.
+    static Result<StorageIdentity> parseIdentity(const QByteArray& data, const QString& file);
     // Creates storage.json, users/ and the tmp directory. Refuses a directory that already
     // belongs to a storage.
     static Result<StorageRoot> initialize(const QString& path, const StorageIdentity& identity);

@@ -105,6 +105,19 @@ private slots:
         QCOMPARE(parsed->logicalBytes(), 7);
     }
 
+    void pathsStartingWithAByteOrderMarkKeepIt()
+    {
+        // Qt's decoders drop a leading U+FEFF: a file so named must keep its name (and not
+        // collide with the same name without it).
+        Manifest manifest = sampleManifest();
+        ManifestEntry bom = manifest.entries.constFirst();
+        bom.path = QByteArray("\xEF\xBB\xBF") + manifest.entries.constFirst().path;
+        manifest.entries.append(bom);
+        auto parsed = Manifest::fromJson(manifest.toJson(), QStringLiteral("test"));
+        QVERIFY2(parsed, qPrintable(parsed.message()));
+        QCOMPARE(parsed->entries.constLast().path, bom.path);
+    }
+
     void corruptManifests_data()
     {
         QTest::addColumn<QByteArray>("json");
