@@ -180,14 +180,17 @@ int runStorageRescan(Context& context, const ParsedArgs& args)
     auto db = context.db();
     if (!db)
         return context.fail(db.error());
-    auto result = Master(**db).rescanStorage(args.positional.at(0));
+    auto result = Master(**db).rescanStorage(args.positional.at(0), Context::stopFlag());
     if (!result)
         return context.fail(result.error());
     for (const QString& note : std::as_const(result->notes))
         context.out() << "note: " << note << '\n';
     context.out() << "storage '" << args.positional.at(0) << "': " << result->users << " users, used "
                   << formatBytes(result->usedBytesAfter) << " (ConfigDb said " << formatBytes(result->usedBytesBefore)
-                  << ")\n";
+                  << "); "
+                  << (result->corrections == 0 ? QStringLiteral("nothing to correct")
+                                               : QStringLiteral("%1 corrections").arg(result->corrections))
+                  << '\n';
     return 0;
 }
 

@@ -270,13 +270,13 @@ int runDrain(Context& context, const ParsedArgs& args)
     for (const QString& note : std::as_const(approved->notes))
         context.out() << "note: " << note << '\n';
     context.out() << "draining '" << args.positional.at(0) << "': " << approved->jobIds.size() << " moves approved\n";
-    if (approved->jobIds.isEmpty())
+    if (approved->jobIds.isEmpty() && approved->arrivals == 0)
         return 0;
     if (!args.has(QStringLiteral("wait")))
         return startDetachedEngine(context, 0);
-    EngineRun run;
-    run.jobIds = approved->jobIds;
-    return runEngine(context, run);
+    // Until no job is left: users whose first backup lands on the storage as the drain begins
+    // are moved too, once they arrive.
+    return runEngine(context, EngineRun {});
 }
 
 int runEngineCommand(Context& context, const ParsedArgs& args)

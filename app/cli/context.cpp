@@ -46,6 +46,9 @@ int Context::fail(const Error& error)
     QString message = error.message;
     message.replace(u'\n', u' ');
     m_err << "poolkeeper-cli: " << message << Qt::endl;
+    // Stopped by SIGINT or SIGTERM: the command ended early on purpose, whatever it reports.
+    if (s_stop.load())
+        return interruptedExitCode;
     return static_cast<int>(error.code);
 }
 

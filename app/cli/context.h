@@ -26,7 +26,10 @@ public:
     // Opens the workspace's ConfigDb (once); NotFound when there is none.
     Result<ConfigDb*> db();
 
-    // Prints "poolkeeper-cli: MESSAGE" and returns the exit code for it.
+    // The exit code of a command stopped by SIGINT or SIGTERM (it left nothing half done).
+    static constexpr int interruptedExitCode = 130;
+
+    // Prints "poolkeeper-cli: MESSAGE" and returns the exit code for it (130 once stopped).
     int fail(const Error& error);
     int fail(const Status& status) { return fail(status.error()); }
     void warn(const QString& message);

@@ -97,6 +97,21 @@ int runEngine(Context& context, const EngineRun& run)
         if (!run.jobIds.isEmpty() && waiting.isEmpty())
             finish(exitCode);
     });
+    QObject::connect(&engine, &Engine::jobDeferred, [&](const JobRecord& job) {
+        if (!waiting.contains(job.id))
+            return;
+        // The user has moved; its old copy could not be removed yet. The next engine run (or the
+        // console's engine) tries again; this run ends for it.
+        if (!run.quiet) {
+            context.endProgress();
+            context.err() << "poolkeeper-cli: job " << job.id << " (user '" << job.userName << "', " << job.fromName
+                          << " -> " << job.toName << "): " << job.error << Qt::endl;
+        }
+        exitCode = 1;
+        waiting.remove(job.id);
+        if (waiting.isEmpty())
+            finish(exitCode);
+    });
     QObject::connect(&engine, &Engine::idle, [&] {
         // Jobs may have been cancelled or finished by someone else before we saw them.
         if (run.jobIds.isEmpty() || waiting.isEmpty()) {
@@ -122,7 +137,7 @@ int runEngine(Context& context, const EngineRun& run)
         if (Context::stopFlag()->load()) {
             context.endProgress();
             context.err() << "poolkeeper-cli: stopping; unfinished jobs resume at the next run" << Qt::endl;
-            finish(130);
+            finish(Context::interruptedExitCode);
         }
     });
     interrupt.start(100);

@@ -79,14 +79,17 @@ int runCancel(Context& context, const ParsedArgs& args)
         return context.fail(job.error());
     if (!isActive(job->state))
         return context.fail(failed(QStringLiteral("job %1 is already %2").arg(id).arg(toString(job->state))));
-    if (job->phase >= JobPhase::Switching && job->phase != JobPhase::RollingBack)
-        return context.fail(
-            failed(QStringLiteral("job %1 is past the switch: user '%2' already lives on '%3'; the job finishes")
-                       .arg(id)
-                       .arg(job->userName, job->toName)));
+    const QString pastTheSwitch
+        = QStringLiteral("job %1 is past the switch: user '%2' already lives on '%3'; the job finishes")
+              .arg(id)
+              .arg(job->userName, job->toName);
+    if (job->isSwitched())
+        return context.fail(failed(pastTheSwitch));
     auto requested = jobs.requestCancel(id);
     if (!requested)
         return context.fail(requested.error());
+    if (!*requested) // it reached the switch or ended meanwhile
+        return context.fail(failed(pastTheSwitch));
     // A running engine notices within a second; without one, roll the job back here and now.
     auto lock = EngineLock::acquire(context.workspaceDir());
     if (!lock) {
@@ -101,8 +104,11 @@ int runCancel(Context& context, const ParsedArgs& args)
     const JobOutcome outcome = migration.run();
     for (qint64 storageId : { job->fromStorageId, job->toStorageId }) {
         if (auto storage = StorageRepo(**db).byId(storageId); storage) {
-            if (auto root = master.openStorage(*storage))
-                (void)root->emptyTrash();
+            if (auto root = master.openStorage(*storage); root) {
+                // The copy is out of the user's directory already; only its space is not free yet.
+                if (auto emptied = root->emptyTrash(); !emptied)
+                    context.warn(emptied.message());
+            }
         }
     }
     if (outcome != JobOutcome::Cancelled)

@@ -113,7 +113,7 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
             bool backupRunning = false;
             if (store && inconsistency.isEmpty()) {
                 auto lock
-                    = FileLock::tryAcquire(store->dir() + QStringLiteral("/.backup.lock"), FileLock::Mode::Exclusive);
+                    = FileLock::tryAcquire(store->backupLockPath(), FileLock::Mode::Exclusive);
                 backupRunning = lock && !lock->has_value();
             }
             auto lastMove = JobRepo(db).lastMoveFinishedMs(user.id);

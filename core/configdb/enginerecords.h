@@ -57,7 +57,9 @@ struct JobRecord
     qint64 bytesDone = 0;
     qint64 bytesTotal = 0;
     qint64 reservedBytes = 0; // room held on the destination until the copy is accounted there
-    qint64 destAccountedBytes = 0; // bytes of the copy already counted in the destination's used bytes
+    qint64 destAccountedBytes = 0; // bytes of the copy counted in the destination's used bytes until the switch
+    qint64 sourceBytes = 0; // bytes of the source copy still counted after the switch, until compaction
+    bool cleanupPending = false; // failed or cancelled, and its copy on the destination is still to be removed
     QString error;
     bool cancelRequested = false;
     qint64 ownerPid = 0;
@@ -66,8 +68,16 @@ struct JobRecord
     qint64 updatedMs = 0;
     qint64 finishedMs = 0;
 
-    // What the ledger still holds on the destination.
-    qint64 outstandingReservation() const { return qMax<qint64>(0, reservedBytes - destAccountedBytes); }
+    // After the switch the user counts on the destination and its source copy waits to be compacted.
+    bool isSwitched() const
+    {
+        return phase == JobPhase::Unfreeze || phase == JobPhase::Compacting || phase == JobPhase::Done;
+    }
+    // What the ledger still holds on the destination: the part of the copy not counted there yet.
+    qint64 outstandingReservation() const
+    {
+        return isSwitched() ? 0 : qMax<qint64>(0, reservedBytes - destAccountedBytes);
+    }
 };
 
 struct ScanEntry
@@ -140,7 +150,7 @@ struct AlertRecord
     qint64 createdMs = 0;
     qint64 storageId = 0;
     QString storageName;
-    QString kind; // "low_free_space", "migration_failed"
+    QString kind; // "low_free_space", "migration_failed", "compaction_pending"
     QString message;
     qint64 jobId = 0;
     bool active = true;
@@ -158,6 +168,8 @@ struct CapacitySample
 namespace alertKind {
 inline const QString lowFreeSpace = QStringLiteral("low_free_space");
 inline const QString migrationFailed = QStringLiteral("migration_failed");
+// A moved user's source copy could not be removed yet: its space is not free.
+inline const QString compactionPending = QStringLiteral("compaction_pending");
 } // namespace alertKind
 
 } // namespace pk

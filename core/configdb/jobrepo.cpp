@@ -10,7 +10,8 @@ const QString selectJob = QStringLiteral("SELECT j.id, j.kind, j.plan_id, j.user
                                          "j.from_storage_id, f.name, j.to_storage_id, t.name, "
                                          "j.phase, j.state, j.bytes_done, j.bytes_total, j.reserved_bytes, "
                                          "j.dest_accounted_bytes, j.error, j.cancel_requested, "
-                                         "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms "
+                                         "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms, "
+                                         "j.source_bytes, j.cleanup_pending "
                                          "FROM jobs j JOIN users u ON u.id = j.user_id JOIN storages f ON f.id = "
                                          "j.from_storage_id JOIN storages t ON t.id = j.to_storage_id");
 
@@ -41,6 +42,8 @@ JobRecord jobFromQuery(const QSqlQuery& q)
     job.startedMs = q.value(21).toLongLong();
     job.updatedMs = q.value(22).toLongLong();
     job.finishedMs = q.value(23).toLongLong();
+    job.sourceBytes = q.value(24).toLongLong();
+    job.cleanupPending = q.value(25).toBool();
     return job;
 }
 
@@ -165,10 +168,12 @@ Status JobRepo::requeue(qint64 id)
 
 Result<bool> JobRepo::requestCancel(qint64 id)
 {
-    auto query = m_db.exec(
-        QStringLiteral(
-            "UPDATE jobs SET cancel_requested = 1, updated_ms = ? WHERE id = ? AND state IN ('pending', 'running')"),
-        { nowMs(), id });
+    // One statement: a job that reaches the switch meanwhile is not marked (the switch itself
+    // checks the flag in its transaction, so a cancel that is recorded always wins).
+    auto query
+        = m_db.exec(QStringLiteral("UPDATE jobs SET cancel_requested = 1, updated_ms = ? WHERE id = ? AND state "
+                                   "IN ('pending', 'running') AND phase NOT IN ('unfreeze', 'compacting', 'done')"),
+            { nowMs(), id });
     if (!query)
         return query.error();
     return query->numRowsAffected() == 1;
@@ -189,6 +194,62 @@ Result<qint64> JobRepo::lastMoveFinishedMs(qint64 userId)
     if (!row)
         return row.error();
     return row->isEmpty() ? qint64(0) : row->value(0).toLongLong();
+}
+
+Status JobRepo::setError(qint64 id, const QString& error)
+{
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET error = ?, updated_ms = ? WHERE id = ?"),
+        { error.isNull() ? QStringLiteral("") : error, nowMs(), id }));
+}
+
+Status JobRepo::setCopyBooks(qint64 id, qint64 destAccountedBytes, qint64 sourceBytes, bool cleanupPending)
+{
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = ?, source_bytes = ?, "
+                                            "cleanup_pending = ?, updated_ms = ? WHERE id = ?"),
+        { destAccountedBytes, sourceBytes, cleanupPending ? 1 : 0, nowMs(), id }));
+}
+
+Result<qint64> JobRepo::adoptLeftovers(qint64 id, qint64 userId, qint64 toStorageId)
+{
+    qint64 adopted = 0;
+    const Status status = m_db.transaction([&]() -> Status {
+        auto sum
+            = m_db.queryRow(QStringLiteral("SELECT coalesce(sum(dest_accounted_bytes), 0) FROM jobs WHERE "
+                                           "cleanup_pending = 1 AND user_id = ? AND to_storage_id = ? AND id <> ?"),
+                { userId, toStorageId, id });
+        if (!sum)
+            return sum.error();
+        adopted = sum->value(0).toLongLong();
+        auto cleared
+            = m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = 0, cleanup_pending = 0 WHERE "
+                                       "cleanup_pending = 1 AND user_id = ? AND to_storage_id = ? AND id <> ?"),
+                { userId, toStorageId, id });
+        if (!cleared)
+            return cleared.error();
+        return addDestAccounted(id, adopted);
+    });
+    if (!status)
+        return status.error();
+    return adopted;
+}
+
+Result<bool> JobRepo::accountsFor(qint64 storageId, const QString& userUuid)
+{
+    auto row = m_db.queryRow(
+        QStringLiteral("SELECT count(*) FROM jobs j JOIN users u ON u.id = j.user_id WHERE u.uuid = ? AND ("
+                       "(j.to_storage_id = ? AND (j.dest_accounted_bytes > 0 OR j.cleanup_pending = 1 OR "
+                       "(j.state IN ('pending', 'running') AND j.phase NOT IN ('unfreeze', 'compacting', 'done')))) OR "
+                       "(j.from_storage_id = ? AND (j.source_bytes > 0 OR (j.state IN ('pending', 'running') AND "
+                       "j.phase IN ('unfreeze', 'compacting')))))"),
+        { userUuid, storageId, storageId });
+    if (!row)
+        return row.error();
+    return !row->isEmpty() && row->value(0).toLongLong() > 0;
+}
+
+Result<QList<JobRecord>> JobRepo::leftovers()
+{
+    return collect(m_db.exec(selectJob + QStringLiteral(" WHERE j.cleanup_pending = 1 ORDER BY j.id")));
 }
 
 } // namespace pk

@@ -32,8 +32,21 @@ public:
     Status finish(qint64 id, JobState state, JobPhase phase, const QString& error);
     // Back to pending with its phase kept, so the next engine resumes it (a clean stop).
     Status requeue(qint64 id);
+    // Records a cancel unless the job is past the switch (then false, nothing changes).
     Result<bool> requestCancel(qint64 id);
     Result<bool> isCancelRequested(qint64 id);
+    Status setError(qint64 id, const QString& error);
+    // The job's entries in the byte ledger (see StorageRepo::ledgerBytes).
+    Status setCopyBooks(qint64 id, qint64 destAccountedBytes, qint64 sourceBytes, bool cleanupPending);
+    // A copy that a failed move of the same user to the same storage left behind becomes this
+    // job's (it copies into the same directory): its bytes move onto this job, none is counted
+    // twice. Returns the bytes taken over.
+    Result<qint64> adoptLeftovers(qint64 id, qint64 userId, qint64 toStorageId);
+    // True when a job counts the directory of this user on this storage in its own books: a copy
+    // being made or left by a failed move, or a source switched away and not yet compacted.
+    Result<bool> accountsFor(qint64 storageId, const QString& userUuid);
+    // Failed or cancelled jobs whose copy is still to be removed.
+    Result<QList<JobRecord>> leftovers();
     // When the user's last move finished successfully, if ever.
     Result<qint64> lastMoveFinishedMs(qint64 userId);
 

@@ -40,7 +40,7 @@ struct StorageRecord
     std::optional<qint64> quotaBytes; // none: the capacity is the filesystem's size
     StorageState state = StorageState::Online;
     qint64 usedBytes = 0;
-    qint64 markedMs = 0; // when it was marked for migration
+    qint64 markedMs = 0; // since when it takes no new users (marked for migration or draining)
 };
 
 struct UserRecord

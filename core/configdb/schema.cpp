@@ -128,6 +128,31 @@ const QList<QStringList>& migrations()
                 capacity_bytes INTEGER NOT NULL,
                 PRIMARY KEY (storage_id, time_ms)) WITHOUT ROWID)"),
         },
+        // 3: an exact byte ledger. storages.used_bytes is the sum of what users hold (users.bytes),
+        // of claims (a backup's chunks until it commits; a directory rescan found and nobody owns),
+        // of copies in flight or left by a failed move (jobs.dest_accounted_bytes) and of sources
+        // switched away but not yet compacted (jobs.source_bytes). Every claim ends at zero.
+        {
+            QStringLiteral(
+                "ALTER TABLE jobs ADD COLUMN source_bytes INTEGER NOT NULL DEFAULT 0 CHECK (source_bytes >= 0)"),
+            // A failed or cancelled move whose copy could not be removed yet (destination away).
+            QStringLiteral("ALTER TABLE jobs ADD COLUMN cleanup_pending INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral(R"(CREATE TABLE claims (
+                id INTEGER PRIMARY KEY,
+                storage_id INTEGER NOT NULL REFERENCES storages(id) ON DELETE CASCADE,
+                user_uuid TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('backup', 'orphan')),
+                bytes INTEGER NOT NULL DEFAULT 0,
+                owner_pid INTEGER NOT NULL DEFAULT 0,
+                created_ms INTEGER NOT NULL))"),
+            QStringLiteral("CREATE INDEX claims_directory ON claims(storage_id, user_uuid)"),
+            // Earlier versions kept a finished copy's bytes on the job and left a failed move's
+            // copy counted without a way to remove it: both become what the ledger expects.
+            QStringLiteral("UPDATE jobs SET dest_accounted_bytes = 0 WHERE state = 'done' OR phase IN ('unfreeze', "
+                           "'compacting', 'done')"),
+            QStringLiteral("UPDATE jobs SET cleanup_pending = 1 WHERE state IN ('failed', 'cancelled') AND "
+                           "dest_accounted_bytes > 0"),
+        },
     };
     return steps;
 }

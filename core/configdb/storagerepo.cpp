@@ -114,8 +114,8 @@ Result<std::optional<StorageRecord>> StorageRepo::byPath(const QString& rootPath
 
 Status StorageRepo::setState(qint64 id, StorageState state)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE storages SET state = ?, marked_ms = CASE WHEN ? = 'marked' THEN "
-                                          "coalesce(marked_ms, ?) ELSE NULL END WHERE id = ?"),
+    auto query = m_db.exec(QStringLiteral("UPDATE storages SET state = ?, marked_ms = CASE WHEN ? IN ('marked', "
+                                          "'draining') THEN coalesce(marked_ms, ?) ELSE NULL END WHERE id = ?"),
         { toString(state), toString(state), nowMs(), id });
     if (!query)
         return query.error();
@@ -142,6 +142,27 @@ Result<bool> StorageRepo::addUsedBytes(qint64 id, qint64 delta)
     if (!query)
         return query.error();
     return query->numRowsAffected() == 1;
+}
+
+Status StorageRepo::adjustUsedBytes(qint64 id, qint64 delta)
+{
+    auto query = m_db.exec(
+        QStringLiteral("UPDATE storages SET used_bytes = max(0, used_bytes + ?) WHERE id = ?"), { delta, id });
+    return query ? Status() : Status(query.error());
+}
+
+Result<qint64> StorageRepo::ledgerBytes(qint64 id)
+{
+    auto row
+        = m_db.queryRow(QStringLiteral("SELECT (SELECT coalesce(sum(bytes), 0) FROM users WHERE storage_id = ?) + "
+                                       "(SELECT coalesce(sum(bytes), 0) FROM claims WHERE storage_id = ?) + "
+                                       "(SELECT coalesce(sum(dest_accounted_bytes), 0) FROM jobs WHERE "
+                                       "to_storage_id = ?) + "
+                                       "(SELECT coalesce(sum(source_bytes), 0) FROM jobs WHERE from_storage_id = ?)"),
+            { id, id, id, id });
+    if (!row)
+        return row.error();
+    return row->value(0).toLongLong();
 }
 
 } // namespace pk

@@ -31,6 +31,13 @@ public:
     // atomically when the sum would pass it: concurrent writers in other processes cannot
     // overshoot together. Returns false (and changes nothing) when refused.
     Result<bool> addUsedBytes(qint64 id, qint64 delta);
+    // Adds delta without a quota check: bytes that are on the disk already (a correction, or
+    // data that left). Never below zero.
+    Status adjustUsedBytes(qint64 id, qint64 delta);
+    // What the ledger says the storage holds: the users living there, the claims on it, the copies
+    // moving there or left by a failed move, and sources switched away but not compacted yet.
+    // Equal to used_bytes whenever every writer keeps its books (rescan checks it).
+    Result<qint64> ledgerBytes(qint64 id);
 
 private:
     ConfigDb& m_db;

@@ -48,6 +48,28 @@ Result<std::optional<UserRecord>> UserRepo::find(const QString& name)
     return std::optional<UserRecord>(userFromQuery(*query));
 }
 
+Result<QList<UserRecord>> UserRepo::createdSince(qint64 storageId, qint64 sinceMs)
+{
+    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? AND u.created_ms >= ? ORDER BY u.id"),
+        { storageId, sinceMs });
+    if (!query)
+        return query.error();
+    QList<UserRecord> users;
+    while (query->next())
+        users.append(userFromQuery(*query));
+    return users;
+}
+
+Result<std::optional<UserRecord>> UserRepo::findByUuid(const QString& uuid)
+{
+    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.uuid = ?"), { uuid });
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return std::optional<UserRecord>();
+    return std::optional<UserRecord>(userFromQuery(*query));
+}
+
 Result<UserRecord> UserRepo::byName(const QString& name)
 {
     auto user = find(name);

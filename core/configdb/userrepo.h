@@ -21,9 +21,12 @@ public:
     Result<UserRecord> byName(const QString& name);
     Result<UserRecord> byId(qint64 id);
     Result<std::optional<UserRecord>> find(const QString& name);
+    Result<std::optional<UserRecord>> findByUuid(const QString& uuid);
     // Every user, or those living on one storage (storageId > 0), ordered by name.
     Result<QList<UserRecord>> list(qint64 storageId = 0);
     Result<UserRecord> create(const QString& name, const QString& uuid, qint64 storageId);
+    // Users that appeared on a storage at or after sinceMs (their first backup committed then).
+    Result<QList<UserRecord>> createdSince(qint64 storageId, qint64 sinceMs);
 
     // Points the user at another storage. Callers run it inside ConfigDb::transaction together
     // with every other change the move implies.

@@ -3,6 +3,7 @@
 #include "balance/balancedetector.h"
 #include "balance/watermark.h"
 #include "configdb/alertrepo.h"
+#include "configdb/claimrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/planrepo.h"
 #include "configdb/poolrepo.h"
@@ -292,6 +293,17 @@ Result<ApprovalResult> Balancer::drain(const QString& storageName, const std::at
         if (!entry.candidate)
             approved->notes.append(QStringLiteral("%1 cannot move: %2").arg(entry.userName, entry.reason));
     }
+    // The state change above is committed: any first backup placed here from now on goes
+    // elsewhere, and those placed before are in flight now, visible by their claims.
+    auto arrivals = ClaimRepo(db).firstBackupsInFlight(storage->id);
+    if (!arrivals)
+        return arrivals.error();
+    approved->arrivals = static_cast<int>(arrivals->size());
+    if (approved->arrivals > 0)
+        approved->notes.append(QStringLiteral("%1 new users are being backed up to '%2' right now: the engine moves "
+                                              "them once their backup is done")
+                                   .arg(approved->arrivals)
+                                   .arg(storage->name));
     if (!plan->summary.isEmpty())
         approved->notes.append(plan->summary.split(u'\n'));
     return approved;

@@ -25,6 +25,7 @@ struct ApprovalResult
     qint64 planId = 0;
     QList<qint64> jobIds;
     QStringList notes; // moves skipped, and why
+    int arrivals = 0; // drain: first backups writing to the storage now; the engine moves them once they arrive
 };
 
 class Balancer

@@ -2,6 +2,7 @@
 
 #include "balancer.h"
 #include "configdb/alertrepo.h"
+#include "configdb/claimrepo.h"
 #include "configdb/configdb.h"
 #include "configdb/jobrepo.h"
 #include "configdb/planrepo.h"
@@ -9,12 +10,15 @@
 #include "configdb/samplerepo.h"
 #include "configdb/scanrepo.h"
 #include "configdb/storagerepo.h"
+#include "configdb/userrepo.h"
 #include "downsample.h"
 #include "enginelock.h"
 #include "master/master.h"
+#include "master/storagebooks.h"
 #include "master/workspace.h"
 #include "migration/ratelimiter.h"
 #include "supportbundle.h"
+#include "util/logging.h"
 #include "util/sizes.h"
 
 #include <map>
@@ -120,7 +124,79 @@ bool Engine::tryTakeLock()
                 root->removeStaleTemporaries();
         }
     }
+    // What killed backups and failed moves left behind is settled before anything else runs.
+    housekeeping();
     return true;
+}
+
+void Engine::housekeeping()
+{
+    const bool running = std::any_of(m_tasks.cbegin(), m_tasks.cend(),
+        [](const std::unique_ptr<Task>& task) { return task->name == QLatin1String("housekeeping"); });
+    if (running)
+        return;
+    runTask(QStringLiteral("housekeeping"), 0, [this](Master& master, const auto& deliver) {
+        QStringList notes;
+        if (auto recovered = StorageBooks(master).recoverAbandonedWrites())
+            notes += *recovered;
+        else
+            qCWarning(lcEngine) << "settling interrupted backups failed:" << recovered.message();
+        notes += MigrationJob::cleanUpLeftovers(master, m_settings.logOptions);
+        for (const QString& note : std::as_const(notes))
+            qCInfo(lcEngine) << note;
+        if (!notes.isEmpty())
+            deliver([this] {
+                publishPools();
+                publishJobs();
+            });
+    });
+}
+
+void Engine::followDrains()
+{
+    // A user whose first backup was placed on a storage just before its drain began arrives
+    // after the drain's scan: the drain runs again for it.
+    auto storages = StorageRepo(*m_db).list();
+    if (!storages)
+        return;
+    const qint64 now = nowMs();
+    for (const StorageRecord& storage : std::as_const(*storages)) {
+        if (storage.state != StorageState::Draining || storage.markedMs <= 0)
+            continue;
+        auto late = UserRepo(*m_db).createdSince(storage.id, storage.markedMs);
+        if (!late)
+            continue;
+        bool anyNew = false;
+        for (const UserRecord& user : std::as_const(*late))
+            anyNew |= !m_drainedUsers.contains(user.id);
+        if (!anyNew || now - m_lastDrainFollowUp.value(storage.id, 0) < 1000)
+            continue;
+        for (const UserRecord& user : std::as_const(*late))
+            m_drainedUsers.insert(user.id);
+        m_lastDrainFollowUp.insert(storage.id, now);
+        qCInfo(lcEngine) << "draining" << storage.name << "again for users that arrived after the drain began";
+        drainStorage(storage.name);
+    }
+}
+
+bool Engine::drainsAwaitArrivals()
+{
+    auto storages = StorageRepo(*m_db).list();
+    if (!storages)
+        return false;
+    for (const StorageRecord& storage : std::as_const(*storages)) {
+        if (storage.state != StorageState::Draining)
+            continue;
+        auto inFlight = ClaimRepo(*m_db).firstBackupsInFlight(storage.id);
+        if (inFlight && !inFlight->isEmpty())
+            return true;
+        auto late = UserRepo(*m_db).createdSince(storage.id, storage.markedMs);
+        if (late && std::any_of(late->cbegin(), late->cend(), [&](const UserRecord& u) {
+                return !m_drainedUsers.contains(u.id);
+            }))
+            return true;
+    }
+    return false;
 }
 
 void Engine::start()
@@ -211,14 +287,21 @@ void Engine::tick()
         if (runsJobs) {
             sample();
             autoBalance();
+            housekeeping();
         }
         publishPools();
         publishAlerts();
     }
     publishJobs();
     if (runsJobs) {
-        auto active = JobRepo(*m_db).list(true, 1);
-        const bool idleNow = m_running.empty() && m_tasks.empty() && active && active->isEmpty();
+        followDrains();
+        // Idle: nothing runs and nothing can run now. Jobs waiting for a compaction that failed
+        // are tried again later (by this engine while it runs, or by the next one).
+        auto active = JobRepo(*m_db).list(true);
+        const bool onlyDeferred = active && std::all_of(active->cbegin(), active->cend(), [&](const JobRecord& job) {
+            return m_deferred.contains(job.id);
+        });
+        const bool idleNow = m_running.empty() && m_tasks.empty() && onlyDeferred && !drainsAwaitArrivals();
         if (idleNow && !m_wasIdle)
             emit idle();
         m_wasIdle = idleNow;
@@ -330,6 +413,7 @@ void Engine::reapThreads()
     QSet<qint64> finishedPools;
     QSet<qint64> trashOf;
     QList<JobRecord> finishedJobs;
+    QList<JobRecord> deferredJobs;
     for (auto it = m_running.begin(); it != m_running.end();) {
         RunningJob& running = *it->second;
         if (!running.finished) {
@@ -341,12 +425,21 @@ void Engine::reapThreads()
         if (job && running.outcome != JobOutcome::Stopped && !isActive(job->state))
             finishedJobs.append(*job);
         // A job that stopped (storage unreachable, ConfigDb busy) or whose end did not reach
-        // ConfigDb must not spin: it waits before the next attempt.
+        // ConfigDb must not spin: it waits before the next attempt. A deferred compaction waits
+        // longer, and does not keep the engine from being idle.
         if (!job || isActive(job->state)) {
-            m_retryAfterMs.insert(running.job.id, nowMs() + 10000);
+            const bool deferred = running.outcome == JobOutcome::Deferred;
+            m_retryAfterMs.insert(running.job.id, nowMs() + (deferred ? m_settings.deferredRetryMs : 10000));
+            if (deferred) {
+                m_deferred.insert(running.job.id);
+                if (job)
+                    deferredJobs.append(*job);
+            }
             if (!m_stop)
-                qWarning("poolkeeper: job %lld did not finish (%s); retrying in 10 s", running.job.id,
-                    qPrintable(running.error));
+                qCWarning(lcEngine, "job %lld did not finish (%s); retrying in %d s", running.job.id,
+                    qPrintable(running.error), deferred ? m_settings.deferredRetryMs / 1000 : 10);
+        } else {
+            m_deferred.remove(running.job.id);
         }
         finishedPools.insert(running.job.poolId);
         trashOf.insert(running.job.fromStorageId);
@@ -387,6 +480,8 @@ void Engine::reapThreads()
     publishAlerts();
     for (const JobRecord& job : std::as_const(finishedJobs))
         emit jobFinished(job);
+    for (const JobRecord& job : std::as_const(deferredJobs))
+        emit jobDeferred(job);
 }
 
 void Engine::publishPools()
@@ -561,7 +656,7 @@ void Engine::cancelJob(qint64 id)
             QStringLiteral("job %1 is %2, not pending or running").arg(id).arg(toString(job->state)));
         return;
     }
-    if (job->phase >= JobPhase::Switching && job->phase != JobPhase::RollingBack) {
+    if (job->isSwitched()) {
         emit commandFailed(QStringLiteral("cancel"),
             QStringLiteral("job %1 is past the switch: the user already lives on '%2'; it finishes")
                 .arg(id)
@@ -571,6 +666,11 @@ void Engine::cancelJob(qint64 id)
     auto requested = JobRepo(*m_db).requestCancel(id);
     if (!requested)
         emit commandFailed(QStringLiteral("cancel"), requested.message());
+    else if (!*requested)
+        emit commandFailed(QStringLiteral("cancel"),
+            QStringLiteral("job %1 reached the switch meanwhile: the user lives on '%2' now; it finishes")
+                .arg(id)
+                .arg(job->toName));
     else
         emit commandDone(QStringLiteral("cancel"), QStringLiteral("job %1 is being cancelled").arg(id));
     publishJobs();

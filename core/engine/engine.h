@@ -16,6 +16,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointF>
+#include <QSet>
 #include <QTimer>
 
 #include <atomic>
@@ -63,6 +64,7 @@ public:
         int tickMs = 500;
         int sampleMs = 5000;
         int autoRetryMs = 60000; // automatic mode: how soon a pool that could not be balanced is tried again
+        int deferredRetryMs = 60000; // how soon a job whose compaction could not run is tried again
         bool createWorkspace = false; // the console creates an empty workspace on first start
         MigrationLogOptions logOptions;
         std::function<void(const JobRecord&, JobPhase)> phaseHook; // tests
@@ -107,6 +109,8 @@ signals:
     void jobsChanged(const QList<pk::JobRecord>& jobs);
     void jobProgress(const pk::JobProgress& progress);
     void jobFinished(const pk::JobRecord& job);
+    // A job could not go on now (its source could not be compacted) and is tried again later.
+    void jobDeferred(const pk::JobRecord& job);
     void alertsChanged(const QList<pk::AlertRecord>& alerts);
     void scanProgress(const pk::ScanProgress& progress);
     void scanFinished(const pk::ScanReport& report, quint64 generation);
@@ -129,6 +133,11 @@ private:
     void publishJobs();
     void publishPools();
     void publishAlerts();
+    // Settles interrupted backups and removes copies that failed moves left (on a task thread).
+    void housekeeping();
+    void followDrains();
+    // A draining storage expects users that were placed on it just before the drain began.
+    bool drainsAwaitArrivals();
     RateLimiter* limiterFor(const PoolRecord& pool);
     // Runs work on a thread with its own ConfigDb and Master; deliver() posts back to this thread.
     void runTask(const QString& name, qint64 poolId,
@@ -149,6 +158,9 @@ private:
     QHash<qint64, std::shared_ptr<RateLimiter>> m_limiters;
     QHash<qint64, qint64> m_lastAutoAttempt;
     QHash<qint64, qint64> m_retryAfterMs; // jobs that stopped without finishing wait before they run again
+    QSet<qint64> m_deferred; // jobs waiting for a compaction that could not run
+    QSet<qint64> m_drainedUsers; // users that arrived on a draining storage and were drained again
+    QHash<qint64, qint64> m_lastDrainFollowUp; // storage -> when it was drained again last
     qint64 m_lastJobsStamp = -1;
     bool m_wasIdle = false;
     bool m_started = false;

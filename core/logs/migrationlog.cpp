@@ -231,10 +231,19 @@ Status MigrationLog::write(const QByteArray& lines)
     }
 
     // O_APPEND and one write: even a writer that ignores the lock cannot split a line.
-    UniqueFd fd(
-        ::open(posix::encodePath(path()).constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    // O_NONBLOCK: a FIFO planted under the log's name must not stop a migration waiting for a
+    // reader; it is refused below like any file that is not a regular one.
+    UniqueFd fd(::open(posix::encodePath(path()).constData(),
+        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
     if (!fd)
         return posix::ioError(QStringLiteral("open the migration log"), path(), errno);
+    struct stat opened
+    { };
+    if (::fstat(fd.get(), &opened) != 0)
+        return posix::ioError(QStringLiteral("stat the migration log"), path(), errno);
+    if (!S_ISREG(opened.st_mode))
+        return failed(QStringLiteral("the migration log '%1' is not a regular file but %2: move it away")
+                          .arg(path(), posix::fileTypeName(opened.st_mode)));
     return posix::writeFull(fd.get(), lines.constData(), lines.size(), path());
 }
 

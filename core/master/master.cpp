@@ -1,12 +1,17 @@
 #include "master.h"
 
 #include "balance/balancedetector.h"
+#include "configdb/claimrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "storage/placement.h"
 #include "storage/storageroot.h"
+#include "storagebooks.h"
+#include "util/failpoint.h"
+#include "util/logging.h"
+#include "util/posixio.h"
 #include "util/sizes.h"
 
 #include <QDir>
@@ -24,15 +29,65 @@ QString newUuid()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-// Per-user locks: .lock is shared by backups and restores and taken exclusively by a migration's
-// freeze and by compaction; backup.lock keeps two backups of one user apart, so that one's
-// rollback cannot remove a chunk the other relies on.
-QString backupLockPath(const UserStore& store)
+// A path with symlinks resolved as far as it exists: where a write below it would really land.
+QString resolvedPath(const QString& path)
 {
-    return store.dir() + QStringLiteral("/.backup.lock");
+    QString existing = QDir::cleanPath(path);
+    QStringList rest;
+    while (!QFileInfo::exists(existing)) {
+        const QString parent = QFileInfo(existing).path();
+        if (parent == existing)
+            break;
+        rest.prepend(QFileInfo(existing).fileName());
+        existing = parent;
+    }
+    const QString canonical = QFileInfo(existing).canonicalFilePath();
+    QString resolved = canonical.isEmpty() ? existing : canonical;
+    for (const QString& component : std::as_const(rest))
+        resolved += (resolved.endsWith(u'/') ? QString() : QStringLiteral("/")) + component;
+    return resolved;
+}
+
+bool isSameOrInside(const QString& path, const QString& root)
+{
+    return path == root || path.startsWith(root.endsWith(u'/') ? root : root + u'/');
 }
 
 } // namespace
+
+Status Master::checkRestoreTarget(const QString& targetDir, const Manifest& manifest)
+{
+    auto storages = StorageRepo(m_db).list();
+    if (!storages)
+        return storages.error();
+    // Where Poolkeeper keeps its own data: a restore must never write there.
+    QList<QPair<QString, QString>> protectedRoots; // path, what it is
+    for (const StorageRecord& storage : std::as_const(*storages))
+        protectedRoots.append({ resolvedPath(storage.rootPath), QStringLiteral("storage '%1'").arg(storage.name) });
+    protectedRoots.append({ resolvedPath(QFileInfo(m_db.path()).absolutePath()), QStringLiteral("the workspace") });
+    const QString target = resolvedPath(targetDir);
+    for (const auto& [root, what] : std::as_const(protectedRoots)) {
+        if (isSameOrInside(target, root))
+            return usageError(QStringLiteral("restore target '%1' is inside %2 (%3): restoring there would mix files "
+                                             "into Poolkeeper's own data; choose a directory outside every storage and "
+                                             "the workspace")
+                                  .arg(targetDir, what, root));
+    }
+    // A target above a storage is fine unless the snapshot itself would write into it (paths in
+    // a manifest are relative and the restore follows no symlink, so this is where they land).
+    for (const auto& [root, what] : std::as_const(protectedRoots)) {
+        if (!isSameOrInside(root, target))
+            continue;
+        for (const ManifestEntry& entry : manifest.entries) {
+            const QString landing = target + u'/' + QString::fromLocal8Bit(entry.path);
+            if (isSameOrInside(landing, root) || isSameOrInside(root, landing))
+                return usageError(QStringLiteral("restoring snapshot %1 into '%2' would write '%3' into %4 (%5): "
+                                                 "choose another directory")
+                                      .arg(manifest.snapshotId, targetDir, displayPath(entry.path), what, root));
+        }
+    }
+    return {};
+}
 
 Result<PoolRecord> Master::addPool(const QString& name, double highPercent, double lowPercent, PoolMode mode)
 {
@@ -69,15 +124,28 @@ Result<StorageRecord> Master::addStorage(
                 QStringLiteral("'%1' is nested with the path of storage '%2' (%3): storages need separate directories")
                     .arg(*canonical, other.name, other.rootPath));
     }
+    QString uuid = newUuid();
+    bool resuming = false;
     auto identity = StorageRoot::readIdentity(*canonical);
     if (identity) {
-        return failed(QStringLiteral("'%1' already holds storage '%2' of pool '%3' (id %4): choose an empty directory")
-                          .arg(*canonical, identity->name, identity->pool, identity->storageId));
-    }
-    if (identity.error().code != ErrorCode::NotFound)
+        // An add that was killed after writing storage.json and before its commit left exactly
+        // this: the same name and pool, an id ConfigDb does not know, no user data. Retrying the
+        // same command completes it.
+        const bool known = std::any_of(
+            all->cbegin(), all->cend(), [&](const StorageRecord& other) { return other.uuid == identity->storageId; });
+        const QDir usersDir(StorageRoot(*canonical).usersDir());
+        const bool noUsers
+            = !usersDir.exists() || usersDir.isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+        if (known || identity->name != name || identity->pool != pool->name || !noUsers)
+            return failed(
+                QStringLiteral("'%1' already holds storage '%2' of pool '%3' (id %4): choose an empty directory")
+                    .arg(*canonical, identity->name, identity->pool, identity->storageId));
+        uuid = identity->storageId;
+        resuming = true;
+    } else if (identity.error().code != ErrorCode::NotFound) {
         return identity.error();
+    }
 
-    const QString uuid = newUuid();
     StorageRecord created;
     // The row and storage.json appear together: the transaction commits only once storage.json
     // is durable, and storage.json is removed again if the commit fails.
@@ -86,14 +154,21 @@ Result<StorageRecord> Master::addStorage(
         if (!record)
             return record.error();
         created = *record;
+        if (resuming) {
+            auto root = StorageRoot::open(*canonical, uuid, name);
+            if (!root)
+                return root.error();
+            return posix::makePath(root->usersDir());
+        }
         auto root = StorageRoot::initialize(*canonical, { StorageRoot::formatVersion, uuid, name, pool->name });
         if (!root)
             return root.error();
+        failpoint("storage-json-written");
         return {};
     });
     if (!status) {
         auto written = StorageRoot::readIdentity(*canonical);
-        if (written && written->storageId == uuid)
+        if (!resuming && written && written->storageId == uuid)
             QFile::remove(*canonical + u'/' + QLatin1String(StorageRoot::identityFile));
         return status.error();
     }
@@ -116,115 +191,24 @@ Result<UserStore> Master::userStore(const UserRecord& user)
     return UserStore(*root, user.uuid);
 }
 
-Result<RescanResult> Master::rescanStorage(const QString& name)
+Result<RescanResult> Master::rescanStorage(const QString& name, const std::atomic<bool>* stop)
 {
-    StorageRepo storages(m_db);
-    auto storage = storages.byName(name);
-    if (!storage)
-        return storage.error();
-    auto busy = JobRepo(m_db).busyStorages();
-    if (!busy)
-        return busy.error();
-    if (busy->contains(storage->id))
-        return failed(QStringLiteral("storage '%1' takes part in a running migration: synchronization is paused until "
-                                     "it ends; see 'poolkeeper-cli jobs'")
-                          .arg(name));
-    auto root = openStorage(*storage);
-    if (!root)
-        return root.error();
-    root->removeStaleTemporaries();
-    UserRepo users(m_db);
-    auto living = users.list(storage->id);
-    if (!living)
-        return living.error();
-    QHash<QString, UserRecord> byUuid;
-    for (const UserRecord& user : std::as_const(*living))
-        byUuid.insert(user.uuid, user);
+    return StorageBooks(*this).rescan(name, stop);
+}
 
-    RescanResult result;
-    result.usedBytesBefore = storage->usedBytes;
-    QHash<qint64, qint64> userBytes;
-    QHash<qint64, QString> userNames;
-    QHash<qint64, QList<SnapshotRecord>> userSnapshots;
-    const QStringList dirs = QDir(root->usersDir()).entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden);
-    for (const QString& dir : dirs) {
-        UserStore store(*root, dir);
-        auto bytes = store.diskUsage();
-        if (!bytes)
-            return bytes.error();
-        result.usedBytesAfter += *bytes;
-        auto user = byUuid.constFind(dir);
-        if (user == byUuid.constEnd()) {
-            result.notes.append(QStringLiteral(
-                "'%1' belongs to no user living on this storage (%2): an unfinished copy or an abandoned backup")
-                                    .arg(store.dir(), formatBytes(*bytes)));
-            continue;
-        }
-        userBytes.insert(user->id, *bytes);
-        userNames.insert(user->id, user->name);
-        auto ids = store.snapshotIds();
-        QList<SnapshotRecord> snapshots;
-        if (ids) {
-            for (const QString& id : std::as_const(*ids)) {
-                auto manifest = store.readManifest(id);
-                SnapshotRecord snapshot;
-                snapshot.snapshotId = id;
-                if (manifest) {
-                    snapshot.createdMs = manifest->createdMs;
-                    snapshot.files = manifest->fileCount();
-                    snapshot.logicalBytes = manifest->logicalBytes();
-                }
-                snapshots.append(snapshot);
-            }
-        }
-        userSnapshots.insert(user->id, snapshots);
+void Master::releaseClaim(qint64 claim, const UserStore& store, bool removeDirectory)
+{
+    if (removeDirectory) {
+        if (auto status = store.remove(); !status)
+            qCWarning(lcMaster) << "cannot remove the directory of a failed first backup:" << status.message();
     }
-    // Users ConfigDb places here whose directory is missing keep their rows: rescan reports,
-    // it never forgets a user.
-    for (const UserRecord& user : std::as_const(*living)) {
-        if (!userBytes.contains(user.id))
-            result.notes.append(QStringLiteral(
-                "user '%1' lives on this storage but its directory is missing: run 'poolkeeper-cli verify %1'")
-                                    .arg(user.name));
-    }
-    const Status status = m_db.transaction([&]() -> Status {
-        if (auto s = storages.setUsedBytes(storage->id, result.usedBytesAfter); !s)
-            return s;
-        for (auto it = userBytes.cbegin(); it != userBytes.cend(); ++it) {
-            if (auto s = users.setBytes(it.key(), it.value()); !s)
-                return s;
-            auto known = users.snapshots(it.key());
-            if (!known)
-                return known.error();
-            QSet<QString> onDisk;
-            for (const SnapshotRecord& snapshot : userSnapshots.value(it.key())) {
-                onDisk.insert(snapshot.snapshotId);
-                const bool present = std::any_of(known->cbegin(), known->cend(),
-                    [&](const SnapshotRecord& k) { return k.snapshotId == snapshot.snapshotId; });
-                if (!present) {
-                    if (auto s = users.addSnapshot(it.key(), snapshot); !s)
-                        return s;
-                    result.notes.append(
-                        QStringLiteral("snapshot %1 of user '%2' was on disk but not in ConfigDb: added")
-                            .arg(snapshot.snapshotId, userNames.value(it.key())));
-                }
-            }
-            for (const SnapshotRecord& snapshot : std::as_const(*known)) {
-                if (!onDisk.contains(snapshot.snapshotId)) {
-                    if (auto s = users.removeSnapshot(it.key(), snapshot.snapshotId); !s)
-                        return s;
-                    result.notes.append(
-                        QStringLiteral("snapshot %1 was in ConfigDb but has no manifest on disk: removed from ConfigDb")
-                            .arg(snapshot.snapshotId));
-                }
-            }
-        }
-        return {};
-    });
-    if (!status)
-        return status.error();
-    result.users = userBytes.size();
-    return result;
+    // A claim whose bytes could not be given back stays: recovery settles it against the disk
+    // once this process is gone.
+    auto closed = ClaimRepo(m_db).closeSettled(claim);
+    if (!closed)
+        qCWarning(lcMaster) << "cannot close the claim of a failed backup:" << closed.message();
+    else if (!*closed)
+        qCWarning(lcMaster) << "a failed backup could not give back all its bytes; recovery will count them";
 }
 
 Result<PoolRecord> Master::poolForBackup(const std::optional<UserRecord>& user, const QString& poolName)
@@ -300,23 +284,51 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
         if (!root)
             return root.error();
         UserStore store(*root, userUuid);
+        const qint64 storageId = target.storage.id;
+        const QString storageName = target.storage.name;
+        ClaimRepo claims(m_db);
+        std::optional<qint64> claim;
         if (newUser) {
-            if (auto status = store.create(userName); !status)
+            // Claimed before the directory exists, and only while the storage still takes new
+            // users: a drain or mark committed meanwhile sends the user elsewhere, and one
+            // committed later sees the claim.
+            auto opened = claims.openBackup(storageId, userUuid, true);
+            if (!opened)
+                return opened.error();
+            if (!opened->has_value())
+                continue;
+            claim = **opened;
+            failpoint("backup-placed");
+            if (auto status = store.create(userName); !status) {
+                releaseClaim(*claim, store, true);
                 return status.error();
+            }
         }
         // A migration may switch the user and compact its old directory at any moment before
         // these locks are held: then the lock files are gone or the user lives elsewhere, and
-        // the backup is placed again.
-        auto movedMeanwhile = [&]() -> bool {
+        // the backup is placed again. When ConfigDb cannot say where the user lives now, the
+        // backup must not go on: writing to a storage the user has just left would put the
+        // snapshot where compaction removes it.
+        auto movedMeanwhile = [&]() -> Result<bool> {
             if (newUser)
                 return false;
             auto now = users.byName(userName);
-            return now && now->storageId != target.storage.id;
+            if (!now)
+                return failed(
+                    QStringLiteral("ConfigDb could not confirm where user '%1' lives (%2): nothing was backed "
+                                   "up; try again")
+                        .arg(userName, now.message()));
+            return now->storageId != storageId;
         };
         auto backupLock
-            = FileLock::acquire(backupLockPath(store), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
+            = FileLock::acquire(store.backupLockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
         if (!backupLock) {
-            if (movedMeanwhile())
+            if (claim)
+                releaseClaim(*claim, store, true);
+            auto moved = movedMeanwhile();
+            if (!moved)
+                return moved.error();
+            if (*moved)
                 continue;
             return backupLock.error();
         }
@@ -324,12 +336,33 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
         auto userLock
             = FileLock::acquire(store.lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
         if (!userLock) {
-            if (movedMeanwhile())
+            if (claim)
+                releaseClaim(*claim, store, true);
+            auto moved = movedMeanwhile();
+            if (!moved)
+                return moved.error();
+            if (*moved)
                 continue;
             return userLock.error();
         }
-        if (movedMeanwhile())
+        failpoint("backup-locked");
+        if (auto moved = movedMeanwhile(); !moved)
+            return moved.error();
+        else if (*moved)
             continue;
+        if (!newUser) {
+            // An earlier backup of this user that was killed left chunks and a claim: settle
+            // them first (no backup of the user runs now, this one holds its lock).
+            auto storage = storages.byId(storageId);
+            if (!storage)
+                return storage.error();
+            if (auto recovered = StorageBooks(*this).recoverDirectory(*storage, userUuid); !recovered)
+                return recovered.error();
+            auto opened = claims.openBackup(storageId, userUuid, false);
+            if (!opened)
+                return opened.error();
+            claim = **opened;
+        }
 
         BackupJob job(store, userName, absoluteSource);
         job.setBudget(target.roomBytes());
@@ -339,10 +372,8 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
         job.setStopFlag(stop);
         if (progress)
             job.setProgressHandler(progress);
-        const qint64 storageId = target.storage.id;
-        const QString storageName = target.storage.name;
         job.setAccountant([&](qint64 delta) -> Status {
-            auto accepted = storages.addUsedBytes(storageId, delta);
+            auto accepted = claims.charge(*claim, storageId, delta);
             if (!accepted)
                 return accepted.error();
             if (!*accepted)
@@ -351,14 +382,15 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
                                   .arg(storageName));
             return {};
         });
+        failpoint("backup-writing");
         auto result = job.run();
         if (!result) {
-            if (newUser) {
-                userLock->release();
-                (void)store.remove();
-            }
+            // The job took its chunks and their bytes back; what is left is the claim itself.
+            userLock->release();
+            releaseClaim(*claim, store, newUser);
             return result.error();
         }
+        failpoint("backup-written");
 
         SnapshotRecord snapshot;
         snapshot.snapshotId = result->snapshotId;
@@ -366,6 +398,7 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
         snapshot.files = result->files;
         snapshot.logicalBytes = result->logicalBytes;
         snapshot.addedBytes = result->addedBytes;
+        // The claim's bytes become the user's: used bytes do not change.
         const Status committed = m_db.transaction([&]() -> Status {
             qint64 userId = 0;
             if (newUser) {
@@ -378,16 +411,20 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
             }
             if (auto s = users.addBytes(userId, result->addedBytes); !s)
                 return s;
-            return users.addSnapshot(userId, snapshot);
+            if (auto s = users.addSnapshot(userId, snapshot); !s)
+                return s;
+            return claims.close(*claim);
         });
         if (!committed) {
             if (newUser) {
                 // Nobody can refer to a user that never reached ConfigDb: take the data back.
                 userLock->release();
-                (void)store.remove();
-                (void)storages.addUsedBytes(storageId, -result->addedBytes);
+                if (auto charged = claims.charge(*claim, storageId, -result->addedBytes); !charged)
+                    qCWarning(lcMaster) << "cannot give back the bytes of a failed first backup:" << charged.message();
+                releaseClaim(*claim, store, true);
                 return committed.error();
             }
+            // The claim stays: the recovery of the next backup or rescan records the snapshot.
             return failed(QStringLiteral(
                 "snapshot %1 was stored but ConfigDb could not record it (%2): run 'poolkeeper-cli storage rescan %3'")
                               .arg(result->snapshotId, committed.message(), storageName));
@@ -446,7 +483,10 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
                                     .arg(userName, id));
             return manifest.error();
         }
-        RestoreJob job(*store, *manifest, QDir::cleanPath(QDir::current().absoluteFilePath(targetDir)));
+        const QString absoluteTarget = QDir::cleanPath(QDir::current().absoluteFilePath(targetDir));
+        if (auto status = checkRestoreTarget(absoluteTarget, *manifest); !status)
+            return status.error();
+        RestoreJob job(*store, *manifest, absoluteTarget);
         job.setForce(force);
         job.setStopFlag(stop);
         if (progress)

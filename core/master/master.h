@@ -11,6 +11,7 @@
 #include "storage/consistencychecker.h"
 #include "storage/restorejob.h"
 #include "storage/userstore.h"
+#include "storagebooks.h"
 
 #include <atomic>
 #include <functional>
@@ -22,14 +23,6 @@ struct BackupOutcome
     BackupResult result;
     QString storageName;
     bool newUser = false;
-};
-
-struct RescanResult
-{
-    qint64 usedBytesBefore = 0;
-    qint64 usedBytesAfter = 0;
-    int users = 0;
-    QStringList notes; // orphan directories, repaired snapshot rows
 };
 
 class Master
@@ -46,8 +39,8 @@ public:
     // registers the storage; on any failure neither the directory nor ConfigDb changes.
     Result<StorageRecord> addStorage(
         const QString& poolName, const QString& name, const QString& path, std::optional<qint64> quotaBytes);
-    // Recounts the bytes on a storage from disk and repairs ConfigDb's view of it.
-    Result<RescanResult> rescanStorage(const QString& name);
+    // Recounts the bytes on a storage from disk and repairs ConfigDb's view of it (StorageBooks).
+    Result<RescanResult> rescanStorage(const QString& name, const std::atomic<bool>* stop = nullptr);
 
     // poolName may be empty: the user's pool, or the only pool for a new user.
     Result<BackupOutcome> backup(const QString& userName, const QString& sourceDir, const QString& poolName,
@@ -67,6 +60,10 @@ public:
     Result<StorageRoot> openStorage(const StorageRecord& storage);
 
 private:
+    // Ends the claim of a backup that failed, once its bytes were given back.
+    void releaseClaim(qint64 claim, const UserStore& store, bool removeDirectory);
+    // A restore never writes into a storage or the workspace: Usage error when it would.
+    Status checkRestoreTarget(const QString& targetDir, const Manifest& manifest);
     Result<PoolRecord> poolForBackup(const std::optional<UserRecord>& user, const QString& poolName);
 
     ConfigDb& m_db;

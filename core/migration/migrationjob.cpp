@@ -1,12 +1,15 @@
 #include "migrationjob.h"
 
 #include "configdb/alertrepo.h"
+#include "configdb/claimrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "master/master.h"
 #include "storage/consistencychecker.h"
 #include "usercopier.h"
+#include "util/failpoint.h"
+#include "util/logging.h"
 #include "util/sizes.h"
 
 #include <QElapsedTimer>
@@ -34,6 +37,37 @@ struct MigrationJob::Context
     qint64 bytesAtStart = 0; // already on the destination when this run began
 };
 
+namespace {
+
+// A copy may be removed only when every snapshot it holds is also where ConfigDb places the user:
+// removing the copy must never remove the last place a snapshot lives (a ConfigDb that lost the
+// switch would otherwise make a rollback delete the only copy). Empty when removing is safe.
+QString whyCopyMustStay(const UserStore& copy, const std::optional<UserStore>& home, const QString& homeName)
+{
+    if (!copy.exists())
+        return {};
+    auto copied = copy.snapshotIds();
+    if (!copied || copied->isEmpty())
+        return {};
+    if (!home)
+        return QStringLiteral("'%1', where ConfigDb places the user, cannot be read to check it").arg(homeName);
+    auto kept = home->exists() ? home->snapshotIds() : Result<QStringList>(QStringList());
+    if (!kept)
+        return QStringLiteral("'%1' cannot be read to check it (%2)").arg(homeName, kept.message());
+    QStringList missing;
+    for (const QString& id : std::as_const(*copied)) {
+        if (!kept->contains(id))
+            missing.append(id);
+    }
+    if (missing.isEmpty())
+        return {};
+    return QStringLiteral("it holds %1 snapshots that '%2' does not have (%3)")
+        .arg(missing.size())
+        .arg(homeName, missing.mid(0, 3).join(QStringLiteral(", ")));
+}
+
+} // namespace
+
 QString describe(JobOutcome outcome)
 {
     switch (outcome) {
@@ -45,6 +79,8 @@ QString describe(JobOutcome outcome)
         return QStringLiteral("cancelled");
     case JobOutcome::Stopped:
         return QStringLiteral("stopped");
+    case JobOutcome::Deferred:
+        return QStringLiteral("deferred");
     }
     return {};
 }
@@ -72,10 +108,13 @@ void MigrationJob::log(
     if (!message.isEmpty())
         record.set(QString(logkey::msg), message);
     // The log must never stop a migration: a full or unwritable log loses a line, not a user.
-    if (context.sourceLog)
-        (void)context.sourceLog->append(record);
-    if (context.destinationLog)
-        (void)context.destinationLog->append(record);
+    for (MigrationLog* log : { context.sourceLog.get(), context.destinationLog.get() }) {
+        if (!log)
+            continue;
+        if (auto status = log->append(record); !status)
+            qCWarning(lcMigration) << "job" << m_job.id
+                                   << ": a line of the migration log was lost:" << status.message();
+    }
 }
 
 void MigrationJob::reportProgress(Context& context, bool force)
@@ -85,7 +124,9 @@ void MigrationJob::reportProgress(Context& context, bool force)
     context.sinceProgress.start();
     m_job.bytesDone = context.bytesAtStart + context.copiedThisRun;
     m_job.bytesTotal = qMax(m_job.bytesTotal, m_job.bytesDone);
-    (void)JobRepo(m_master.db()).setProgress(m_job.id, m_job.bytesDone, m_job.bytesTotal);
+    // Progress is informative: a busy ConfigDb skips one update, the next one catches up.
+    if (auto status = JobRepo(m_master.db()).setProgress(m_job.id, m_job.bytesDone, m_job.bytesTotal); !status)
+        qCDebug(lcMigration) << "job" << m_job.id << ": progress not saved:" << status.message();
     if (m_options.progress) {
         JobProgress progress;
         progress.jobId = m_job.id;
@@ -175,23 +216,75 @@ Status MigrationJob::copySnapshots(Context& context, const QStringList& ids)
 Status MigrationJob::switchUser(Context& context)
 {
     ConfigDb& db = m_master.db();
+    // The copy is frozen (no backup writes the user, the copy is complete): its size is final.
     auto usage = context.destinationStore->diskUsage();
     if (!usage)
         return usage.error();
-    // The one transaction that moves the user: where it lives, its size and the job's phase.
+    // The one transaction that moves the user: where it lives, its size, the job's phase and the
+    // byte ledger of both storages. A cancel recorded before it wins.
     return db.transaction([&]() -> Status {
+        JobRepo jobs(db);
+        auto job = jobs.byId(m_job.id);
+        if (!job)
+            return job.error();
+        if (job->cancelRequested) {
+            m_cancelRequested = true;
+            return failed(QStringLiteral("cancelled by an operator"));
+        }
         UserRepo users(db);
         auto user = users.byId(m_job.userId);
         if (!user)
             return user.error();
         if (user->storageId != m_job.fromStorageId)
             return failed(QStringLiteral("ConfigDb no longer places the user on '%1'").arg(m_job.fromName));
+        // The source's bytes stay counted on the job until compaction has removed them; claims
+        // that killed backups left there go with them.
+        ClaimRepo claims(db);
+        auto sourceClaims = claims.forDirectory(m_job.fromStorageId, user->uuid);
+        if (!sourceClaims)
+            return sourceClaims.error();
+        qint64 sourceBytes = user->bytes;
+        for (const ClaimRecord& claim : std::as_const(*sourceClaims))
+            sourceBytes += claim.kind == claimKind::backup ? claim.bytes : 0;
+        for (const ClaimRecord& claim : std::as_const(*sourceClaims)) {
+            if (claim.kind == claimKind::backup) {
+                if (auto status = claims.close(claim.id); !status)
+                    return status;
+            }
+        }
+        // The copy's bytes become the user's; what the copier counted is corrected to the disk.
+        if (auto status = StorageRepo(db).adjustUsedBytes(m_job.toStorageId, *usage - job->destAccountedBytes); !status)
+            return status;
         if (auto status = users.setStorage(m_job.userId, m_job.toStorageId); !status)
             return status;
         if (auto status = users.setBytes(m_job.userId, *usage); !status)
             return status;
-        return JobRepo(db).setPhase(m_job.id, JobPhase::Unfreeze);
+        if (auto status = jobs.setCopyBooks(m_job.id, 0, sourceBytes, false); !status)
+            return status;
+        m_job.destAccountedBytes = 0;
+        m_job.sourceBytes = sourceBytes;
+        return jobs.setPhase(m_job.id, JobPhase::Unfreeze);
     });
+}
+
+Status MigrationJob::waitForFreeze(Context& context)
+{
+    auto freeze = FileLock::tryAcquire(context.sourceStore->lockPath(), FileLock::Mode::Exclusive);
+    if (!freeze)
+        return freeze.error();
+    if (freeze->has_value()) {
+        context.freeze = std::move(**freeze);
+        return {};
+    }
+    log(context, LogLevel::Info, QStringLiteral("wait"),
+        QStringLiteral("waiting for a running backup or restore of the user to finish"));
+    // A cancel or a stop is seen while waiting, not only after.
+    auto waited = FileLock::acquire(context.sourceStore->lockPath(), FileLock::Mode::Exclusive,
+        std::chrono::milliseconds(-1), std::function<bool()>([&] { return interrupted(context); }));
+    if (!waited)
+        return waited.error();
+    context.freeze = std::move(*waited);
+    return {};
 }
 
 JobOutcome MigrationJob::run()
@@ -222,25 +315,6 @@ JobOutcome MigrationJob::run()
         context.sourceLog = std::make_unique<MigrationLog>(sourceRoot->path(), m_options.logOptions);
     if (destinationRoot)
         context.destinationLog = std::make_unique<MigrationLog>(destinationRoot->path(), m_options.logOptions);
-    if (!sourceRoot || !destinationRoot) {
-        const QString reason = !sourceRoot ? sourceRoot.message() : destinationRoot.message();
-        if (m_job.phase >= JobPhase::Unfreeze && m_job.phase <= JobPhase::Done) {
-            // The user already lives on the destination; compaction waits for the source to return.
-            m_error = reason;
-            (void)JobRepo(db).requeue(m_job.id);
-            return JobOutcome::Stopped;
-        }
-        if (!destinationRoot) {
-            // Without the destination nothing can be cleaned there yet: fail, the user stays.
-            m_error = QStringLiteral("the destination cannot be reached: %1").arg(reason);
-            log(context, LogLevel::Error, QStringLiteral("failure"), m_error);
-            (void)JobRepo(db).finish(m_job.id, JobState::Failed, m_job.phase, m_error);
-            (void)AlertRepo(db).raise(m_job.toStorageId, m_job.toName, alertKind::migrationFailed,
-                QStringLiteral("migration of user '%1' to '%2' failed: %3").arg(m_job.userName, m_job.toName, m_error),
-                m_job.id);
-            return JobOutcome::Failed;
-        }
-    }
     if (sourceRoot)
         context.sourceStore.emplace(*sourceRoot, context.user.uuid);
     if (destinationRoot)
@@ -250,6 +324,16 @@ JobOutcome MigrationJob::run()
         return JobOutcome::Failed;
     }
     m_job.state = JobState::Running;
+    if (m_job.isSwitched() && m_job.phase != JobPhase::Done) {
+        // The user already lives on the destination: only compaction is left, which needs the
+        // source alone.
+        if (!sourceRoot)
+            return deferCompaction(context, sourceRoot.message());
+        return runPhases(context);
+    }
+    if (!destinationRoot)
+        return rollBack(context, JobState::Failed,
+            QStringLiteral("the destination cannot be reached: %1").arg(destinationRoot.message()));
     if (!sourceRoot)
         return rollBack(
             context, JobState::Failed, QStringLiteral("the source cannot be reached: %1").arg(sourceRoot.message()));
@@ -292,6 +376,12 @@ JobOutcome MigrationJob::runPhases(Context& context)
                       .arg(context.user.snapshotCount));
     m_job.bytesTotal = qMax(context.user.bytes, m_job.bytesTotal);
 
+    // A copy that an earlier failed move of this user to this storage left (its destination was
+    // away) is in the same directory: this job takes it over, with its bytes.
+    if (auto adopted = JobRepo(db).adoptLeftovers(m_job.id, m_job.userId, m_job.toStorageId); !adopted)
+        return rollBack(context, JobState::Failed, adopted.message());
+    else
+        m_job.destAccountedBytes += *adopted;
     // What a crash may have left on the destination is measured and accounted once.
     qint64 present = 0;
     if (context.destinationStore->exists()) {
@@ -338,20 +428,10 @@ JobOutcome MigrationJob::runPhases(Context& context)
 
     if (auto status = enterPhase(context, JobPhase::Freeze); !status)
         return fail(status);
-    auto freeze = FileLock::tryAcquire(context.sourceStore->lockPath(), FileLock::Mode::Exclusive);
-    if (!freeze)
-        return fail(freeze.error());
-    if (!freeze->has_value()) {
-        log(context, LogLevel::Info, QStringLiteral("wait"),
-            QStringLiteral("waiting for a running backup or restore of the user to finish"));
-        auto waited = FileLock::acquire(
-            context.sourceStore->lockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), m_options.stop);
-        if (!waited)
-            return fail(waited.error());
-        context.freeze = std::move(*waited);
-    } else {
-        context.freeze = std::move(**freeze);
-    }
+    if (auto status = waitForFreeze(context); !status)
+        return fail(status);
+    if (interrupted(context))
+        return fail(failed(QStringLiteral("interrupted")));
 
     if (auto status = enterPhase(context, JobPhase::FinalCatchUp); !status)
         return fail(status);
@@ -377,7 +457,9 @@ JobOutcome MigrationJob::runPhases(Context& context)
         return fail(status);
     ConsistencyChecker checker(*context.destinationStore);
     checker.setDeep(true);
-    checker.setStopFlag(m_options.stop);
+    // A cancel is seen while the copy is checked, not only after.
+    checker.setStopFlag(&m_interrupt);
+    checker.setProgressHandler([&](qint64, qint64) { interrupted(context); });
     auto report = checker.run();
     if (!report)
         return fail(report.error());
@@ -396,6 +478,7 @@ JobOutcome MigrationJob::runPhases(Context& context)
         = enterPhase(context, JobPhase::Switching, QStringLiteral("pointing ConfigDb at %1").arg(m_job.toName));
         !status)
         return fail(status);
+    failpoint("migration-switching");
     if (auto status = switchUser(context); !status)
         return fail(status);
     m_job.phase = JobPhase::Unfreeze;
@@ -412,47 +495,55 @@ JobOutcome MigrationJob::compact(Context& context)
     ConfigDb& db = m_master.db();
     context.freeze.reset();
     if (m_job.phase == JobPhase::Unfreeze) {
-        // The source's bytes leave its count in the same transaction that records compaction.
-        qint64 sourceBytes = 0;
-        if (context.sourceStore && context.sourceStore->exists()) {
-            auto usage = context.sourceStore->diskUsage();
-            if (usage)
-                sourceBytes = *usage;
+        // A job switched by an earlier version kept no source bytes: count them from the disk.
+        if (m_job.sourceBytes == 0 && context.sourceStore && context.sourceStore->exists()) {
+            if (auto usage = context.sourceStore->diskUsage())
+                m_job.sourceBytes = *usage;
         }
         const Status recorded = db.transaction([&]() -> Status {
-            if (auto added = StorageRepo(db).addUsedBytes(m_job.fromStorageId, -sourceBytes); !added)
-                return added.error();
+            if (auto status = JobRepo(db).setCopyBooks(m_job.id, 0, m_job.sourceBytes, false); !status)
+                return status;
             return JobRepo(db).setPhase(m_job.id, JobPhase::Compacting);
         });
-        if (!recorded) {
-            m_error = recorded.message();
-            (void)JobRepo(db).requeue(m_job.id);
-            return JobOutcome::Stopped;
-        }
+        if (!recorded)
+            return deferCompaction(context, recorded.message());
         m_job.phase = JobPhase::Compacting;
         log(context, LogLevel::Info, QStringLiteral("phase"),
             QStringLiteral("removing the user's data from %1").arg(m_job.fromName));
         if (m_options.phaseHook)
             m_options.phaseHook(m_job, JobPhase::Compacting);
     }
+    auto user = UserRepo(db).byId(m_job.userId);
+    if (!user)
+        return deferCompaction(context, user.message());
+    if (user->storageId == m_job.fromStorageId)
+        return deferCompaction(context,
+            QStringLiteral("ConfigDb places the user on '%1' again: its data there is not removed")
+                .arg(m_job.fromName));
     if (context.sourceStore && context.sourceStore->exists()) {
         // Restores that started before the switch still read the source: wait for them.
         auto lock = FileLock::acquire(
             context.sourceStore->lockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), m_options.stop);
         if (!lock)
             return stopped(context);
-        if (auto status = context.sourceStore->moveToTrash(); !status) {
-            // The user is safe on the destination; only the space on the source is not free yet.
-            m_error = QStringLiteral("the user now lives on '%1', but compacting '%2' failed: %3")
-                          .arg(m_job.toName, m_job.fromName, status.message());
-            log(context, LogLevel::Error, QStringLiteral("failure"), m_error);
-            (void)AlertRepo(db).raise(
-                m_job.fromStorageId, m_job.fromName, alertKind::migrationFailed, m_error, m_job.id);
-            (void)JobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, m_error);
-            return JobOutcome::Done;
-        }
+        failpoint("migration-compacting");
+        if (auto status = context.sourceStore->moveToTrash(); !status)
+            return deferCompaction(context, status.message());
     }
-    (void)JobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, QString());
+    // The data is gone from the source (in its trash, freed right after): only now do its bytes
+    // leave the source's count, in the transaction that ends the job.
+    const Status finished = db.transaction([&]() -> Status {
+        if (auto status = StorageRepo(db).adjustUsedBytes(m_job.fromStorageId, -m_job.sourceBytes); !status)
+            return status;
+        if (auto status = JobRepo(db).setCopyBooks(m_job.id, 0, 0, false); !status)
+            return status;
+        if (auto status = AlertRepo(db).clear(m_job.fromStorageId, alertKind::compactionPending); !status)
+            return status;
+        return JobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, QString());
+    });
+    if (!finished)
+        return deferCompaction(context, finished.message());
+    m_job.sourceBytes = 0;
     m_job.phase = JobPhase::Done;
     m_job.state = JobState::Done;
     const qint64 ms = qMax<qint64>(1, context.elapsed.elapsed());
@@ -471,6 +562,26 @@ JobOutcome MigrationJob::compact(Context& context)
     return JobOutcome::Done;
 }
 
+JobOutcome MigrationJob::deferCompaction(Context& context, const QString& reason)
+{
+    // The user is safe on the destination; the source copy and its bytes stay until compaction
+    // succeeds. The job stays active (pending, phase compacting) and is tried again later.
+    ConfigDb& db = m_master.db();
+    m_error = QStringLiteral("compaction pending: user '%1' now lives on '%2', but its data on '%3' could not be "
+                             "removed yet (%4); it is retried")
+                  .arg(m_job.userName, m_job.toName, m_job.fromName, reason);
+    log(context, LogLevel::Warn, QStringLiteral("compaction_pending"), m_error);
+    if (auto status = JobRepo(db).setError(m_job.id, m_error); !status)
+        qCWarning(lcMigration) << "job" << m_job.id << ":" << status.message();
+    auto raised
+        = AlertRepo(db).raise(m_job.fromStorageId, m_job.fromName, alertKind::compactionPending, m_error, m_job.id);
+    if (!raised)
+        qCWarning(lcMigration) << "job" << m_job.id << ": cannot raise the alert:" << raised.message();
+    if (auto status = JobRepo(db).requeue(m_job.id); !status)
+        qCWarning(lcMigration) << "job" << m_job.id << ":" << status.message();
+    return JobOutcome::Deferred;
+}
+
 JobOutcome MigrationJob::stopped(Context& context)
 {
     context.freeze.reset();
@@ -484,55 +595,144 @@ JobOutcome MigrationJob::stopped(Context& context)
 JobOutcome MigrationJob::rollBack(Context& context, JobState state, const QString& reason)
 {
     ConfigDb& db = m_master.db();
+    JobRepo jobs(db);
     const JobPhase failedIn = m_job.phase; // RollingBack when an interrupted rollback resumes
     m_error = reason;
     context.freeze.reset();
-    (void)db.exec(QStringLiteral("UPDATE jobs SET error = ? WHERE id = ?"), { reason, m_job.id });
-    if (auto status = JobRepo(db).setPhase(m_job.id, JobPhase::RollingBack); status)
+    if (auto status = jobs.setError(m_job.id, reason); !status)
+        qCWarning(lcMigration) << "job" << m_job.id << ":" << status.message();
+    if (auto status = jobs.setPhase(m_job.id, JobPhase::RollingBack); status)
         m_job.phase = JobPhase::RollingBack;
     log(context, state == JobState::Cancelled ? LogLevel::Warn : LogLevel::Error, QStringLiteral("failure"),
         QStringLiteral("%1; removing the copy from %2, the user stays on %3")
             .arg(reason, m_job.toName, m_job.fromName));
     if (m_options.phaseHook)
         m_options.phaseHook(m_job, JobPhase::RollingBack);
-    // Compaction on the destination: the invalid or abandoned copy goes.
-    if (context.destinationStore && context.destinationStore->exists()) {
-        if (auto status = context.destinationStore->moveToTrash(); !status) {
-            m_error = reason + QStringLiteral("; removing the copy failed too: ") + status.message();
-            (void)JobRepo(db).requeue(m_job.id);
-            return JobOutcome::Stopped;
-        }
+
+    // Compaction on the destination: the invalid or abandoned copy goes, unless it holds a
+    // snapshot the source lacks. Without the destination it goes once the destination is back.
+    QString stays; // why the copy was not removed now
+    bool forGood = false; // never removed automatically: an operator has to look
+    if (!context.destinationStore) {
+        stays = QStringLiteral("'%1' cannot be reached; the copy is removed once it is back").arg(m_job.toName);
+    } else if (const QString why = whyCopyMustStay(*context.destinationStore, context.sourceStore, m_job.fromName);
+               !why.isEmpty()) {
+        stays = QStringLiteral("the copy on '%1' was kept: %2").arg(m_job.toName, why);
+        forGood = !why.contains(QLatin1String("cannot be read"));
+    } else if (context.destinationStore->exists()) {
+        if (auto status = context.destinationStore->moveToTrash(); !status)
+            stays = QStringLiteral("removing the copy failed (%1); it is tried again").arg(status.message());
     }
+    const QString finalError = stays.isEmpty() ? reason : reason + QStringLiteral("; ") + stays;
     const Status finished = db.transaction([&]() -> Status {
-        if (auto added = StorageRepo(db).addUsedBytes(m_job.toStorageId, -m_job.destAccountedBytes); !added)
-            return added.error();
-        if (auto status = JobRepo(db).addDestAccounted(m_job.id, -m_job.destAccountedBytes); !status)
+        if (stays.isEmpty()) {
+            if (auto status = StorageRepo(db).adjustUsedBytes(m_job.toStorageId, -m_job.destAccountedBytes); !status)
+                return status;
+            if (auto status = jobs.setCopyBooks(m_job.id, 0, 0, false); !status)
+                return status;
+        } else if (auto status = jobs.setCopyBooks(m_job.id, m_job.destAccountedBytes, 0, !forGood); !status) {
             return status;
-        return JobRepo(db).finish(m_job.id, state, failedIn, reason);
+        }
+        return jobs.finish(m_job.id, state, failedIn, finalError);
     });
-    m_job.destAccountedBytes = 0;
     m_job.state = state;
+    m_error = finalError;
     if (!finished) {
         m_error = finished.message();
         return JobOutcome::Failed;
     }
-    if (state == JobState::Failed) {
-        const bool destinationSide = failedIn == JobPhase::Copying || failedIn == JobPhase::CatchUp
+    if (stays.isEmpty())
+        m_job.destAccountedBytes = 0;
+    if (state == JobState::Failed || forGood) {
+        const bool destinationSide = forGood || failedIn == JobPhase::Copying || failedIn == JobPhase::CatchUp
             || failedIn == JobPhase::FinalCatchUp || failedIn == JobPhase::Verifying;
-        (void)AlertRepo(db).raise(destinationSide ? m_job.toStorageId : m_job.fromStorageId,
+        auto raised = AlertRepo(db).raise(destinationSide ? m_job.toStorageId : m_job.fromStorageId,
             destinationSide ? m_job.toName : m_job.fromName, alertKind::migrationFailed,
             QStringLiteral("moving user '%1' from '%2' to '%3' failed: %4")
-                .arg(m_job.userName, m_job.fromName, m_job.toName, reason),
+                .arg(m_job.userName, m_job.fromName, m_job.toName, finalError),
             m_job.id);
+        if (!raised)
+            qCWarning(lcMigration) << "job" << m_job.id << ": cannot raise the alert:" << raised.message();
     }
     log(context, LogLevel::Info, QStringLiteral("summary"),
-        QStringLiteral("%1: user %2 stays on %3")
+        QStringLiteral("%1: user %2 stays on %3%4")
             .arg(state == JobState::Cancelled ? QStringLiteral("cancelled") : QStringLiteral("failed"), m_job.userName,
-                m_job.fromName),
+                m_job.fromName, stays.isEmpty() ? QString() : QStringLiteral("; ") + stays),
         { { QString(logkey::durationMs), QString::number(context.elapsed.elapsed()) } });
     if (m_options.phaseHook)
         m_options.phaseHook(m_job, JobPhase::Done);
     return state == JobState::Cancelled ? JobOutcome::Cancelled : JobOutcome::Failed;
+}
+
+QStringList MigrationJob::cleanUpLeftovers(Master& master, const MigrationLogOptions& logOptions)
+{
+    ConfigDb& db = master.db();
+    QStringList notes;
+    auto leftovers = JobRepo(db).leftovers();
+    if (!leftovers) {
+        qCWarning(lcMigration) << "cannot list the copies left by failed moves:" << leftovers.message();
+        return notes;
+    }
+    for (const JobRecord& job : std::as_const(*leftovers)) {
+        auto destination = StorageRepo(db).byId(job.toStorageId);
+        auto user = UserRepo(db).byId(job.userId);
+        if (!destination || !user)
+            continue;
+        auto destinationRoot = master.openStorage(*destination);
+        if (!destinationRoot)
+            continue; // still away
+        const UserStore copy(*destinationRoot, user->uuid);
+        // A later move of the user to the same storage takes the copy over instead.
+        auto active = JobRepo(db).list(true);
+        if (!active)
+            continue;
+        const bool adopting = std::any_of(active->cbegin(), active->cend(),
+            [&](const JobRecord& a) { return a.userId == job.userId && a.toStorageId == job.toStorageId; });
+        if (adopting)
+            continue;
+        QString outcome;
+        qint64 giveBack = job.destAccountedBytes;
+        if (user->storageId == job.toStorageId) {
+            // The user lives there now: the directory is its home, counted as its bytes.
+            giveBack = 0;
+            outcome = QStringLiteral("user '%1' lives on '%2' now: its directory there is kept")
+                          .arg(user->name, destination->name);
+        } else {
+            std::optional<UserStore> home;
+            QString homeName = user->storageName;
+            if (auto home_ = master.userStore(*user))
+                home = *home_;
+            if (const QString why = whyCopyMustStay(copy, home, homeName); !why.isEmpty())
+                continue; // checked again at the next pass
+            if (auto status = copy.moveToTrash(); !status)
+                continue;
+            if (auto status = destinationRoot->emptyTrash(); !status)
+                qCWarning(lcMigration) << "cannot free the trash of" << destination->name << ":" << status.message();
+            outcome = QStringLiteral("removed the copy of user '%1' that job %2 left on '%3'")
+                          .arg(user->name)
+                          .arg(job.id)
+                          .arg(destination->name);
+        }
+        const Status settled = db.transaction([&]() -> Status {
+            if (auto status = StorageRepo(db).adjustUsedBytes(job.toStorageId, -giveBack); !status)
+                return status;
+            return JobRepo(db).setCopyBooks(job.id, 0, 0, false);
+        });
+        if (!settled) {
+            qCWarning(lcMigration) << "job" << job.id << ":" << settled.message();
+            continue;
+        }
+        LogRecord record = LogRecord::now(LogLevel::Info, outcome);
+        record.set(QString(logkey::job), job.id);
+        record.set(QString(logkey::user), job.userName);
+        record.set(QString(logkey::src), job.fromName);
+        record.set(QString(logkey::dst), job.toName);
+        record.set(QString(logkey::event), QStringLiteral("cleanup"));
+        if (auto status = MigrationLog(destinationRoot->path(), logOptions).append(record); !status)
+            qCWarning(lcMigration) << "job" << job.id << ": a line of the migration log was lost:" << status.message();
+        notes.append(outcome);
+    }
+    return notes;
 }
 
 } // namespace pk

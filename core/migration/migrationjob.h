@@ -47,7 +47,9 @@ struct MigrationOptions
     std::chrono::milliseconds cancelPollInterval { 1000 };
 };
 
-enum class JobOutcome { Done, Failed, Cancelled, Stopped };
+// Stopped: the engine is stopping, the job resumes at the next start. Deferred: the job cannot go
+// on now (its source cannot be compacted yet) and is tried again later.
+enum class JobOutcome { Done, Failed, Cancelled, Stopped, Deferred };
 
 class MigrationJob
 {
@@ -59,6 +61,11 @@ public:
     QString error() const { return m_error; }
     const JobRecord& job() const { return m_job; }
 
+    // Removes the copies that failed or cancelled moves could not remove when they ended (their
+    // destination was unreachable), once it is back; returns what was done, for notes. Only the
+    // engine that holds the workspace's lock calls it.
+    static QStringList cleanUpLeftovers(Master& master, const MigrationLogOptions& logOptions = {});
+
 private:
     struct Context;
 
@@ -67,7 +74,9 @@ private:
     Status copySnapshots(Context& context, const QStringList& ids);
     Status accountDestination(qint64 delta);
     Status switchUser(Context& context);
+    Status waitForFreeze(Context& context);
     JobOutcome compact(Context& context);
+    JobOutcome deferCompaction(Context& context, const QString& reason);
     JobOutcome rollBack(Context& context, JobState state, const QString& reason);
     JobOutcome stopped(Context& context);
     bool interrupted(Context& context);

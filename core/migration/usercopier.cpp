@@ -1,5 +1,6 @@
 #include "usercopier.h"
 
+#include "util/failpoint.h"
 #include "util/posixio.h"
 
 #include <QFileInfo>
@@ -103,10 +104,10 @@ Status UserCopier::copyChunk(const ChunkRef& chunk, QByteArray& touchedFanout)
     if (m_limiter && !m_limiter->acquire(chunk.size, m_stop))
         return failed(QStringLiteral("stopped"));
     const QString sourcePath = m_source.chunkPath(chunk.hash);
-    UniqueFd in(::open(posix::encodePath(sourcePath).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!in)
-        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing on the source").arg(chunk.hash.hex()))
-                               : posix::ioError(QStringLiteral("open"), sourcePath, errno);
+    auto source = m_source.openChunk(chunk);
+    if (!source)
+        return failed(QStringLiteral("on the source: %1").arg(source.message()));
+    const UniqueFd& in = source->fd;
     const QByteArray tmp = posix::encodePath(m_destination.tmpDir() + u'/' + posix::temporaryName());
     UniqueFd out(::open(tmp.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
     if (!out)
@@ -127,6 +128,7 @@ Status UserCopier::copyChunk(const ChunkRef& chunk, QByteArray& touchedFanout)
     }
     touchedFanout = fanout;
     m_copiedByWorkers += chunk.size;
+    failpoint("copy-chunk");
     return {};
 }
 
@@ -221,10 +223,13 @@ Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
                 if (handled.contains(chunk.hash))
                     continue;
                 handled.insert(chunk.hash);
-                if (m_destination.hasChunk(chunk))
+                if (m_destination.hasChunk(chunk)) {
+                    // Perhaps copied by a killed run that never synced its directory.
                     ++m_stats.chunksPresent;
-                else
+                    m_touched.insert(posix::encodePath(m_destination.chunkFanoutDir(chunk.hash)));
+                } else {
                     missing.append(chunk);
+                }
             }
         }
         if (m_stop && m_stop->load()) {
@@ -245,6 +250,12 @@ Result<CopyStats> UserCopier::copy(const QStringList& snapshotIds)
     }
     if (status)
         status = syncDirectories();
+    // A killed run may have left manifests, the user's directory or its entries in place without
+    // syncing their directories: the copy is durable before anyone relies on it.
+    for (const QString& dir : { m_destination.snapshotsDir(), m_destination.dir(), m_destination.root().usersDir() }) {
+        if (status)
+            status = posix::fsyncDirectory(dir);
+    }
     if (!status) {
         // Chunks already renamed into place stay and are accounted; the caller rolls back or resumes.
         (void)account(true);

@@ -3,6 +3,7 @@
 #include "chunker.h"
 #include "configdb/configdb.h"
 #include "sourcewalker.h"
+#include "util/failpoint.h"
 #include "util/posixio.h"
 
 #include <QSet>
@@ -48,7 +49,11 @@ public:
             m_seen.insert(ref.hash);
         }
         if (m_store.hasChunk(ref)) {
+            // Perhaps left by a killed run whose directory entry never reached the disk: its
+            // directory is synced with the new ones before the manifest refers to it.
             ++m_reused;
+            std::lock_guard lock(m_mutex);
+            m_touched.insert(posix::encodePath(m_store.chunkFanoutDir(ref.hash)));
             return {};
         }
         if (m_hasBudget && m_budgetLeft.fetch_sub(ref.size) < static_cast<qint64>(ref.size))
@@ -96,7 +101,7 @@ public:
         return {};
     }
 
-    // Makes the new names durable before a manifest may refer to them.
+    // Makes the names of new and reused chunks durable before a manifest may refer to them.
     Status syncDirectories()
     {
         std::lock_guard lock(m_mutex);
@@ -181,7 +186,8 @@ public:
     Status process(SourceEntry& source, ChunkSink& sink, SharedState& shared, const std::atomic<bool>* stop)
     {
         ManifestEntry& entry = source.entry;
-        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+        // O_NONBLOCK: a file replaced by a FIFO since the walk must not block the backup.
+        int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
         UniqueFd fd(::open(source.absolutePath.constData(), flags | O_NOATIME));
         if (!fd && errno == EPERM)
             fd.reset(::open(source.absolutePath.constData(), flags)); // O_NOATIME needs ownership
@@ -224,6 +230,7 @@ public:
             if (auto status = sink.put(ref, buffer + start); !status)
                 return status;
             entry.chunks.append(ref);
+            failpoint("backup-chunk");
             start += cut;
             total += static_cast<qint64>(cut);
             shared.bytesRead += static_cast<qint64>(cut);

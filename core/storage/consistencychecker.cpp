@@ -1,13 +1,12 @@
 #include "consistencychecker.h"
 
+#include "util/failpoint.h"
 #include "util/posixio.h"
 
 #include <QThread>
 
 #include <condition_variable>
-#include <fcntl.h>
 #include <mutex>
-#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -103,18 +102,11 @@ Result<ConsistencyReport> ConsistencyChecker::run()
                     // Hashed from a read-only mapping: no copy into a buffer first.
                     if (auto mapped = m_store.mapChunk(chunk, true); !mapped)
                         problem = mapped.message();
-                } else {
-                    struct stat st
-                    { };
-                    if (::stat(posix::encodePath(m_store.chunkPath(chunk.hash)).constData(), &st) != 0)
-                        problem = QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex());
-                    else if (st.st_size != static_cast<off_t>(chunk.size))
-                        problem = QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
-                                      .arg(chunk.hash.hex())
-                                      .arg(st.st_size)
-                                      .arg(chunk.size);
+                } else if (auto checked = m_store.checkChunk(chunk); !checked) {
+                    problem = checked.message();
                 }
                 bytesDone += chunk.size;
+                failpoint("verify-chunk");
                 if (!problem.isEmpty()) {
                     std::lock_guard lock(mutex);
                     bad.append(chunk);
@@ -139,8 +131,36 @@ Result<ConsistencyReport> ConsistencyChecker::run()
         worker.join();
     if (m_stop && m_stop->load())
         return failed(QStringLiteral("consistency check stopped"));
-    for (qsizetype i = 0; i < bad.size(); ++i)
-        addProblem(QStringLiteral("%1 (used by %2)").arg(badReasons.at(i), firstUse.value(bad.at(i).hash)));
+    // Every snapshot that depends on a bad chunk is named: a damaged chunk that later backups
+    // deduplicated against spoils all of them. Found by a second pass, only when something is bad.
+    QHash<Digest, QStringList> dependents;
+    if (!bad.isEmpty()) {
+        QSet<Digest> badHashes;
+        for (const ChunkRef& chunk : std::as_const(bad))
+            badHashes.insert(chunk.hash);
+        for (const QString& id : std::as_const(ids)) {
+            auto manifest = m_store.readManifest(id);
+            if (!manifest)
+                continue;
+            QSet<Digest> inThisSnapshot;
+            for (const ManifestEntry& entry : std::as_const(manifest->entries)) {
+                for (const ChunkRef& chunk : entry.chunks) {
+                    if (badHashes.contains(chunk.hash) && !inThisSnapshot.contains(chunk.hash)) {
+                        inThisSnapshot.insert(chunk.hash);
+                        dependents[chunk.hash].append(id);
+                    }
+                }
+            }
+        }
+    }
+    for (qsizetype i = 0; i < bad.size(); ++i) {
+        const QStringList snapshots = dependents.value(bad.at(i).hash);
+        addProblem(QStringLiteral("%1 (used by %2; %3 %4 depend on it: %5)")
+                       .arg(badReasons.at(i), firstUse.value(bad.at(i).hash))
+                       .arg(snapshots.size())
+                       .arg(snapshots.size() == 1 ? QStringLiteral("snapshot") : QStringLiteral("snapshots"),
+                           snapshots.join(QStringLiteral(", "))));
+    }
     report.bytes = totalBytes;
     if (m_progress)
         m_progress(totalBytes, totalBytes);

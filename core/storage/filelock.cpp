@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 namespace pk {
 
@@ -15,9 +16,19 @@ namespace {
 
 Result<UniqueFd> openLockFile(const QString& path)
 {
-    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    // O_NONBLOCK and O_NOFOLLOW: a FIFO or symlink planted under the lock's name is refused at
+    // once instead of blocking the open or locking a file elsewhere.
+    UniqueFd fd(
+        ::open(posix::encodePath(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0644));
     if (!fd)
         return posix::ioError(QStringLiteral("open lock file"), path, errno);
+    struct stat st
+    { };
+    if (::fstat(fd.get(), &st) != 0)
+        return posix::ioError(QStringLiteral("stat lock file"), path, errno);
+    if (!S_ISREG(st.st_mode))
+        return failed(QStringLiteral("lock file '%1' is not a regular file but %2: remove it")
+                          .arg(path, posix::fileTypeName(st.st_mode)));
     return fd;
 }
 
@@ -42,6 +53,12 @@ Result<std::optional<FileLock>> FileLock::tryAcquire(const QString& path, Mode m
 Result<FileLock> FileLock::acquire(
     const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::atomic<bool>* stop)
 {
+    return acquire(path, mode, timeout, std::function<bool()>([stop] { return stop && stop->load(); }));
+}
+
+Result<FileLock> FileLock::acquire(
+    const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::function<bool()>& shouldStop)
+{
     // Opened once: polling with a fresh open(O_CREAT) would bring back a lock file that someone
     // is deleting together with its directory.
     auto fd = openLockFile(path);
@@ -56,7 +73,7 @@ Result<FileLock> FileLock::acquire(
             return FileLock(std::move(*fd));
         if (errno != EWOULDBLOCK && errno != EINTR)
             return posix::ioError(QStringLiteral("lock"), path, errno);
-        if (stop && stop->load())
+        if (shouldStop && shouldStop())
             return failed(QStringLiteral("stopped while waiting for the lock '%1'").arg(path));
         if (deadline.hasExpired())
             return failed(QStringLiteral("timed out waiting for the lock '%1'").arg(path));

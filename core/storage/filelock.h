@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace pk {
@@ -26,6 +27,9 @@ public:
     // Waits until the lock is free, the timeout passes (negative: no limit) or *stop turns true.
     static Result<FileLock> acquire(const QString& path, Mode mode,
         std::chrono::milliseconds timeout = std::chrono::milliseconds(-1), const std::atomic<bool>* stop = nullptr);
+    // The same, asking shouldStop between attempts (a migration also polls for a cancel there).
+    static Result<FileLock> acquire(
+        const QString& path, Mode mode, std::chrono::milliseconds timeout, const std::function<bool()>& shouldStop);
     // Returns an empty optional when someone else holds the lock.
     static Result<std::optional<FileLock>> tryAcquire(const QString& path, Mode mode);
 

@@ -1,9 +1,11 @@
 #include "restorejob.h"
 
+#include "util/failpoint.h"
 #include "util/posixio.h"
 
 #include <QDir>
 #include <QFileInfo>
+#include <QSet>
 #include <QThread>
 
 #include <algorithm>
@@ -128,9 +130,9 @@ public:
         return slash < 0 ? path : path.mid(slash + 1);
     }
 
-    // Frees the name for a new file or symlink: with --force an existing entry is removed, without
-    // it an existing entry is an error.
-    Status clearName(int dirFd, const QByteArray& name, const QByteArray& path)
+    // Before a symlink is renamed over a name: without --force an existing entry is an error;
+    // with it a directory in the way is removed (a rename replaces anything else atomically).
+    Status clearDirectoryOrRefuse(int dirFd, const QByteArray& name, const QByteArray& path)
     {
         struct stat st
         { };
@@ -138,6 +140,8 @@ public:
             return {};
         if (!m_force)
             return failed(QStringLiteral("'%1' already exists: use --force to replace it").arg(display(path)));
+        if (!S_ISDIR(st.st_mode))
+            return {};
         return removeEntryAt(dirFd, name, display(path));
     }
 
@@ -163,9 +167,65 @@ RestoreJob::RestoreJob(UserStore store, Manifest manifest, QString targetDir)
     , m_targetDir(std::move(targetDir))
 { }
 
+namespace {
+
+// What happened to each file of a restore; shared by the worker threads.
+class FileOutcomes
+{
+public:
+    void restored(qint64 bytes)
+    {
+        ++m_restored;
+        m_bytes += bytes;
+    }
+    void leftAsItWas(const QByteArray& path, const QString& reason)
+    {
+        std::lock_guard lock(m_mutex);
+        m_failed.append({ path, reason });
+    }
+    qint64 restoredFiles() const { return m_restored.load(); }
+    qint64 bytes() const { return m_bytes.load(); }
+    bool anyFailed() const
+    {
+        std::lock_guard lock(m_mutex);
+        return !m_failed.isEmpty();
+    }
+    // "'a' (chunk ... has the wrong hash); 'b' (...)", at most a few named.
+    QString describeFailures(int atMost) const
+    {
+        std::lock_guard lock(m_mutex);
+        QStringList named;
+        for (qsizetype i = 0; i < m_failed.size() && i < atMost; ++i)
+            named.append(QStringLiteral("'%1' (%2)").arg(displayPath(m_failed.at(i).first), m_failed.at(i).second));
+        if (m_failed.size() > atMost)
+            named.append(QStringLiteral("and %1 more").arg(m_failed.size() - atMost));
+        return named.join(QStringLiteral("; "));
+    }
+    qint64 failedFiles() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_failed.size();
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    QList<QPair<QByteArray, QString>> m_failed;
+    std::atomic<qint64> m_restored { 0 };
+    std::atomic<qint64> m_bytes { 0 };
+};
+
+// A hidden name in the same directory: a rename from it replaces the old entry atomically.
+QByteArray temporaryNameInTarget()
+{
+    return QByteArrayLiteral(".pk-restore-") + posix::temporaryName().toLatin1();
+}
+
+} // namespace
+
 Result<RestoreResult> RestoreJob::run()
 {
-    // Checked before anything is written.
+    // Checked before anything is written: the manifest's paths, the target, and that every chunk
+    // the snapshot needs is in place with its size. Hashes are checked while files are written.
     for (const ManifestEntry& entry : std::as_const(m_manifest.entries)) {
         if (!isSafeRelativePath(entry.path))
             return failed(QStringLiteral("snapshot '%1' holds an unsafe path '%2': refusing to restore it")
@@ -181,6 +241,21 @@ Result<RestoreResult> RestoreJob::run()
         if (!*empty)
             return failed(QStringLiteral("restore target '%1' is not empty: choose an empty directory or add --force")
                               .arg(m_targetDir));
+    }
+    {
+        QSet<Digest> checked;
+        for (const ManifestEntry& entry : std::as_const(m_manifest.entries)) {
+            for (const ChunkRef& chunk : entry.chunks) {
+                if (checked.contains(chunk.hash))
+                    continue;
+                checked.insert(chunk.hash);
+                if (auto status = m_store.checkChunk(chunk); !status)
+                    return failed(QStringLiteral("snapshot %1 cannot be restored: %2 (file '%3'); nothing in '%4' "
+                                                 "was changed; run 'poolkeeper-cli verify %5 --deep'")
+                                      .arg(m_manifest.snapshotId, status.message(), displayPath(entry.path),
+                                          m_targetDir, m_manifest.userName));
+            }
+        }
     }
     if (auto status = posix::makePath(m_targetDir); !status)
         return status.error();
@@ -212,11 +287,13 @@ Result<RestoreResult> RestoreJob::run()
         ++result.directories;
     }
 
-    // 2. Files, in parallel; big files are spread over the workers like small ones.
+    // 2. Files, in parallel. Each is written under a temporary name beside its final one, its
+    // content verified chunk by chunk, and only then renamed over what was there: a damaged
+    // chunk or an I/O error leaves the existing file exactly as it was.
+    FileOutcomes outcomes;
     std::mutex mutex;
-    std::optional<Error> firstError;
+    std::optional<Error> targetError; // the target cannot be written: the other files are not tried
     std::atomic<qint64> nextFile { 0 };
-    std::atomic<qint64> filesDone { 0 };
     std::atomic<qint64> bytesDone { 0 };
     std::condition_variable doneCondition;
     const int workerCount = m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 1;
@@ -226,16 +303,11 @@ Result<RestoreResult> RestoreJob::run()
         workers.emplace_back([&] {
             QByteArray openParentPath;
             UniqueFd parentFd;
-            auto fail = [&](const Error& error) {
-                std::lock_guard lock(mutex);
-                if (!firstError)
-                    firstError = error;
-            };
             for (;;) {
                 const qint64 index = nextFile.fetch_add(1);
                 {
                     std::lock_guard lock(mutex);
-                    if (index >= files.size() || firstError || stopped())
+                    if (index >= files.size() || targetError || stopped())
                         break;
                 }
                 const ManifestEntry& entry = *files.at(index);
@@ -243,49 +315,89 @@ Result<RestoreResult> RestoreJob::run()
                 if (!parentFd || parent != openParentPath) {
                     auto fd = tree.openDirectory(parent, true);
                     if (!fd) {
-                        fail(fd.error());
+                        std::lock_guard lock(mutex);
+                        targetError = fd.error();
                         break;
                     }
                     parentFd = std::move(*fd);
                     openParentPath = parent;
                 }
                 const QByteArray name = TargetTree::nameOf(entry.path);
-                if (auto status = tree.clearName(parentFd.get(), name, entry.path); !status) {
-                    fail(status.error());
-                    break;
-                }
+                const QByteArray temporary = temporaryNameInTarget();
                 UniqueFd out(::openat(
-                    parentFd.get(), name.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+                    parentFd.get(), temporary.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
                 if (!out) {
-                    fail(posix::ioError(QStringLiteral("create"), tree.display(entry.path), errno));
+                    std::lock_guard lock(mutex);
+                    targetError = posix::ioError(QStringLiteral("create a file in"), tree.display(parent), errno);
                     break;
                 }
-                Status status;
+                Status dataStatus; // the snapshot's data is bad: this file is skipped, the others go on
+                Status targetStatus; // the target cannot be written
+                qint64 written = 0;
                 for (const ChunkRef& chunk : entry.chunks) {
                     // Hashed and written straight from the mapping: one copy less than read().
                     auto mapped = m_store.mapChunk(chunk, true);
                     if (!mapped) {
-                        status = failed(
-                            QStringLiteral("cannot restore '%1': %2").arg(displayPath(entry.path), mapped.message()));
+                        dataStatus = mapped.error();
                         break;
                     }
-                    status = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
-                    if (!status)
+                    targetStatus
+                        = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
+                    if (!targetStatus)
                         break;
+                    written += mapped->size();
                     bytesDone += mapped->size();
                     if (stopped())
                         break;
                 }
-                if (status && ::fchmod(out.get(), entry.mode) != 0)
-                    status = posix::ioError(QStringLiteral("set the mode of"), tree.display(entry.path), errno);
+                if (dataStatus && targetStatus && stopped())
+                    dataStatus = failed(QStringLiteral("stopped"));
+                if (dataStatus && targetStatus && ::fchmod(out.get(), entry.mode) != 0)
+                    targetStatus = posix::ioError(QStringLiteral("set the mode of"), tree.display(entry.path), errno);
                 const timespec times[2] = { toTimespec(entry.mtimeNs), toTimespec(entry.mtimeNs) };
-                if (status && ::futimens(out.get(), times) != 0)
-                    status = posix::ioError(QStringLiteral("set the time of"), tree.display(entry.path), errno);
-                if (!status) {
-                    fail(status.error());
+                if (dataStatus && targetStatus && ::futimens(out.get(), times) != 0)
+                    targetStatus = posix::ioError(QStringLiteral("set the time of"), tree.display(entry.path), errno);
+                struct stat existing
+                { };
+                const bool replacing = ::fstatat(parentFd.get(), name.constData(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
+                // A file that replaces another is durable before the old one goes.
+                if (dataStatus && targetStatus && replacing)
+                    targetStatus = posix::fsyncFd(out.get(), tree.display(entry.path));
+                out.reset();
+                if (dataStatus && targetStatus && replacing && S_ISDIR(existing.st_mode)) {
+                    if (!m_force)
+                        dataStatus = failed(QStringLiteral("'%1' already exists: use --force to replace it")
+                                                .arg(tree.display(entry.path)));
+                    else
+                        targetStatus = removeEntryAt(parentFd.get(), name, tree.display(entry.path));
+                }
+                if (dataStatus && targetStatus) {
+                    const int renamed = m_force
+                        ? ::renameat(parentFd.get(), temporary.constData(), parentFd.get(), name.constData())
+                        : ::renameat2(
+                            parentFd.get(), temporary.constData(), parentFd.get(), name.constData(), RENAME_NOREPLACE);
+                    if (renamed != 0) {
+                        if (errno == EEXIST)
+                            dataStatus = failed(QStringLiteral("'%1' already exists: use --force to replace it")
+                                                    .arg(tree.display(entry.path)));
+                        else
+                            targetStatus
+                                = posix::ioError(QStringLiteral("rename into"), tree.display(entry.path), errno);
+                    }
+                }
+                if (dataStatus && targetStatus) {
+                    outcomes.restored(written);
+                    failpoint("restore-file");
+                    continue;
+                }
+                ::unlinkat(parentFd.get(), temporary.constData(), 0);
+                outcomes.leftAsItWas(entry.path, !dataStatus ? dataStatus.message() : targetStatus.message());
+                if (!targetStatus) {
+                    std::lock_guard lock(mutex);
+                    if (!targetError)
+                        targetError = targetStatus.error();
                     break;
                 }
-                ++filesDone;
             }
             std::lock_guard lock(mutex);
             --active;
@@ -299,21 +411,35 @@ Result<RestoreResult> RestoreJob::run()
             break;
         lock.unlock();
         if (m_progress) {
-            progress.filesDone = filesDone.load();
+            progress.filesDone = outcomes.restoredFiles();
             progress.bytesDone = bytesDone.load();
             m_progress(progress);
         }
     }
     for (auto& worker : workers)
         worker.join();
-    if (firstError)
-        return *firstError;
+    result.files = outcomes.restoredFiles();
+    result.bytes = outcomes.bytes();
+    auto partial = [&](const QString& why) -> Error {
+        const qint64 left = files.size() - outcomes.restoredFiles();
+        QString message = QStringLiteral("the restore of snapshot %1 into '%2' is partial (%3): %4 of %5 files were "
+                                         "restored, %6 left as they were")
+                              .arg(m_manifest.snapshotId, m_targetDir, why)
+                              .arg(outcomes.restoredFiles())
+                              .arg(files.size())
+                              .arg(left);
+        if (outcomes.failedFiles() > 0)
+            message += QStringLiteral("; not restored: ") + outcomes.describeFailures(10);
+        return failed(message);
+    };
+    if (targetError)
+        return partial(targetError->message);
     if (stopped())
-        return failed(QStringLiteral("restore cancelled; '%1' holds a partial restore").arg(m_targetDir));
-    result.files = files.size();
-    result.bytes = bytesDone.load();
+        return partial(QStringLiteral("stopped"));
+    if (outcomes.anyFailed())
+        return partial(QStringLiteral("damaged data in the snapshot"));
 
-    // 3. Symlinks.
+    // 3. Symlinks, each created under a temporary name and renamed over what was there.
     for (const ManifestEntry& entry : std::as_const(m_manifest.entries)) {
         if (entry.type != ManifestEntry::Type::Symlink)
             continue;
@@ -321,12 +447,18 @@ Result<RestoreResult> RestoreJob::run()
         if (!parentFd)
             return parentFd.error();
         const QByteArray name = TargetTree::nameOf(entry.path);
-        if (auto status = tree.clearName(parentFd->get(), name, entry.path); !status)
+        if (auto status = tree.clearDirectoryOrRefuse(parentFd->get(), name, entry.path); !status)
             return status.error();
-        if (::symlinkat(entry.linkTarget.constData(), parentFd->get(), name.constData()) != 0)
+        const QByteArray temporary = temporaryNameInTarget();
+        if (::symlinkat(entry.linkTarget.constData(), parentFd->get(), temporary.constData()) != 0)
             return posix::ioError(QStringLiteral("create symlink"), tree.display(entry.path), errno);
         const timespec times[2] = { toTimespec(entry.mtimeNs), toTimespec(entry.mtimeNs) };
-        ::utimensat(parentFd->get(), name.constData(), times, AT_SYMLINK_NOFOLLOW);
+        ::utimensat(parentFd->get(), temporary.constData(), times, AT_SYMLINK_NOFOLLOW);
+        if (::renameat(parentFd->get(), temporary.constData(), parentFd->get(), name.constData()) != 0) {
+            const int error = errno;
+            ::unlinkat(parentFd->get(), temporary.constData(), 0);
+            return posix::ioError(QStringLiteral("create symlink"), tree.display(entry.path), error);
+        }
         ++result.symlinks;
     }
 

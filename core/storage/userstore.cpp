@@ -67,10 +67,15 @@ Result<UserIdentity> UserStore::readIdentity() const
     auto data = posix::readFile(path, 1 << 20);
     if (!data)
         return data.error();
-    const QJsonObject object = QJsonDocument::fromJson(*data).object();
+    return parseIdentity(*data, path, m_uuid);
+}
+
+Result<UserIdentity> UserStore::parseIdentity(const QByteArray& data, const QString& path, const QString& expectedUuid)
+{
+    const QJsonObject object = QJsonDocument::fromJson(data).object();
     UserIdentity identity { object.value(QLatin1String("name")).toString(),
         object.value(QLatin1String("uuid")).toString() };
-    if (identity.uuid != m_uuid)
+    if (identity.uuid != expectedUuid)
         return failed(QStringLiteral("'%1' is corrupt or belongs to another user").arg(path));
     return identity;
 }
@@ -125,26 +130,78 @@ bool UserStore::hasChunk(const ChunkRef& chunk) const
 {
     struct stat st
     { };
-    return ::stat(posix::encodePath(chunkPath(chunk.hash)).constData(), &st) == 0 && S_ISREG(st.st_mode)
+    return ::lstat(posix::encodePath(chunkPath(chunk.hash)).constData(), &st) == 0 && S_ISREG(st.st_mode)
         && st.st_size == static_cast<off_t>(chunk.size);
+}
+
+namespace {
+
+Error wrongChunkSize(const ChunkRef& chunk, qint64 actual)
+{
+    return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
+                      .arg(chunk.hash.hex())
+                      .arg(actual)
+                      .arg(chunk.size));
+}
+
+Error wrongChunkType(const ChunkRef& chunk, mode_t mode)
+{
+    return failed(QStringLiteral("chunk %1 is not a regular file but %2: the storage is damaged")
+                      .arg(chunk.hash.hex(), posix::fileTypeName(mode)));
+}
+
+} // namespace
+
+Status UserStore::checkChunk(const ChunkRef& chunk) const
+{
+    const QString path = chunkPath(chunk.hash);
+    struct stat st
+    { };
+    if (::lstat(posix::encodePath(path).constData(), &st) != 0)
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()))
+                               : posix::ioError(QStringLiteral("stat"), path, errno);
+    if (!S_ISREG(st.st_mode))
+        return wrongChunkType(chunk, st.st_mode);
+    if (st.st_size != static_cast<off_t>(chunk.size))
+        return wrongChunkSize(chunk, st.st_size);
+    return {};
+}
+
+Result<posix::RegularFile> UserStore::openChunk(const ChunkRef& chunk) const
+{
+    const QString path = chunkPath(chunk.hash);
+    const QByteArray encoded = posix::encodePath(path);
+    struct stat st
+    { };
+    // Checked first so that the message names what is there; the open below checks again.
+    if (::lstat(encoded.constData(), &st) != 0)
+        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()))
+                               : posix::ioError(QStringLiteral("stat"), path, errno);
+    if (!S_ISREG(st.st_mode))
+        return wrongChunkType(chunk, st.st_mode);
+    auto file = posix::openRegularFileNoFollow(path);
+    if (!file) {
+        if (file.error().code == ErrorCode::NotFound)
+            return failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()));
+        return file.error();
+    }
+    if (file->st.st_size != static_cast<off_t>(chunk.size))
+        return wrongChunkSize(chunk, file->st.st_size);
+    return file;
 }
 
 Status UserStore::readChunk(const ChunkRef& chunk, QByteArray& buffer, bool verify) const
 {
+    auto file = openChunk(chunk);
+    if (!file)
+        return file.error();
     const QString path = chunkPath(chunk.hash);
-    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd)
-        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()))
-                               : posix::ioError(QStringLiteral("open"), path, errno);
     buffer.resize(static_cast<qsizetype>(chunk.size) + 1);
-    auto n = posix::readFull(fd.get(), buffer.data(), buffer.size(), path);
+    auto n = posix::readFull(file->fd.get(), buffer.data(), buffer.size(), path);
     if (!n)
         return n.error();
     if (*n != static_cast<qint64>(chunk.size))
-        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
-                          .arg(chunk.hash.hex())
-                          .arg(*n)
-                          .arg(chunk.size));
+        return wrongChunkSize(chunk, *n);
     buffer.resize(static_cast<qsizetype>(chunk.size));
     if (verify && Sha256::hash(buffer.constData(), static_cast<size_t>(buffer.size())) != chunk.hash)
         return failed(QStringLiteral("chunk %1 has the wrong hash: its content is damaged").arg(chunk.hash.hex()));
@@ -175,25 +232,16 @@ UserStore::MappedChunk::~MappedChunk()
 
 Result<UserStore::MappedChunk> UserStore::mapChunk(const ChunkRef& chunk, bool verify) const
 {
-    const QString path = chunkPath(chunk.hash);
-    UniqueFd fd(::open(posix::encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd)
-        return errno == ENOENT ? failed(QStringLiteral("chunk %1 is missing").arg(chunk.hash.hex()))
-                               : posix::ioError(QStringLiteral("open"), path, errno);
-    struct stat st
-    { };
-    if (::fstat(fd.get(), &st) != 0)
-        return posix::ioError(QStringLiteral("stat"), path, errno);
-    if (st.st_size != static_cast<off_t>(chunk.size))
-        return failed(QStringLiteral("chunk %1 has the wrong size (%2 bytes, expected %3)")
-                          .arg(chunk.hash.hex())
-                          .arg(st.st_size)
-                          .arg(chunk.size));
-    // MAP_POPULATE: the pages come in at once instead of one fault at a time.
-    void* data = ::mmap(nullptr, chunk.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
-    if (data == MAP_FAILED)
-        return posix::ioError(QStringLiteral("map"), path, errno);
+    auto file = openChunk(chunk);
+    if (!file)
+        return file.error();
     MappedChunk mapped;
+    if (chunk.size == 0)
+        return mapped;
+    // MAP_POPULATE: the pages come in at once instead of one fault at a time.
+    void* data = ::mmap(nullptr, chunk.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file->fd.get(), 0);
+    if (data == MAP_FAILED)
+        return posix::ioError(QStringLiteral("map"), chunkPath(chunk.hash), errno);
     mapped.m_data = data;
     mapped.m_size = chunk.size;
     if (verify && Sha256::hash(data, chunk.size) != chunk.hash)

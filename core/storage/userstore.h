@@ -7,6 +7,7 @@
 #include "manifest.h"
 #include "sha256.h"
 #include "storageroot.h"
+#include "util/posixio.h"
 
 #include <QStringList>
 
@@ -28,7 +29,13 @@ public:
     QString dir() const { return m_dir; }
     QString chunksDir() const { return m_dir + QStringLiteral("/chunks"); }
     QString snapshotsDir() const { return m_dir + QStringLiteral("/snapshots"); }
+    // Shared by backups and restores, exclusive while a migration freezes the user and while
+    // compaction removes it.
     QString lockPath() const { return m_dir + QStringLiteral("/.lock"); }
+    // Exclusive while a backup of the user runs (two backups of one user never overlap, so one's
+    // rollback cannot remove a chunk the other relies on) and while rescan or recovery settles
+    // the user's books.
+    QString backupLockPath() const { return m_dir + QStringLiteral("/.backup.lock"); }
     QString identityPath() const { return m_dir + QStringLiteral("/user.json"); }
     QString tmpDir() const { return m_root.tmpDir(); }
 
@@ -41,6 +48,9 @@ public:
     // Creates the directories and user.json; existing ones are kept.
     Status create(const QString& userName) const;
     Result<UserIdentity> readIdentity() const;
+    // The parsing part of readIdentity: the bytes of user.json (path names it in messages).
+    // Failed unless they name the user expectedUuid.
+    static Result<UserIdentity> parseIdentity(const QByteArray& data, const QString& path, const QString& expectedUuid);
 
     // Snapshot ids with a manifest in place, oldest first.
     Result<QStringList> snapshotIds() const;
@@ -51,6 +61,11 @@ public:
 
     // True when a chunk with this name and size is in place.
     bool hasChunk(const ChunkRef& chunk) const;
+    // Checks, without reading it, that a chunk is in place as a regular file of the right size.
+    Status checkChunk(const ChunkRef& chunk) const;
+    // Opens a chunk for reading: a regular file of the right size, never a symlink, and never
+    // blocking on a FIFO or device planted in its place.
+    Result<posix::RegularFile> openChunk(const ChunkRef& chunk) const;
     // Reads a chunk into buffer (resized) and checks its size and, if verify, its hash.
     Status readChunk(const ChunkRef& chunk, QByteArray& buffer, bool verify) const;
 

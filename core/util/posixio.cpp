@@ -20,6 +20,25 @@ QString errorText(int errnum)
     return QString::fromLocal8Bit(std::strerror(errnum));
 }
 
+QString fileTypeName(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return QStringLiteral("a regular file");
+    if (S_ISDIR(mode))
+        return QStringLiteral("a directory");
+    if (S_ISLNK(mode))
+        return QStringLiteral("a symlink");
+    if (S_ISFIFO(mode))
+        return QStringLiteral("a FIFO");
+    if (S_ISSOCK(mode))
+        return QStringLiteral("a socket");
+    if (S_ISCHR(mode))
+        return QStringLiteral("a character device");
+    if (S_ISBLK(mode))
+        return QStringLiteral("a block device");
+    return QStringLiteral("a special file");
+}
+
 Error ioError(const QString& what, const QString& path, int errnum)
 {
     return failed(QStringLiteral("cannot %1 '%2': %3").arg(what, path, errorText(errnum)));
@@ -46,21 +65,44 @@ Result<UniqueFd> openReadOnly(const QString& path)
     return UniqueFd(fd);
 }
 
-Result<RegularFile> openRegularFile(const QString& path)
+namespace {
+
+Result<RegularFile> openRegular(const QString& path, int extraFlags)
 {
-    UniqueFd fd(::open(encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    UniqueFd fd(::open(encodePath(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | extraFlags));
     if (!fd) {
         const int error = errno;
         if (error == ENOENT)
             return notFound(QStringLiteral("'%1' does not exist").arg(path));
+        if (error == ELOOP && (extraFlags & O_NOFOLLOW))
+            return failed(QStringLiteral("'%1' is a symlink, not a regular file").arg(path));
+        if (error == ENXIO) // a socket cannot be opened at all
+            return failed(QStringLiteral("'%1' is not a regular file: it is a socket").arg(path));
         return ioError(QStringLiteral("open"), path, error);
     }
     RegularFile file { std::move(fd), {} };
     if (::fstat(file.fd.get(), &file.st) != 0)
         return ioError(QStringLiteral("stat"), path, errno);
     if (!S_ISREG(file.st.st_mode))
-        return failed(QStringLiteral("'%1' is not a regular file: only files can be read").arg(path));
+        return failed(QStringLiteral("'%1' is not a regular file: it is %2").arg(path, fileTypeName(file.st.st_mode)));
+    // Reads of a regular file never block; clear the flag all the same for the callers' sake.
+    const int flags = ::fcntl(file.fd.get(), F_GETFL);
+    if (flags >= 0)
+        ::fcntl(file.fd.get(), F_SETFL, flags & ~O_NONBLOCK);
     return file;
+}
+
+} // namespace
+
+Result<RegularFile> openRegularFile(const QString& path)
+{
+    return openRegular(path, 0);
+}
+
+Result<RegularFile> openRegularFileNoFollow(const QString& path)
+{
+    return openRegular(path, O_NOFOLLOW);
 }
 
 Result<qint64> readFull(int fd, char* buffer, qint64 count, const QString& pathForErrors)

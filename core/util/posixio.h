@@ -15,6 +15,8 @@
 namespace pk::posix {
 
 QString errorText(int errnum);
+// "a FIFO", "a socket", "a directory"...: what a path is, for messages about the wrong type.
+QString fileTypeName(mode_t mode);
 // "cannot open '/x': Permission denied"
 Error ioError(const QString& what, const QString& path, int errnum);
 
@@ -32,6 +34,9 @@ struct RegularFile
 // Opens a file to read that must be a regular file: a missing one is NotFound, and a FIFO planted
 // under its name neither blocks the open (O_NONBLOCK) nor gets read.
 Result<RegularFile> openRegularFile(const QString& path);
+// The same relative to nothing but with O_NOFOLLOW too: a symlink is refused like any other
+// non-regular file. Errors name the path; a missing file is NotFound.
+Result<RegularFile> openRegularFileNoFollow(const QString& path);
 
 // Reads until count bytes or end of file; returns the number read.
 Result<qint64> readFull(int fd, char* buffer, qint64 count, const QString& pathForErrors);

@@ -1,1 +1,2 @@
 pk_add_test(tst_cli cli/tst_cli.cpp)
+pk_add_test(tst_trust cli/tst_trust.cpp)

@@ -2,7 +2,7 @@
 // every kind of bad input, each giving one clear line on stderr, its exit code, and no change
 // to anything stored.
 
-#include "clirunner.h"
+#include "cliworkspace.h"
 #include "configdb/configdb.h"
 #include "testtree.h"
 #include "util/posixio.h"
@@ -32,89 +32,6 @@ QStringList withoutPrivileges()
         return {};
     return { QStringLiteral("setpriv"), QStringLiteral("--inh-caps=-all"), QStringLiteral("--bounding-set=-all") };
 }
-
-// Every row of every table, to prove a failed command changed nothing in ConfigDb.
-QString dumpConfigDb(const QString& path)
-{
-    if (!QFile::exists(path))
-        return QStringLiteral("<none>");
-    QString dump;
-    const QString name = QStringLiteral("dump");
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-        if (!db.open())
-            return QStringLiteral("<unopenable>");
-        QSqlQuery tables(db);
-        if (!tables.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
-            dump = QStringLiteral("<not a database>");
-        QStringList names;
-        while (tables.next())
-            names.append(tables.value(0).toString());
-        for (const QString& table : names) {
-            QSqlQuery rows(db);
-            rows.exec(QStringLiteral("SELECT * FROM \"%1\" ORDER BY 1").arg(table));
-            while (rows.next()) {
-                dump += table + u':';
-                for (int c = 0; c < rows.record().count(); ++c)
-                    dump += rows.value(c).toString() + u'|';
-                dump += u'\n';
-            }
-        }
-        QSqlQuery version(db);
-        version.exec(QStringLiteral("PRAGMA user_version"));
-        if (version.next())
-            dump += QStringLiteral("version:") + version.value(0).toString();
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return dump;
-}
-
-class Workspace
-{
-    QTemporaryDir m_dir; // first: cli is built from its path
-
-public:
-    Workspace()
-        : cli(m_dir.path() + QStringLiteral("/ws"))
-    { }
-    ~Workspace() { (void)posix::removeTree(m_dir.path()); }
-
-    QString path(const QString& relative) const { return m_dir.path() + u'/' + relative; }
-    QString ws() const { return cli.workspace(); }
-    QString dbPath() const { return ws() + QStringLiteral("/configdb.sqlite"); }
-
-    // init, a pool, two storages (one with a quota), user alice with one snapshot.
-    bool setUp()
-    {
-        QDir().mkpath(path(QStringLiteral("storages/s1")));
-        QDir().mkpath(path(QStringLiteral("storages/s2")));
-        QDir().mkpath(path(QStringLiteral("src/docs")));
-        writeRandomFile(path(QStringLiteral("src/docs/report.bin")), 300000, 1);
-        writeRandomFile(path(QStringLiteral("src/naïve file.txt")), 1000, 2);
-        const QList<QStringList> steps = {
-            { QStringLiteral("init") },
-            { QStringLiteral("pool"), QStringLiteral("add"), QStringLiteral("main") },
-            { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s1"),
-                path(QStringLiteral("storages/s1")), QStringLiteral("--capacity"), QStringLiteral("64M") },
-            { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s2"),
-                path(QStringLiteral("storages/s2")) },
-            { QStringLiteral("backup"), QStringLiteral("alice"), path(QStringLiteral("src")) },
-        };
-        return cli.runSteps(steps);
-    }
-
-    // What a failed command must leave alone.
-    QString state() const
-    {
-        return dumpConfigDb(dbPath()) + QString::fromLatin1(fingerprint(path(QStringLiteral("storages"))))
-            + QString::fromLatin1(fingerprint(path(QStringLiteral("targets"))));
-    }
-
-    CliRunner cli;
-};
 
 } // namespace
 
@@ -192,6 +109,9 @@ private slots:
             "not a valid snapshot id");
         row("restore into non-empty", ok, { "restore", "alice", "{nonempty}" }, 1, "not empty");
         row("restore onto a file", ok, { "restore", "alice", "{file}" }, 1, "not a directory");
+        row("restore into a storage", ok, { "restore", "alice", "{s1}/users", "--force" }, 2, "inside storage 's1'");
+        row("restore onto a storage's root", ok, { "restore", "alice", "{s2}", "--force" }, 2, "inside storage 's2'");
+        row("restore into the workspace", ok, { "restore", "alice", "{ws}/restored" }, 2, "inside the workspace");
         row("verify unknown user", ok, { "verify", "nobody" }, 3, "no user named 'nobody'");
         row("status unknown pool", ok, { "status", "nopool" }, 3, "no pool named 'nopool'");
         row("storage list unknown pool", ok, { "storage", "list", "nopool" }, 3, "no pool named 'nopool'");
@@ -210,7 +130,7 @@ private slots:
         if (unprivileged && runningAsRoot() && QStandardPaths::findExecutable(QStringLiteral("setpriv")).isEmpty())
             QSKIP("running as root without setpriv: permissions cannot be tested");
 
-        Workspace w;
+        CliWorkspace w;
         if (setup != QLatin1String("none"))
             QVERIFY(w.setUp());
         QDir().mkpath(w.path(QStringLiteral("targets/nonempty")));
@@ -266,6 +186,8 @@ private slots:
             arg.replace(QLatin1String("{target}"), w.path(QStringLiteral("targets/new")));
             arg.replace(QLatin1String("{nonempty}"), w.path(QStringLiteral("targets/nonempty")));
             arg.replace(QLatin1String("{s1}"), s1);
+            arg.replace(QLatin1String("{s2}"), s2);
+            arg.replace(QLatin1String("{ws}"), w.ws());
             resolved.append(arg);
         }
         const QString before = w.state();
@@ -287,7 +209,7 @@ private slots:
 
     void statusJsonContract()
     {
-        Workspace w;
+        CliWorkspace w;
         QVERIFY(w.setUp());
         const CliResult result = w.cli.run({ QStringLiteral("status"), QStringLiteral("--json") });
         QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
@@ -316,7 +238,7 @@ private slots:
 
     void listsAsJson()
     {
-        Workspace w;
+        CliWorkspace w;
         QVERIFY(w.setUp());
         const CliResult users = w.cli.run({ QStringLiteral("users"), QStringLiteral("--json") });
         QCOMPARE(users.exitCode, 0);
@@ -341,7 +263,7 @@ private slots:
 
     void backupRestoreRoundTripWithUnicode()
     {
-        Workspace w;
+        CliWorkspace w;
         QVERIFY(w.setUp());
         const QString source = w.path(QStringLiteral("tree"));
         QDir().mkpath(source);
@@ -379,7 +301,7 @@ private slots:
     {
         if (runningAsRoot() && QStandardPaths::findExecutable(QStringLiteral("setpriv")).isEmpty())
             QSKIP("running as root without setpriv: an unreadable file cannot be made");
-        Workspace w;
+        CliWorkspace w;
         QVERIFY(w.setUp());
         const QString source = w.path(QStringLiteral("partly"));
         QDir().mkpath(source + QStringLiteral("/locked-dir"));
@@ -409,7 +331,7 @@ private slots:
 
     void quotaAndDamageThroughTheCli()
     {
-        Workspace w;
+        CliWorkspace w;
         QVERIFY(w.setUp());
         const QString big = w.path(QStringLiteral("big"));
         QDir().mkpath(big);
