@@ -2,3 +2,7 @@ add_library(poolkeeper-enginefixture STATIC engine/enginefixture.h engine/engine
 target_link_libraries(poolkeeper-enginefixture PUBLIC poolkeeper-testsupport)
 pk_add_test(tst_migration engine/tst_migration.cpp LIBS poolkeeper-enginefixture)
 pk_add_test(tst_recovery engine/tst_recovery.cpp LIBS poolkeeper-enginefixture)
+# Dozens of SIGKILLs during migrations and backups; every promise checked afterwards.
+pk_add_test(tst_chaos engine/tst_chaos.cpp LIBS poolkeeper-enginefixture LABELS chaos)
+# The system calls of a backup and a migration (strace) checked against the durability rules.
+pk_add_test(tst_durability engine/tst_durability.cpp LIBS poolkeeper-enginefixture LABELS durability)
