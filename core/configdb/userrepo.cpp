@@ -1,5 +1,7 @@
 #include "userrepo.h"
 
+#include <QSet>
+
 namespace pk {
 
 namespace {
@@ -38,14 +40,24 @@ Status UserRepo::validateName(const QString& name)
     return {};
 }
 
-Result<std::optional<UserRecord>> UserRepo::find(const QString& name)
+Result<std::optional<UserRecord>> UserRepo::findWhere(const QString& condition, const QVariant& value)
 {
-    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.name = ?"), { name });
+    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE ") + condition, { value });
     if (!query)
         return query.error();
     if (!query->next())
         return std::optional<UserRecord>();
     return std::optional<UserRecord>(userFromQuery(*query));
+}
+
+Result<std::optional<UserRecord>> UserRepo::find(const QString& name)
+{
+    return findWhere(QStringLiteral("u.name = ?"), name);
+}
+
+Result<std::optional<UserRecord>> UserRepo::findByUuid(const QString& uuid)
+{
+    return findWhere(QStringLiteral("u.uuid = ?"), uuid);
 }
 
 Result<QList<UserRecord>> UserRepo::createdSince(qint64 storageId, qint64 sinceMs)
@@ -58,16 +70,6 @@ Result<QList<UserRecord>> UserRepo::createdSince(qint64 storageId, qint64 sinceM
     while (query->next())
         users.append(userFromQuery(*query));
     return users;
-}
-
-Result<std::optional<UserRecord>> UserRepo::findByUuid(const QString& uuid)
-{
-    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.uuid = ?"), { uuid });
-    if (!query)
-        return query.error();
-    if (!query->next())
-        return std::optional<UserRecord>();
-    return std::optional<UserRecord>(userFromQuery(*query));
 }
 
 Result<UserRecord> UserRepo::byName(const QString& name)
@@ -186,6 +188,40 @@ Status UserRepo::removeSnapshot(qint64 userId, const QString& snapshotId)
     if (!query)
         return query.error();
     return {};
+}
+
+Result<QStringList> UserRepo::syncSnapshots(
+    const UserRecord& user, const QList<SnapshotRecord>& onDisk, bool removeMissing)
+{
+    auto known = snapshots(user.id);
+    if (!known)
+        return known.error();
+    QSet<QString> knownIds;
+    for (const SnapshotRecord& snapshot : std::as_const(*known))
+        knownIds.insert(snapshot.snapshotId);
+    QSet<QString> diskIds;
+    QStringList notes;
+    for (const SnapshotRecord& snapshot : onDisk) {
+        diskIds.insert(snapshot.snapshotId);
+        if (knownIds.contains(snapshot.snapshotId))
+            continue;
+        if (auto status = addSnapshot(user.id, snapshot); !status)
+            return status.error();
+        notes.append(QStringLiteral("snapshot %1 of user '%2' was on disk but not in ConfigDb: added")
+                         .arg(snapshot.snapshotId, user.name));
+    }
+    if (!removeMissing)
+        return notes;
+    for (const SnapshotRecord& snapshot : std::as_const(*known)) {
+        if (diskIds.contains(snapshot.snapshotId))
+            continue;
+        if (auto status = removeSnapshot(user.id, snapshot.snapshotId); !status)
+            return status.error();
+        notes.append(QStringLiteral("snapshot %1 of user '%2' was in ConfigDb but has no manifest on disk: removed "
+                                    "from ConfigDb")
+                         .arg(snapshot.snapshotId, user.name));
+    }
+    return notes;
 }
 
 } // namespace pk

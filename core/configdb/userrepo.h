@@ -37,8 +37,15 @@ public:
     Status addSnapshot(qint64 userId, const SnapshotRecord& snapshot);
     Result<QList<SnapshotRecord>> snapshots(qint64 userId);
     Status removeSnapshot(qint64 userId, const QString& snapshotId);
+    // Makes the user's snapshot rows match the manifests on disk: rows are added for snapshots
+    // ConfigDb lacks and, with removeMissing, removed for those without a manifest. Returns one
+    // note per change. Run it inside the transaction that settles what the disk holds.
+    Result<QStringList> syncSnapshots(const UserRecord& user, const QList<SnapshotRecord>& onDisk, bool removeMissing);
 
 private:
+    // The one user matching condition ("u.uuid = ?") with one bound value.
+    Result<std::optional<UserRecord>> findWhere(const QString& condition, const QVariant& value);
+
     ConfigDb& m_db;
 };
 

@@ -320,30 +320,32 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
                         .arg(userName, now.message()));
             return now->storageId != storageId;
         };
-        auto backupLock
-            = FileLock::acquire(store.backupLockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
-        if (!backupLock) {
+        // A lock that could not be had: the backup is placed again when the user moved meanwhile
+        // (empty result), otherwise it fails.
+        auto lockFailed = [&](const Error& error) -> std::optional<Error> {
             if (claim)
                 releaseClaim(*claim, store, true);
             auto moved = movedMeanwhile();
             if (!moved)
                 return moved.error();
             if (*moved)
-                continue;
-            return backupLock.error();
+                return std::nullopt;
+            return error;
+        };
+        auto backupLock
+            = FileLock::acquire(store.backupLockPath(), FileLock::Mode::Exclusive, std::chrono::milliseconds(-1), stop);
+        if (!backupLock) {
+            if (auto error = lockFailed(backupLock.error()))
+                return *error;
+            continue;
         }
         // Waits while a migration has the user frozen; afterwards the user may live elsewhere.
         auto userLock
             = FileLock::acquire(store.lockPath(), FileLock::Mode::Shared, std::chrono::milliseconds(-1), stop);
         if (!userLock) {
-            if (claim)
-                releaseClaim(*claim, store, true);
-            auto moved = movedMeanwhile();
-            if (!moved)
-                return moved.error();
-            if (*moved)
-                continue;
-            return userLock.error();
+            if (auto error = lockFailed(userLock.error()))
+                return *error;
+            continue;
         }
         failpoint("backup-locked");
         if (auto moved = movedMeanwhile(); !moved)

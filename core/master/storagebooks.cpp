@@ -37,62 +37,6 @@ qint64 sumOf(const QList<ClaimRecord>& claims)
     return sum;
 }
 
-// The snapshots whose manifest is on disk, as ConfigDb records them. Unreadable manifests are
-// recorded too: the snapshot exists, and verify reports what is wrong with it.
-QList<SnapshotRecord> snapshotsOnDisk(const UserStore& store)
-{
-    QList<SnapshotRecord> snapshots;
-    auto ids = store.snapshotIds();
-    if (!ids)
-        return snapshots;
-    for (const QString& id : std::as_const(*ids)) {
-        SnapshotRecord snapshot;
-        snapshot.snapshotId = id;
-        if (auto manifest = store.readManifest(id)) {
-            snapshot.createdMs = manifest->createdMs;
-            snapshot.files = manifest->fileCount();
-            snapshot.logicalBytes = manifest->logicalBytes();
-        }
-        snapshots.append(snapshot);
-    }
-    return snapshots;
-}
-
-// Inside a transaction: makes ConfigDb's snapshot rows of a user match its manifests on disk.
-Result<int> syncSnapshots(ConfigDb& db, const UserRecord& user, const QList<SnapshotRecord>& onDisk, QStringList& notes)
-{
-    UserRepo users(db);
-    auto known = users.snapshots(user.id);
-    if (!known)
-        return known.error();
-    QSet<QString> knownIds;
-    for (const SnapshotRecord& snapshot : std::as_const(*known))
-        knownIds.insert(snapshot.snapshotId);
-    QSet<QString> diskIds;
-    int changes = 0;
-    for (const SnapshotRecord& snapshot : onDisk) {
-        diskIds.insert(snapshot.snapshotId);
-        if (knownIds.contains(snapshot.snapshotId))
-            continue;
-        if (auto status = users.addSnapshot(user.id, snapshot); !status)
-            return status.error();
-        notes.append(QStringLiteral("snapshot %1 of user '%2' was on disk but not in ConfigDb: added")
-                         .arg(snapshot.snapshotId, user.name));
-        ++changes;
-    }
-    for (const SnapshotRecord& snapshot : std::as_const(*known)) {
-        if (diskIds.contains(snapshot.snapshotId))
-            continue;
-        if (auto status = users.removeSnapshot(user.id, snapshot.snapshotId); !status)
-            return status.error();
-        notes.append(QStringLiteral("snapshot %1 of user '%2' was in ConfigDb but has no manifest on disk: removed "
-                                    "from ConfigDb")
-                         .arg(snapshot.snapshotId, user.name));
-        ++changes;
-    }
-    return changes;
-}
-
 } // namespace
 
 Result<QStringList> StorageBooks::recoverDirectory(const StorageRecord& storage, const QString& userUuid)
@@ -128,7 +72,7 @@ Result<QStringList> StorageBooks::recoverDirectory(const StorageRecord& storage,
             if (!usage)
                 return usage.error();
             measured = *usage;
-            onDisk = snapshotsOnDisk(store);
+            onDisk = store.snapshotRecords();
         }
         const Status status = db.transaction([&]() -> Status {
             auto fresh = UserRepo(db).byId((*user)->id);
@@ -139,8 +83,10 @@ Result<QStringList> StorageBooks::recoverDirectory(const StorageRecord& storage,
                 return s;
             if (auto s = UserRepo(db).setBytes(fresh->id, measured); !s)
                 return s;
-            if (auto synced = syncSnapshots(db, *fresh, onDisk, notes); !synced)
+            auto synced = UserRepo(db).syncSnapshots(*fresh, onDisk, true);
+            if (!synced)
                 return synced.error();
+            notes.append(*synced);
             notes.append(QStringLiteral("user '%1' on '%2': settled an interrupted backup (%3 on disk, %4 counted)")
                              .arg(fresh->name, storage.name, formatBytes(measured), formatBytes(counted)));
             return claims.remove(dead);
@@ -273,7 +219,7 @@ Result<RescanResult> StorageBooks::rescan(const QString& name, const std::atomic
         auto measured = store.diskUsage();
         if (!measured)
             return measured.error();
-        const QList<SnapshotRecord> onDisk = snapshotsOnDisk(store);
+        const QList<SnapshotRecord> onDisk = store.snapshotRecords();
         failpoint("rescan-listed");
         const Status status = db.transaction([&]() -> Status {
             // Copies and sources a migration job counts for itself are the job's to keep right.
@@ -297,10 +243,11 @@ Result<RescanResult> StorageBooks::rescan(const QString& name, const std::atomic
                                             .arg(living.name, formatBytes(*measured), formatBytes(living.bytes)));
                     ++result.corrections;
                 }
-                auto synced = syncSnapshots(db, living, onDisk, result.notes);
+                auto synced = users.syncSnapshots(living, onDisk, true);
                 if (!synced)
                     return synced.error();
-                result.corrections += *synced;
+                result.notes.append(*synced);
+                result.corrections += static_cast<int>(synced->size());
                 return {};
             }
             // Nobody owns the directory: it is counted (it takes space) but never removed here.

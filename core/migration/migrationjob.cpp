@@ -220,9 +220,13 @@ Status MigrationJob::switchUser(Context& context)
     auto usage = context.destinationStore->diskUsage();
     if (!usage)
         return usage.error();
+    // A backup that was killed after writing its manifest left a snapshot ConfigDb does not know
+    // of yet; the copy holds it (verified), so the switch records it.
+    const QList<SnapshotRecord> copied = context.destinationStore->snapshotRecords();
+    QStringList recoveredNotes;
     // The one transaction that moves the user: where it lives, its size, the job's phase and the
     // byte ledger of both storages. A cancel recorded before it wins.
-    return db.transaction([&]() -> Status {
+    const Status switched = db.transaction([&]() -> Status {
         JobRepo jobs(db);
         auto job = jobs.byId(m_job.id);
         if (!job)
@@ -259,12 +263,21 @@ Status MigrationJob::switchUser(Context& context)
             return status;
         if (auto status = users.setBytes(m_job.userId, *usage); !status)
             return status;
+        auto recorded = users.syncSnapshots(*user, copied, false);
+        if (!recorded)
+            return recorded.error();
+        recoveredNotes = *recorded;
         if (auto status = jobs.setCopyBooks(m_job.id, 0, sourceBytes, false); !status)
             return status;
         m_job.destAccountedBytes = 0;
         m_job.sourceBytes = sourceBytes;
         return jobs.setPhase(m_job.id, JobPhase::Unfreeze);
     });
+    if (switched) {
+        for (const QString& note : std::as_const(recoveredNotes))
+            log(context, LogLevel::Info, QStringLiteral("recovered"), note);
+    }
+    return switched;
 }
 
 Status MigrationJob::waitForFreeze(Context& context)

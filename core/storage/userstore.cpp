@@ -114,6 +114,25 @@ Result<Manifest> UserStore::readManifest(const QString& snapshotId) const
     return manifest;
 }
 
+QList<SnapshotRecord> UserStore::snapshotRecords() const
+{
+    QList<SnapshotRecord> snapshots;
+    auto ids = snapshotIds();
+    if (!ids)
+        return snapshots;
+    for (const QString& id : std::as_const(*ids)) {
+        SnapshotRecord snapshot;
+        snapshot.snapshotId = id;
+        if (auto manifest = readManifest(id)) {
+            snapshot.createdMs = manifest->createdMs;
+            snapshot.files = manifest->fileCount();
+            snapshot.logicalBytes = manifest->logicalBytes();
+        }
+        snapshots.append(snapshot);
+    }
+    return snapshots;
+}
+
 Status UserStore::writeManifest(const Manifest& manifest) const
 {
     return posix::writeFileAtomically(manifestPath(manifest.snapshotId), manifest.toJson(), tmpDir());

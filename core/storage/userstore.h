@@ -3,6 +3,7 @@
 // One user's data on one storage: a content-addressed chunk store and one immutable manifest per
 // snapshot, under <storage>/users/<uuid>/.
 
+#include "configdb/records.h"
 #include "filelock.h"
 #include "manifest.h"
 #include "sha256.h"
@@ -55,6 +56,9 @@ public:
     // Snapshot ids with a manifest in place, oldest first.
     Result<QStringList> snapshotIds() const;
     Result<Manifest> readManifest(const QString& snapshotId) const;
+    // The snapshots whose manifest is in place, as ConfigDb records them. A manifest that cannot
+    // be read still counts (the snapshot exists; verify says what is wrong with it).
+    QList<SnapshotRecord> snapshotRecords() const;
     // Durably writes a manifest (tmp, fsync, rename, fsync dir); the snapshot exists from then on.
     Status writeManifest(const Manifest& manifest) const;
     Status removeManifest(const QString& snapshotId) const;

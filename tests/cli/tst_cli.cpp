@@ -23,18 +23,6 @@
 using namespace pk;
 using namespace pk::test;
 
-namespace {
-
-// Root ignores file permissions; without capabilities it does not.
-QStringList withoutPrivileges()
-{
-    if (!runningAsRoot())
-        return {};
-    return { QStringLiteral("setpriv"), QStringLiteral("--inh-caps=-all"), QStringLiteral("--bounding-set=-all") };
-}
-
-} // namespace
-
 class TestCli : public QObject
 {
     Q_OBJECT
@@ -192,7 +180,8 @@ private slots:
         }
         const QString before = w.state();
         const QByteArray dbBytesBefore = posix::readFile(w.dbPath(), 1 << 30).valueOr(QByteArray());
-        const CliResult result = w.cli.run(resolved, 60000, unprivileged ? withoutPrivileges() : QStringList());
+        const CliResult result
+            = w.cli.run(resolved, 60000, unprivileged ? CliRunner::withoutPrivileges() : QStringList());
         QFile::setPermissions(w.ws(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
 
         QVERIFY2(result.exitCode == exitCode, qPrintable(result.describe()));
@@ -312,8 +301,8 @@ private slots:
         QFile::setPermissions(source + QStringLiteral("/locked-dir"), QFileDevice::Permissions());
         // The workspace must stay usable without privileges: hand it to nobody in particular by
         // keeping it owner-accessible (the owner is us).
-        const CliResult backup
-            = w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), source }, 60000, withoutPrivileges());
+        const CliResult backup = w.cli.run(
+            { QStringLiteral("backup"), QStringLiteral("alice"), source }, 60000, CliRunner::withoutPrivileges());
         QFile::setPermissions(
             source + QStringLiteral("/locked-dir"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
         QVERIFY2(backup.exitCode == 0, qPrintable(backup.describe()));

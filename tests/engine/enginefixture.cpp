@@ -3,11 +3,14 @@
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
+#include "engine/balancer.h"
+#include "engine/engine.h"
 #include "storage/userstore.h"
 #include "testtree.h"
 
 #include <QDir>
 #include <QFile>
+#include <QSignalSpy>
 
 namespace pk::test {
 
@@ -115,6 +118,38 @@ QStringList CrowdedPool::checkEveryUser()
                                 .arg(onDisk));
     }
     return problems;
+}
+
+bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRecord&, JobPhase)> hook)
+{
+    Engine::Settings settings;
+    settings.workspaceDir = workspace;
+    settings.tickMs = 20;
+    settings.phaseHook = std::move(hook);
+    Engine engine(settings);
+    QSignalSpy idle(&engine, &Engine::idle);
+    QSignalSpy failed(&engine, &Engine::startFailed);
+    engine.start();
+    const bool ok = failed.isEmpty() && (idle.count() > 0 || idle.wait(180000));
+    engine.stop();
+    return ok;
+}
+
+QList<qint64> planAndApprove(CrowdedPool& pool)
+{
+    Balancer balancer(pool.master());
+    auto scan = balancer.scan(pool.pool());
+    if (!scan)
+        qWarning("scan failed: %s", qPrintable(scan.message()));
+    auto plan = balancer.plan(pool.pool());
+    if (!plan)
+        qWarning("plan failed: %s", qPrintable(plan.message()));
+    auto approved = balancer.approve(pool.pool());
+    if (!approved) {
+        qWarning("approve failed: %s", qPrintable(approved.message()));
+        return {};
+    }
+    return approved->jobIds;
 }
 
 } // namespace pk::test

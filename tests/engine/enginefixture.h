@@ -3,10 +3,13 @@
 // A pool with one crowded storage for engine tests: users backed up onto s1 while it is the only
 // storage, then s2 and s3 added empty. The users' source trees are kept for byte-for-byte checks.
 
+#include "configdb/enginerecords.h"
 #include "poolfixture.h"
 
 #include <QHash>
 #include <QStringList>
+
+#include <functional>
 
 namespace pk::test {
 
@@ -40,5 +43,10 @@ private:
     QStringList m_users;
     QHash<QString, QString> m_trees;
 };
+
+// Runs an engine in this thread until no job is pending or running (hook: phaseHook for tests).
+bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRecord&, JobPhase)> hook = {});
+// Scans, plans and approves the pool's plan; the ids of the jobs it approved.
+QList<qint64> planAndApprove(CrowdedPool& pool);
 
 } // namespace pk::test

@@ -39,39 +39,6 @@ namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
 
-// Runs an engine in this thread until no job is pending or running.
-bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRecord&, JobPhase)> hook = {})
-{
-    Engine::Settings settings;
-    settings.workspaceDir = workspace;
-    settings.tickMs = 20;
-    settings.phaseHook = std::move(hook);
-    Engine engine(settings);
-    QSignalSpy idle(&engine, &Engine::idle);
-    QSignalSpy failed(&engine, &Engine::startFailed);
-    engine.start();
-    const bool ok = failed.isEmpty() && (idle.count() > 0 || idle.wait(180000));
-    engine.stop();
-    return ok;
-}
-
-QList<qint64> planAndApprove(CrowdedPool& pool)
-{
-    Balancer balancer(pool.master());
-    auto scan = balancer.scan(pool.pool());
-    if (!scan)
-        qWarning("scan failed: %s", qPrintable(scan.message()));
-    auto plan = balancer.plan(pool.pool());
-    if (!plan)
-        qWarning("plan failed: %s", qPrintable(plan.message()));
-    auto approved = balancer.approve(pool.pool());
-    if (!approved) {
-        qWarning("approve failed: %s", qPrintable(approved.message()));
-        return {};
-    }
-    return approved->jobIds;
-}
-
 JobState stateOf(CrowdedPool& pool, qint64 job)
 {
     return JobRepo(pool.db()).byId(job).value().state;

@@ -17,6 +17,7 @@
 #include "util/posixio.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -33,31 +34,6 @@ namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
 
-bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRecord&, JobPhase)> hook = {})
-{
-    Engine::Settings settings;
-    settings.workspaceDir = workspace;
-    settings.tickMs = 20;
-    settings.sampleMs = 100;
-    settings.phaseHook = std::move(hook);
-    Engine engine(settings);
-    QSignalSpy idle(&engine, &Engine::idle);
-    QSignalSpy failed(&engine, &Engine::startFailed);
-    engine.start();
-    const bool ok = failed.isEmpty() && (idle.count() > 0 || idle.wait(180000));
-    engine.stop();
-    return ok;
-}
-
-QList<qint64> planAndApprove(CrowdedPool& pool)
-{
-    Balancer balancer(pool.master());
-    if (!balancer.scan(pool.pool()) || !balancer.plan(pool.pool()))
-        return {};
-    auto approved = balancer.approve(pool.pool());
-    return approved ? approved->jobIds : QList<qint64>();
-}
-
 JobRecord jobOf(CrowdedPool& pool, qint64 id)
 {
     return JobRepo(pool.db()).byId(id).value();
@@ -71,14 +47,6 @@ CliResult migrate(CrowdedPool& pool, const QString& killAt = {}, const QStringLi
     return CliRunner::runRaw({ QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("migrate"),
                                  QStringLiteral("main"), QStringLiteral("--wait") },
         env, 300000, wrapper);
-}
-
-// Root ignores file permissions; without its capabilities it does not.
-QStringList withoutPrivileges()
-{
-    if (!runningAsRoot())
-        return {};
-    return { QStringLiteral("setpriv"), QStringLiteral("--inh-caps=-all"), QStringLiteral("--bounding-set=-all") };
 }
 
 QString rescanNotes(CrowdedPool& pool, const QString& storage)
@@ -166,7 +134,7 @@ private slots:
         const JobRecord job = jobOf(pool, jobs.constFirst());
         const QString sourceUsers = pool.fixture().storage(job.fromName).rootPath + QStringLiteral("/users");
         QVERIFY(QFile::setPermissions(sourceUsers, QFile::ReadOwner | QFile::ExeOwner));
-        const CliResult run = migrate(pool, {}, withoutPrivileges());
+        const CliResult run = migrate(pool, {}, CliRunner::withoutPrivileges());
         QFile::setPermissions(sourceUsers, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains("compaction pending"), qPrintable(run.describe()));
@@ -312,6 +280,70 @@ private slots:
         QCOMPARE(migrate(pool).exitCode, 0);
         const QStringList problems = pool.checkEveryUser();
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+    }
+
+    // Closing the console while a job waits (here for a restore to let go of the user) ends it
+    // at once: no wait in the engine is unbounded, the job resumes at the next start.
+    void stoppingTheEngineWhileAJobWaitsIsPrompt()
+    {
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        const QList<qint64> jobs = planAndApprove(pool);
+        const JobRecord job = jobOf(pool, jobs.constFirst());
+        const UserStore source(StorageRoot(pool.fixture().storage(job.fromName).rootPath), job.userUuid);
+        auto restoreLock = FileLock::acquire(source.lockPath(), FileLock::Mode::Shared);
+        QVERIFY(restoreLock);
+        Engine::Settings settings;
+        settings.workspaceDir = pool.workspace();
+        settings.tickMs = 20;
+        Engine engine(settings);
+        engine.start();
+        QTRY_COMPARE_WITH_TIMEOUT(toString(jobOf(pool, job.id).phase), QStringLiteral("freeze"), 60000);
+        QElapsedTimer clock;
+        clock.start();
+        engine.stop();
+        qInfo("the engine stopped %lld ms after it was asked to", clock.elapsed());
+        QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(toString(jobOf(pool, job.id).state), QStringLiteral("pending"));
+        restoreLock->release();
+        QCOMPARE(migrate(pool).exitCode, 0);
+        const QStringList problems = pool.checkEveryUser();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+    }
+
+    // A backup killed after writing its manifest while the user is being moved: the move copies
+    // that snapshot, and the switch records it (found by the chaos test).
+    void snapshotOfABackupKilledDuringAMoveIsRecorded()
+    {
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        const QList<qint64> jobs = planAndApprove(pool);
+        const JobRecord job = jobOf(pool, jobs.constFirst());
+        QTemporaryDir points;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("POOLKEEPER_FAILPOINTS"), QStringLiteral("copy-chunk=pause"));
+        env.insert(QStringLiteral("POOLKEEPER_FAILPOINT_DIR"), points.path());
+        QProcess engine;
+        engine.setProcessEnvironment(env);
+        engine.start(CliRunner::binary(),
+            { QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("migrate"), QStringLiteral("main"),
+                QStringLiteral("--wait") });
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(points.filePath(QStringLiteral("copy-chunk.reached"))), 60000);
+        env.insert(QStringLiteral("POOLKEEPER_FAILPOINTS"), QStringLiteral("backup-written=kill"));
+        const QString tree = pool.changeTree(job.userName, 777);
+        QCOMPARE(
+            CliRunner::runRaw(
+                { QStringLiteral("--workspace"), pool.workspace(), QStringLiteral("backup"), job.userName, tree }, env)
+                .exitCode,
+            -1);
+        QFile(points.filePath(QStringLiteral("copy-chunk.go"))).open(QIODevice::WriteOnly);
+        QVERIFY(engine.waitForFinished(120000));
+        QCOMPARE(engine.exitCode(), 0);
+        QCOMPARE(pool.fixture().user(job.userName).storageName, job.toName);
+        QCOMPARE(pool.fixture().user(job.userName).snapshotCount, 2);
+        const QStringList problems = pool.checkEveryUser();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        QVERIFY(rescanNotes(pool, job.toName).contains(QLatin1String("nothing to correct")));
     }
 
     // Defect 8's consequence: a rollback never removes the only copy of a snapshot.

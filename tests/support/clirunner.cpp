@@ -2,6 +2,8 @@
 
 #include <QProcess>
 
+#include <unistd.h>
+
 namespace pk::test {
 
 QString CliResult::describe() const
@@ -14,6 +16,13 @@ QString CliResult::describe() const
 QString CliRunner::binary()
 {
     return QStringLiteral(POOLKEEPER_CLI_PATH);
+}
+
+QStringList CliRunner::withoutPrivileges()
+{
+    if (::geteuid() != 0)
+        return {};
+    return { QStringLiteral("setpriv"), QStringLiteral("--inh-caps=-all"), QStringLiteral("--bounding-set=-all") };
 }
 
 bool CliRunner::runSteps(const QList<QStringList>& steps) const

@@ -37,6 +37,9 @@ public:
 
     QString workspace() const { return m_workspace; }
     static QString binary();
+    // A wrapper that runs a command without root's capabilities when the tests run as root (root
+    // ignores file permissions); empty otherwise.
+    static QStringList withoutPrivileges();
 
 private:
     QString m_workspace;
