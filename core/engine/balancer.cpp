@@ -120,8 +120,9 @@ Result<PlannerInput> Balancer::plannerInput(const PoolRecord& pool, const ScanRe
     UserRepo users(db);
     for (const JobRecord& job : std::as_const(*jobs)) {
         incoming[job.toStorageId] += job.outstandingReservation();
+        // After the switch the source copy waits for compaction: what leaves is what it counts.
         auto user = users.byId(job.userId);
-        outgoing[job.fromStorageId] += user ? user->bytes : job.reservedBytes;
+        outgoing[job.fromStorageId] += job.isSwitched() ? job.sourceBytes : (user ? user->bytes : job.reservedBytes);
         moving.insert(job.userId);
     }
     for (const StorageUsage& usage : measureStorages(*storages)) {

@@ -47,6 +47,12 @@ public:
     bool record(const QStringList& command, const QString& file)
     {
         QProcess strace;
+        // LeakSanitizer cannot run under ptrace: a sanitized build is traced without it.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        const QString asan = env.value(QStringLiteral("ASAN_OPTIONS"));
+        env.insert(QStringLiteral("ASAN_OPTIONS"),
+            asan.isEmpty() ? QStringLiteral("detect_leaks=0") : asan + QStringLiteral(":detect_leaks=0"));
+        strace.setProcessEnvironment(env);
         strace.start(QStringLiteral("strace"),
             QStringList { QStringLiteral("-f"), QStringLiteral("-qq"), QStringLiteral("-y"), QStringLiteral("-s"),
                 QStringLiteral("300"), QStringLiteral("-e"),

@@ -17,6 +17,8 @@ QString AlertModel::kindName(const QString& kind)
         return tr("Low Free Space Available");
     if (kind == alertKind::migrationFailed)
         return tr("Migration failed");
+    if (kind == alertKind::compactionPending)
+        return tr("Compaction pending");
     return kind;
 }
 
