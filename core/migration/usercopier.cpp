@@ -1,18 +1,16 @@
 #include "usercopier.h"
 
 #include "util/failpoint.h"
+#include "util/parallelfor.h"
 #include "util/posixio.h"
 
 #include <QFileInfo>
 
 #include <cerrno>
-#include <condition_variable>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
-#include <vector>
 
 namespace pk {
 
@@ -136,65 +134,30 @@ Status UserCopier::copyChunks(const QList<ChunkRef>& chunks)
 {
     if (chunks.isEmpty())
         return {};
-    std::mutex mutex;
-    std::condition_variable done;
-    std::optional<Error> error;
-    std::atomic<qsizetype> next { 0 };
-    const int workerCount = static_cast<int>(qBound<qsizetype>(1, qsizetype(m_workers), chunks.size()));
-    int active = workerCount;
-    std::vector<std::thread> workers;
+    std::mutex mutex; // guards m_touched and m_stats.chunksCopied
     const qint64 copiedBefore = m_copiedByWorkers.load();
-    for (int w = 0; w < workerCount; ++w) {
-        workers.emplace_back([&] {
-            QByteArray fanout;
-            for (;;) {
-                const qsizetype index = next.fetch_add(1);
-                {
-                    std::lock_guard lock(mutex);
-                    if (index >= chunks.size() || error || (m_stop && m_stop->load()))
-                        break;
-                }
-                Status status = copyChunk(chunks.at(index), fanout);
-                std::lock_guard lock(mutex);
-                if (!status) {
-                    if (!error)
-                        error = status.error();
-                    break;
-                }
-                m_touched.insert(fanout);
-                ++m_stats.chunksCopied;
-            }
-            std::lock_guard lock(mutex);
-            --active;
-            done.notify_all();
-        });
-    }
-    // This thread accounts and reports while the workers copy.
     const qint64 statsBefore = m_stats.bytesCopied;
-    Status accounting;
-    for (;;) {
-        std::unique_lock lock(mutex);
-        done.wait_for(lock, std::chrono::milliseconds(100), [&] { return active == 0; });
-        const bool finished = active == 0;
-        lock.unlock();
-        m_stats.bytesCopied = statsBefore + (m_copiedByWorkers.load() - copiedBefore);
-        if (m_progress)
-            m_progress(m_stats.bytesCopied);
-        if (accounting) {
-            accounting = account(false);
-            if (!accounting) {
-                std::lock_guard stopLock(mutex);
-                if (!error)
-                    error = accounting.error();
-            }
-        }
-        if (finished)
-            break;
-    }
-    for (auto& worker : workers)
-        worker.join();
-    if (error)
-        return *error;
+    ParallelFor pool({ m_workers, m_stop, std::chrono::milliseconds(100) });
+    const Status ran = pool.run(
+        chunks.size(),
+        [&](qint64 index, int) -> Status {
+            QByteArray fanout;
+            if (auto status = copyChunk(chunks.at(index), fanout); !status)
+                return status;
+            std::lock_guard lock(mutex);
+            m_touched.insert(fanout);
+            ++m_stats.chunksCopied;
+            return {};
+        },
+        // This thread accounts and reports while the workers copy.
+        [&]() -> Status {
+            m_stats.bytesCopied = statsBefore + (m_copiedByWorkers.load() - copiedBefore);
+            if (m_progress)
+                m_progress(m_stats.bytesCopied);
+            return account(false);
+        });
+    if (!ran)
+        return ran;
     if (m_stop && m_stop->load())
         return failed(QStringLiteral("stopped"));
     return {};

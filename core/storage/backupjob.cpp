@@ -4,18 +4,18 @@
 #include "configdb/configdb.h"
 #include "sourcewalker.h"
 #include "util/failpoint.h"
+#include "util/logging.h"
+#include "util/parallelfor.h"
 #include "util/posixio.h"
 
 #include <QSet>
 #include <QThread>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -148,25 +148,14 @@ private:
     std::atomic<qint64> m_reused { 0 };
 };
 
+// What the workers share besides the sink: warnings and counters for progress.
 struct SharedState
 {
-    std::mutex mutex;
-    std::condition_variable done;
-    int activeWorkers = 0;
-    std::optional<Error> error;
-    std::atomic<bool> abort { false };
+    std::mutex mutex; // guards warnings
     QStringList warnings;
-    std::atomic<qint64> nextFile { 0 };
     std::atomic<qint64> filesDone { 0 };
     std::atomic<qint64> bytesRead { 0 };
 
-    void fail(const Error& e)
-    {
-        std::lock_guard lock(mutex);
-        if (!error)
-            error = e;
-        abort = true;
-    }
     void warn(const QString& text)
     {
         std::lock_guard lock(mutex);
@@ -183,7 +172,7 @@ public:
 
     // Chunks one file into the sink. Unreadable files become warnings; the entry is then marked
     // skipped (path cleared) and left out of the manifest.
-    Status process(SourceEntry& source, ChunkSink& sink, SharedState& shared, const std::atomic<bool>* stop)
+    Status process(SourceEntry& source, ChunkSink& sink, SharedState& shared, const ParallelFor& pool)
     {
         ManifestEntry& entry = source.entry;
         // O_NONBLOCK: a file replaced by a FIFO since the walk must not block the backup.
@@ -234,7 +223,7 @@ public:
             start += cut;
             total += static_cast<qint64>(cut);
             shared.bytesRead += static_cast<qint64>(cut);
-            if (shared.abort.load() || (stop && stop->load()))
+            if (pool.cancelled())
                 return {};
         }
         if (total != entry.size)
@@ -279,27 +268,10 @@ Result<BackupResult> BackupJob::run()
 
     SharedState shared;
     shared.warnings = tree->warnings;
-    const int workerCount = m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 2;
-    std::vector<std::thread> workers;
-    shared.activeWorkers = workerCount;
-    for (int w = 0; w < workerCount; ++w) {
-        workers.emplace_back([&] {
-            FileReader reader;
-            for (;;) {
-                const qint64 next = shared.nextFile.fetch_add(1);
-                if (next >= fileIndexes.size() || shared.abort.load() || (m_stop && m_stop->load()))
-                    break;
-                if (auto status = reader.process(tree->entries[fileIndexes.at(next)], sink, shared, m_stop); !status) {
-                    shared.fail(status.error());
-                    break;
-                }
-                ++shared.filesDone;
-            }
-            std::lock_guard lock(shared.mutex);
-            --shared.activeWorkers;
-            shared.done.notify_all();
-        });
-    }
+    ParallelFor pool(
+        { m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 2, m_stop, m_reportInterval });
+    std::vector<FileReader> readers(
+        static_cast<size_t>(qMin<qint64>(pool.threads(), qMax<qint64>(1, fileIndexes.size()))));
 
     // The calling thread keeps ConfigDb current and reports progress while the workers run.
     qint64 accounted = 0;
@@ -315,34 +287,40 @@ Result<BackupResult> BackupJob::run()
     BackupProgress progress;
     progress.filesTotal = tree->fileCount;
     progress.bytesTotal = tree->totalBytes;
-    for (;;) {
-        {
-            std::unique_lock lock(shared.mutex);
-            shared.done.wait_for(lock, m_reportInterval, [&] { return shared.activeWorkers == 0; });
-            if (shared.activeWorkers == 0)
-                break;
-        }
-        if (auto status = account(0); !status)
-            shared.fail(status.error());
-        if (m_progress) {
-            progress.filesDone = shared.filesDone.load();
-            progress.bytesRead = shared.bytesRead.load();
-            progress.bytesAdded = m_preAdded + sink.addedBytes();
-            m_progress(progress);
-        }
-    }
-    for (auto& worker : workers)
-        worker.join();
+    std::optional<Error> error;
+    const Status ran = pool.run(
+        fileIndexes.size(),
+        [&](qint64 index, int worker) -> Status {
+            if (auto status = readers[static_cast<size_t>(worker)].process(
+                    tree->entries[fileIndexes.at(index)], sink, shared, pool);
+                !status)
+                return status;
+            ++shared.filesDone;
+            return {};
+        },
+        [&]() -> Status {
+            if (auto status = account(0); !status)
+                return status;
+            if (m_progress) {
+                progress.filesDone = shared.filesDone.load();
+                progress.bytesRead = shared.bytesRead.load();
+                progress.bytesAdded = m_preAdded + sink.addedBytes();
+                m_progress(progress);
+            }
+            return {};
+        });
+    if (!ran)
+        error = ran.error();
 
-    if (!shared.error && m_stop && m_stop->load())
-        shared.error = failed(QStringLiteral("backup cancelled; nothing was kept"));
+    if (!error && m_stop && m_stop->load())
+        error = failed(QStringLiteral("backup cancelled; nothing was kept"));
     Manifest manifest;
-    if (!shared.error) {
+    if (!error) {
         if (auto status = sink.syncDirectories(); !status)
-            shared.error = status.error();
+            error = status.error();
     }
     QByteArray manifestJson;
-    if (!shared.error) {
+    if (!error) {
         manifest.createdMs = startedMs;
         manifest.snapshotId = newSnapshotId(startedMs);
         manifest.userName = m_userName;
@@ -355,20 +333,24 @@ Result<BackupResult> BackupJob::run()
         }
         manifestJson = manifest.toJson();
         if (m_budget && m_preAdded + sink.addedBytes() + manifestJson.size() > *m_budget)
-            shared.error
+            error
                 = failed(QStringLiteral("the storage quota is exhausted: no room is left for the snapshot's manifest"));
     }
-    if (!shared.error) {
+    if (!error) {
         if (auto status = account(manifestJson.size()); !status)
-            shared.error = status.error();
+            error = status.error();
         else if (auto written = m_store.writeManifest(manifest); !written)
-            shared.error = written.error();
+            error = written.error();
     }
-    if (shared.error) {
+    if (error) {
         sink.rollback();
-        if (m_accountant && accounted != 0)
-            (void)m_accountant(-accounted);
-        return *shared.error;
+        // Given back so the storage's count matches its disk; when even that fails the claim
+        // behind the accountant keeps the bytes, and recovery settles them against the disk.
+        if (m_accountant && accounted != 0) {
+            if (auto status = m_accountant(-accounted); !status)
+                qCWarning(lcStorage) << "a failed backup could not give back its bytes:" << status.message();
+        }
+        return *error;
     }
 
     if (m_progress) {

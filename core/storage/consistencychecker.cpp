@@ -1,14 +1,10 @@
 #include "consistencychecker.h"
 
 #include "util/failpoint.h"
+#include "util/parallelfor.h"
 #include "util/posixio.h"
 
-#include <QThread>
-
-#include <condition_variable>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace pk {
 
@@ -81,54 +77,39 @@ Result<ConsistencyReport> ConsistencyChecker::run()
     }
     report.chunks = m_chunks.size();
 
-    std::mutex mutex;
-    std::condition_variable doneCondition;
-    std::atomic<qint64> next { 0 };
+    std::mutex mutex; // guards bad and badReasons
     std::atomic<qint64> bytesDone { 0 };
     QList<ChunkRef> bad;
     QStringList badReasons;
-    const int workerCount = m_deep ? (m_workers > 0 ? m_workers : qMax(1, QThread::idealThreadCount())) : 1;
-    int active = workerCount;
-    std::vector<std::thread> workers;
-    for (int w = 0; w < workerCount; ++w) {
-        workers.emplace_back([&] {
-            for (;;) {
-                const qint64 index = next.fetch_add(1);
-                if (index >= work.size() || (m_stop && m_stop->load()))
-                    break;
-                const ChunkRef& chunk = work.at(index);
-                QString problem;
-                if (m_deep) {
-                    // Hashed from a read-only mapping: no copy into a buffer first.
-                    if (auto mapped = m_store.mapChunk(chunk, true); !mapped)
-                        problem = mapped.message();
-                } else if (auto checked = m_store.checkChunk(chunk); !checked) {
-                    problem = checked.message();
-                }
-                bytesDone += chunk.size;
-                failpoint("verify-chunk");
-                if (!problem.isEmpty()) {
-                    std::lock_guard lock(mutex);
-                    bad.append(chunk);
-                    badReasons.append(problem);
-                }
+    ParallelFor pool({ m_deep ? m_workers : 1, m_stop, std::chrono::milliseconds(200) });
+    const Status ran = pool.run(
+        work.size(),
+        [&](qint64 index, int) -> Status {
+            const ChunkRef& chunk = work.at(index);
+            QString problem;
+            if (m_deep) {
+                // Hashed from a read-only mapping: no copy into a buffer first.
+                if (auto mapped = m_store.mapChunk(chunk, true); !mapped)
+                    problem = mapped.message();
+            } else if (auto checked = m_store.checkChunk(chunk); !checked) {
+                problem = checked.message();
             }
-            std::lock_guard lock(mutex);
-            --active;
-            doneCondition.notify_all();
+            bytesDone += chunk.size;
+            failpoint("verify-chunk");
+            if (!problem.isEmpty()) {
+                std::lock_guard lock(mutex);
+                bad.append(chunk);
+                badReasons.append(problem);
+            }
+            return {}; // a problem is in the data, not in the check: go on
+        },
+        [&]() -> Status {
+            if (m_progress)
+                m_progress(bytesDone.load(), totalBytes);
+            return {};
         });
-    }
-    for (;;) {
-        std::unique_lock lock(mutex);
-        doneCondition.wait_for(lock, std::chrono::milliseconds(200), [&] { return active == 0; });
-        if (active == 0)
-            break;
-        lock.unlock();
-        if (m_progress)
-            m_progress(bytesDone.load(), totalBytes);
-    }
-    for (auto& worker : workers)
-        worker.join();
+    if (!ran)
+        return ran.error();
     if (m_stop && m_stop->load())
         return failed(QStringLiteral("consistency check stopped"));
     // Every snapshot that depends on a bad chunk is named: a damaged chunk that later backups

@@ -1,6 +1,7 @@
 #include "restorejob.h"
 
 #include "util/failpoint.h"
+#include "util/parallelfor.h"
 #include "util/posixio.h"
 
 #include <QDir>
@@ -10,12 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <dirent.h>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 
 namespace pk {
@@ -291,133 +290,107 @@ Result<RestoreResult> RestoreJob::run()
     // content verified chunk by chunk, and only then renamed over what was there: a damaged
     // chunk or an I/O error leaves the existing file exactly as it was.
     FileOutcomes outcomes;
-    std::mutex mutex;
-    std::optional<Error> targetError; // the target cannot be written: the other files are not tried
-    std::atomic<qint64> nextFile { 0 };
     std::atomic<qint64> bytesDone { 0 };
-    std::condition_variable doneCondition;
-    const int workerCount = m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 1;
-    int active = workerCount;
-    std::vector<std::thread> workers;
-    for (int w = 0; w < workerCount; ++w) {
-        workers.emplace_back([&] {
-            QByteArray openParentPath;
-            UniqueFd parentFd;
-            for (;;) {
-                const qint64 index = nextFile.fetch_add(1);
-                {
-                    std::lock_guard lock(mutex);
-                    if (index >= files.size() || targetError || stopped())
-                        break;
-                }
-                const ManifestEntry& entry = *files.at(index);
-                const QByteArray parent = TargetTree::parentOf(entry.path);
-                if (!parentFd || parent != openParentPath) {
-                    auto fd = tree.openDirectory(parent, true);
-                    if (!fd) {
-                        std::lock_guard lock(mutex);
-                        targetError = fd.error();
-                        break;
-                    }
-                    parentFd = std::move(*fd);
-                    openParentPath = parent;
-                }
-                const QByteArray name = TargetTree::nameOf(entry.path);
-                const QByteArray temporary = temporaryNameInTarget();
-                UniqueFd out(::openat(
-                    parentFd.get(), temporary.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-                if (!out) {
-                    std::lock_guard lock(mutex);
-                    targetError = posix::ioError(QStringLiteral("create a file in"), tree.display(parent), errno);
+    ParallelFor pool({ m_workers > 0 ? m_workers : qMax(2, QThread::idealThreadCount()) + 1, m_stop });
+    // Each worker keeps the directory of its last file open: files come in manifest order.
+    struct OpenParent
+    {
+        QByteArray path;
+        UniqueFd fd;
+    };
+    std::vector<OpenParent> parents(static_cast<size_t>(pool.threads()));
+    const Status ran = pool.run(
+        files.size(),
+        [&](qint64 index, int worker) -> Status {
+            OpenParent& open = parents[static_cast<size_t>(worker)];
+            const ManifestEntry& entry = *files.at(index);
+            const QByteArray parent = TargetTree::parentOf(entry.path);
+            if (!open.fd || parent != open.path) {
+                auto fd = tree.openDirectory(parent, true);
+                if (!fd)
+                    return fd.error(); // the target cannot be written: the other files are not tried
+                open.fd = std::move(*fd);
+                open.path = parent;
+            }
+            const UniqueFd& parentFd = open.fd;
+            const QByteArray name = TargetTree::nameOf(entry.path);
+            const QByteArray temporary = temporaryNameInTarget();
+            UniqueFd out(::openat(
+                parentFd.get(), temporary.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+            if (!out)
+                return posix::ioError(QStringLiteral("create a file in"), tree.display(parent), errno);
+            Status dataStatus; // the snapshot's data is bad: this file is skipped, the others go on
+            Status targetStatus; // the target cannot be written
+            qint64 written = 0;
+            for (const ChunkRef& chunk : entry.chunks) {
+                // Hashed and written straight from the mapping: one copy less than read().
+                auto mapped = m_store.mapChunk(chunk, true);
+                if (!mapped) {
+                    dataStatus = mapped.error();
                     break;
                 }
-                Status dataStatus; // the snapshot's data is bad: this file is skipped, the others go on
-                Status targetStatus; // the target cannot be written
-                qint64 written = 0;
-                for (const ChunkRef& chunk : entry.chunks) {
-                    // Hashed and written straight from the mapping: one copy less than read().
-                    auto mapped = m_store.mapChunk(chunk, true);
-                    if (!mapped) {
-                        dataStatus = mapped.error();
-                        break;
-                    }
-                    targetStatus
-                        = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
-                    if (!targetStatus)
-                        break;
-                    written += mapped->size();
-                    bytesDone += mapped->size();
-                    if (stopped())
-                        break;
-                }
-                if (dataStatus && targetStatus && stopped())
-                    dataStatus = failed(QStringLiteral("stopped"));
-                if (dataStatus && targetStatus && ::fchmod(out.get(), entry.mode) != 0)
-                    targetStatus = posix::ioError(QStringLiteral("set the mode of"), tree.display(entry.path), errno);
-                const timespec times[2] = { toTimespec(entry.mtimeNs), toTimespec(entry.mtimeNs) };
-                if (dataStatus && targetStatus && ::futimens(out.get(), times) != 0)
-                    targetStatus = posix::ioError(QStringLiteral("set the time of"), tree.display(entry.path), errno);
-                struct stat existing
-                { };
-                const bool replacing = ::fstatat(parentFd.get(), name.constData(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
-                // A file that replaces another is durable before the old one goes.
-                if (dataStatus && targetStatus && replacing)
-                    targetStatus = posix::fsyncFd(out.get(), tree.display(entry.path));
-                out.reset();
-                if (dataStatus && targetStatus && replacing && S_ISDIR(existing.st_mode)) {
-                    if (!m_force)
+                targetStatus = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
+                if (!targetStatus)
+                    break;
+                written += mapped->size();
+                bytesDone += mapped->size();
+                if (pool.cancelled())
+                    break;
+            }
+            if (dataStatus && targetStatus && pool.cancelled())
+                dataStatus = failed(QStringLiteral("stopped"));
+            if (dataStatus && targetStatus && ::fchmod(out.get(), entry.mode) != 0)
+                targetStatus = posix::ioError(QStringLiteral("set the mode of"), tree.display(entry.path), errno);
+            const timespec times[2] = { toTimespec(entry.mtimeNs), toTimespec(entry.mtimeNs) };
+            if (dataStatus && targetStatus && ::futimens(out.get(), times) != 0)
+                targetStatus = posix::ioError(QStringLiteral("set the time of"), tree.display(entry.path), errno);
+            struct stat existing
+            { };
+            const bool replacing = ::fstatat(parentFd.get(), name.constData(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
+            // A file that replaces another is durable before the old one goes.
+            if (dataStatus && targetStatus && replacing)
+                targetStatus = posix::fsyncFd(out.get(), tree.display(entry.path));
+            out.reset();
+            if (dataStatus && targetStatus && replacing && S_ISDIR(existing.st_mode)) {
+                if (!m_force)
+                    dataStatus = failed(
+                        QStringLiteral("'%1' already exists: use --force to replace it").arg(tree.display(entry.path)));
+                else
+                    targetStatus = removeEntryAt(parentFd.get(), name, tree.display(entry.path));
+            }
+            if (dataStatus && targetStatus) {
+                const int renamed = m_force
+                    ? ::renameat(parentFd.get(), temporary.constData(), parentFd.get(), name.constData())
+                    : ::renameat2(
+                        parentFd.get(), temporary.constData(), parentFd.get(), name.constData(), RENAME_NOREPLACE);
+                if (renamed != 0) {
+                    if (errno == EEXIST)
                         dataStatus = failed(QStringLiteral("'%1' already exists: use --force to replace it")
                                                 .arg(tree.display(entry.path)));
                     else
-                        targetStatus = removeEntryAt(parentFd.get(), name, tree.display(entry.path));
-                }
-                if (dataStatus && targetStatus) {
-                    const int renamed = m_force
-                        ? ::renameat(parentFd.get(), temporary.constData(), parentFd.get(), name.constData())
-                        : ::renameat2(
-                            parentFd.get(), temporary.constData(), parentFd.get(), name.constData(), RENAME_NOREPLACE);
-                    if (renamed != 0) {
-                        if (errno == EEXIST)
-                            dataStatus = failed(QStringLiteral("'%1' already exists: use --force to replace it")
-                                                    .arg(tree.display(entry.path)));
-                        else
-                            targetStatus
-                                = posix::ioError(QStringLiteral("rename into"), tree.display(entry.path), errno);
-                    }
-                }
-                if (dataStatus && targetStatus) {
-                    outcomes.restored(written);
-                    failpoint("restore-file");
-                    continue;
-                }
-                ::unlinkat(parentFd.get(), temporary.constData(), 0);
-                outcomes.leftAsItWas(entry.path, !dataStatus ? dataStatus.message() : targetStatus.message());
-                if (!targetStatus) {
-                    std::lock_guard lock(mutex);
-                    if (!targetError)
-                        targetError = targetStatus.error();
-                    break;
+                        targetStatus = posix::ioError(QStringLiteral("rename into"), tree.display(entry.path), errno);
                 }
             }
-            std::lock_guard lock(mutex);
-            --active;
-            doneCondition.notify_all();
+            if (dataStatus && targetStatus) {
+                outcomes.restored(written);
+                failpoint("restore-file");
+                return {};
+            }
+            ::unlinkat(parentFd.get(), temporary.constData(), 0);
+            outcomes.leftAsItWas(entry.path, !dataStatus ? dataStatus.message() : targetStatus.message());
+            return targetStatus; // damaged data skips this file; a target that cannot be written stops all
+        },
+        [&]() -> Status {
+            if (m_progress) {
+                progress.filesDone = outcomes.restoredFiles();
+                progress.bytesDone = bytesDone.load();
+                m_progress(progress);
+            }
+            return {};
         });
-    }
-    for (;;) {
-        std::unique_lock lock(mutex);
-        doneCondition.wait_for(lock, std::chrono::milliseconds(250), [&] { return active == 0; });
-        if (active == 0)
-            break;
-        lock.unlock();
-        if (m_progress) {
-            progress.filesDone = outcomes.restoredFiles();
-            progress.bytesDone = bytesDone.load();
-            m_progress(progress);
-        }
-    }
-    for (auto& worker : workers)
-        worker.join();
+    std::optional<Error> targetError;
+    if (!ran)
+        targetError = ran.error();
     result.files = outcomes.restoredFiles();
     result.bytes = outcomes.bytes();
     auto partial = [&](const QString& why) -> Error {
