@@ -92,6 +92,14 @@ Result<JobRecord> JobRepo::byId(qint64 id)
     return jobs->constFirst();
 }
 
+Result<qint64> JobRepo::changeStamp()
+{
+    auto row = m_db.queryRow(QStringLiteral("SELECT coalesce(max(updated_ms), 0) + count(*) FROM jobs"));
+    if (!row)
+        return row.error();
+    return row->value(0).toLongLong();
+}
+
 Result<QList<JobRecord>> JobRepo::list(bool activeOnly, int limit)
 {
     return collect(

@@ -19,6 +19,8 @@ public:
     Result<qint64> create(
         JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes);
     Result<JobRecord> byId(qint64 id);
+    // Changes whenever a job is added or updated: a cheap "anything new?" for whoever shows jobs.
+    Result<qint64> changeStamp();
     // Newest first; activeOnly: pending and running.
     Result<QList<JobRecord>> list(bool activeOnly = false, int limit = 1000);
     Result<QList<JobRecord>> activeForPool(qint64 poolId);

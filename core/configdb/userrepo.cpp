@@ -60,6 +60,17 @@ Result<std::optional<UserRecord>> UserRepo::findByUuid(const QString& uuid)
     return findWhere(QStringLiteral("u.uuid = ?"), uuid);
 }
 
+Result<QHash<qint64, int>> UserRepo::countsByStorage()
+{
+    auto query = m_db.exec(QStringLiteral("SELECT storage_id, count(*) FROM users GROUP BY storage_id"));
+    if (!query)
+        return query.error();
+    QHash<qint64, int> counts;
+    while (query->next())
+        counts.insert(query->value(0).toLongLong(), query->value(1).toInt());
+    return counts;
+}
+
 Result<QList<UserRecord>> UserRepo::createdSince(qint64 storageId, qint64 sinceMs)
 {
     auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? AND u.created_ms >= ? ORDER BY u.id"),

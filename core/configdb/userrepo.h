@@ -5,6 +5,7 @@
 #include "configdb.h"
 #include "records.h"
 
+#include <QHash>
 #include <QList>
 
 namespace pk {
@@ -22,6 +23,8 @@ public:
     Result<UserRecord> byId(qint64 id);
     Result<std::optional<UserRecord>> find(const QString& name);
     Result<std::optional<UserRecord>> findByUuid(const QString& uuid);
+    // How many users live on each storage (storage id -> count).
+    Result<QHash<qint64, int>> countsByStorage();
     // Every user, or those living on one storage (storageId > 0), ordered by name.
     Result<QList<UserRecord>> list(qint64 storageId = 0);
     Result<UserRecord> create(const QString& name, const QString& uuid, qint64 storageId);

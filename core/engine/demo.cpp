@@ -2,6 +2,7 @@
 
 #include "configdb/samplerepo.h"
 #include "configdb/storagerepo.h"
+#include "configdb/userrepo.h"
 #include "master/master.h"
 #include "master/workspace.h"
 #include "storage/userstore.h"
@@ -147,10 +148,10 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
     }
 
     // One damaged chunk, so that the scan shows why a user cannot move.
-    auto heidi = master.db().queryRow(QStringLiteral("SELECT uuid FROM users WHERE name = 'heidi'"));
+    auto heidi = UserRepo(master.db()).byName(QStringLiteral("heidi"));
     auto storeA = StorageRepo(**db).byName(QStringLiteral("store-a"));
-    if (heidi && !heidi->isEmpty() && storeA) {
-        UserStore store(StorageRoot(storeA->rootPath), heidi->value(0).toString());
+    if (heidi && storeA) {
+        UserStore store(StorageRoot(storeA->rootPath), heidi->uuid);
         auto ids = store.snapshotIds();
         if (ids && !ids->isEmpty()) {
             auto manifest = store.readManifest(ids->constFirst());

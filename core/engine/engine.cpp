@@ -493,10 +493,10 @@ void Engine::publishPools()
 
 void Engine::publishJobs()
 {
-    auto stamp = m_db->queryRow(QStringLiteral("SELECT coalesce(max(updated_ms), 0) + count(*) FROM jobs"));
+    auto stamp = JobRepo(*m_db).changeStamp();
     if (!stamp)
         return;
-    const qint64 value = stamp->value(0).toLongLong();
+    const qint64 value = *stamp;
     if (value == m_lastJobsStamp)
         return;
     m_lastJobsStamp = value;

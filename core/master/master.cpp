@@ -523,19 +523,16 @@ Result<PoolStatus> Master::poolStatus(const PoolRecord& pool)
     PoolStatus status;
     status.pool = pool;
     const QList<StorageUsage> usages = measureStorages(*storages);
-    auto counts = m_db.exec(QStringLiteral("SELECT storage_id, count(*) FROM users GROUP BY storage_id"));
-    if (!counts)
-        return counts.error();
-    QHash<qint64, int> userCounts;
-    while (counts->next())
-        userCounts.insert(counts->value(0).toLongLong(), counts->value(1).toInt());
+    auto userCounts = UserRepo(m_db).countsByStorage();
+    if (!userCounts)
+        return userCounts.error();
     // Storages a running migration touches have compaction and synchronization paused.
     auto busy = JobRepo(m_db).busyStorages();
     if (!busy)
         return busy.error();
     for (const StorageUsage& usage : usages)
         status.storages.append(
-            StorageStatus { usage, userCounts.value(usage.storage.id), busy->contains(usage.storage.id) });
+            StorageStatus { usage, userCounts->value(usage.storage.id), busy->contains(usage.storage.id) });
     auto active = JobRepo(m_db).activeForPool(pool.id);
     if (!active)
         return active.error();
