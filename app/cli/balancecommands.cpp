@@ -1,8 +1,8 @@
+#include "balance/balancer.h"
 #include "commands.h"
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
 #include "context.h"
-#include "engine/balancer.h"
 #include "engine/enginelock.h"
 #include "enginerunner.h"
 #include "master/master.h"
@@ -99,7 +99,7 @@ int runScan(Context& context, const ParsedArgs& args)
     if (!pool)
         return context.fail(pool.error());
     Master master(*pool->db);
-    auto report = Balancer(master).scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
+    auto report = Balancer(master.db()).scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
         context.progress(
             QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
     });
@@ -137,7 +137,7 @@ int runPlan(Context& context, const ParsedArgs& args)
     if (!pool)
         return context.fail(pool.error());
     Master master(*pool->db);
-    auto plan = Balancer(master).plan(pool->pool, Context::stopFlag());
+    auto plan = Balancer(master.db()).plan(pool->pool, Context::stopFlag());
     if (!plan)
         return context.fail(plan.error());
     printPlan(context, *plan, args.has(QStringLiteral("json")));
@@ -154,7 +154,7 @@ int runApprove(Context& context, const ParsedArgs& args)
     if (!pool)
         return context.fail(pool.error());
     Master master(*pool->db);
-    auto approved = Balancer(master).approve(pool->pool, users);
+    auto approved = Balancer(master.db()).approve(pool->pool, users);
     if (!approved)
         return context.fail(approved.error());
     for (const QString& note : std::as_const(approved->notes))
@@ -172,7 +172,7 @@ int runReject(Context& context, const ParsedArgs& args)
     if (!pool)
         return context.fail(pool.error());
     Master master(*pool->db);
-    if (auto status = Balancer(master).reject(pool->pool); !status)
+    if (auto status = Balancer(master.db()).reject(pool->pool); !status)
         return context.fail(status);
     context.out() << "rejected the plan of pool '" << pool->pool.name << "'\n";
     return 0;
@@ -225,7 +225,7 @@ int runBalance(Context& context, const ParsedArgs& args)
     if (!pool)
         return context.fail(pool.error());
     Master master(*pool->db);
-    Balancer balancer(master);
+    Balancer balancer(master.db());
     auto scan = balancer.scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
         context.progress(
             QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
@@ -264,7 +264,7 @@ int runDrain(Context& context, const ParsedArgs& args)
     if (!db)
         return context.fail(db.error());
     Master master(**db);
-    auto approved = Balancer(master).drain(args.positional.at(0), Context::stopFlag());
+    auto approved = Balancer(master.db()).drain(args.positional.at(0), Context::stopFlag());
     if (!approved)
         return context.fail(approved.error());
     for (const QString& note : std::as_const(approved->notes))

@@ -100,7 +100,7 @@ int runCancel(Context& context, const ParsedArgs& args)
     Master master(**db);
     MigrationOptions options;
     options.phaseHook = testPhaseHook();
-    MigrationJob migration(master, *job, options);
+    MigrationJob migration(master.db(), *job, options);
     const JobOutcome outcome = migration.run();
     for (qint64 storageId : { job->fromStorageId, job->toStorageId }) {
         if (auto storage = StorageRepo(**db).byId(storageId); storage) {

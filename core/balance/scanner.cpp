@@ -4,8 +4,9 @@
 #include "configdb/scanrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "master/master.h"
 #include "storage/consistencychecker.h"
+#include "storage/storageusage.h"
+#include "storage/userstore.h"
 #include "util/sizes.h"
 #include "watermark.h"
 
@@ -15,13 +16,13 @@
 
 namespace pk {
 
-Scanner::Scanner(Master& master)
-    : m_master(master)
+Scanner::Scanner(ConfigDb& db)
+    : m_db(db)
 { }
 
 Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     auto storages = StorageRepo(db).list(pool.id);
     if (!storages)
         return storages.error();
@@ -93,7 +94,7 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
         if (activeJobOfUser.contains(user.id)) {
             entry.reason = QStringLiteral("already being moved (job %1)").arg(activeJobOfUser.value(user.id));
         } else {
-            auto store = m_master.userStore(user);
+            auto store = UserStore::open(m_db, user);
             QString inconsistency;
             if (!store) {
                 inconsistency = store.message();
@@ -112,8 +113,7 @@ Result<ScanReport> Scanner::scan(const PoolRecord& pool, qint64 storageId)
             }
             bool backupRunning = false;
             if (store && inconsistency.isEmpty()) {
-                auto lock
-                    = FileLock::tryAcquire(store->backupLockPath(), FileLock::Mode::Exclusive);
+                auto lock = FileLock::tryAcquire(store->backupLockPath(), FileLock::Mode::Exclusive);
                 backupRunning = lock && !lock->has_value();
             }
             auto lastMove = JobRepo(db).lastMoveFinishedMs(user.id);

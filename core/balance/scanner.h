@@ -14,7 +14,7 @@
 
 namespace pk {
 
-class Master;
+class ConfigDb;
 
 struct ScanProgress
 {
@@ -29,7 +29,7 @@ public:
     // A user moved less than this long ago is not moved again (no ping-pong).
     static constexpr qint64 recentMoveMs = 24LL * 3600 * 1000;
 
-    explicit Scanner(Master& master);
+    explicit Scanner(ConfigDb& db);
 
     void setDeep(bool deep) { m_deep = deep; }
     void setStopFlag(const std::atomic<bool>* stop) { m_stop = stop; }
@@ -40,7 +40,7 @@ public:
     Result<ScanReport> scan(const PoolRecord& pool, qint64 storageId = 0);
 
 private:
-    Master& m_master;
+    ConfigDb& m_db;
     bool m_deep = true;
     const std::atomic<bool>* m_stop = nullptr;
     std::function<void(const ScanProgress&)> m_progress;

@@ -1,6 +1,6 @@
 #include "engine.h"
 
-#include "balancer.h"
+#include "balance/balancer.h"
 #include "configdb/alertrepo.h"
 #include "configdb/claimrepo.h"
 #include "configdb/configdb.h"
@@ -141,7 +141,7 @@ void Engine::housekeeping()
             notes += *recovered;
         else
             qCWarning(lcEngine) << "settling interrupted backups failed:" << recovered.message();
-        notes += MigrationJob::cleanUpLeftovers(master, m_settings.logOptions);
+        notes += MigrationJob::cleanUpLeftovers(master.db(), m_settings.logOptions);
         for (const QString& note : std::as_const(notes))
             qCInfo(lcEngine) << note;
         if (!notes.isEmpty())
@@ -331,7 +331,7 @@ void Engine::autoBalance()
     if (!pools)
         return;
     for (const PoolRecord& pool : std::as_const(*pools)) {
-        Balancer balancer(*m_master);
+        Balancer balancer(*m_db);
         auto detected = balancer.detect(pool);
         if (!detected || pool.mode != PoolMode::Automatic)
             continue;
@@ -392,7 +392,7 @@ void Engine::scheduleJobs()
             auto db = ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);
             if (db) {
                 Master master(**db);
-                MigrationJob migration(master, raw->job, options);
+                MigrationJob migration(master.db(), raw->job, options);
                 raw->outcome = migration.run();
                 raw->error = migration.error();
             } else {
@@ -471,7 +471,7 @@ void Engine::reapThreads()
     // A finished move may bring a marked storage back under high.
     for (qint64 poolId : std::as_const(finishedPools)) {
         if (auto pool = PoolRepo(*m_db).byId(poolId))
-            (void)Balancer(*m_master).detect(*pool);
+            (void)Balancer(*m_db).detect(*pool);
     }
     if (!m_stop && m_lock)
         scheduleJobs();
@@ -543,8 +543,9 @@ void Engine::scanPool(const QString& poolName, quint64 generation)
         [this, poolName, generation](Master& master, const auto& deliver) {
             auto pool = PoolRepo(master.db()).byName(poolName);
             Result<ScanReport> report = pool
-                ? Balancer(master).scan(
-                    *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); })
+                ? Balancer(master.db())
+                      .scan(
+                          *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); })
                 : Result<ScanReport>(pool.error());
             if (report) {
                 deliver([this, r = *report, generation] {
@@ -562,7 +563,8 @@ void Engine::planPool(const QString& poolName)
     runTask(QStringLiteral("plan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
         [this, poolName](Master& master, const auto& deliver) {
             auto pool = PoolRepo(master.db()).byName(poolName);
-            Result<PlanRecord> plan = pool ? Balancer(master).plan(*pool, &m_stop) : Result<PlanRecord>(pool.error());
+            Result<PlanRecord> plan
+                = pool ? Balancer(master.db()).plan(*pool, &m_stop) : Result<PlanRecord>(pool.error());
             if (plan) {
                 deliver([this, p = *plan] {
                     emit planReady(p);
@@ -583,7 +585,7 @@ void Engine::balancePool(const QString& poolName)
                 deliver([this, m = pool.message()] { emit commandFailed(QStringLiteral("balance"), m); });
                 return;
             }
-            Balancer balancer(master);
+            Balancer balancer(master.db());
             auto scan = balancer.scan(
                 *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); });
             if (!scan) {
@@ -623,7 +625,7 @@ void Engine::balancePool(const QString& poolName)
 void Engine::approvePlan(const QString& poolName, const QStringList& users)
 {
     auto pool = PoolRepo(*m_db).byName(poolName);
-    auto approved = pool ? Balancer(*m_master).approve(*pool, users) : Result<ApprovalResult>(pool.error());
+    auto approved = pool ? Balancer(*m_db).approve(*pool, users) : Result<ApprovalResult>(pool.error());
     if (!approved) {
         emit commandFailed(QStringLiteral("approve"), approved.message());
         return;
@@ -637,7 +639,7 @@ void Engine::approvePlan(const QString& poolName, const QStringList& users)
 void Engine::rejectPlan(const QString& poolName)
 {
     auto pool = PoolRepo(*m_db).byName(poolName);
-    const Status status = pool ? Balancer(*m_master).reject(*pool) : Status(pool.error());
+    const Status status = pool ? Balancer(*m_db).reject(*pool) : Status(pool.error());
     if (!status)
         emit commandFailed(QStringLiteral("reject"), status.message());
     else
@@ -680,7 +682,7 @@ void Engine::drainStorage(const QString& storage)
 {
     auto record = StorageRepo(*m_db).byName(storage);
     runTask(QStringLiteral("drain"), record ? record->poolId : 0, [this, storage](Master& master, const auto& deliver) {
-        auto approved = Balancer(master).drain(storage, &m_stop);
+        auto approved = Balancer(master.db()).drain(storage, &m_stop);
         if (!approved) {
             deliver([this, m = approved.message()] { emit commandFailed(QStringLiteral("drain"), m); });
             return;

@@ -3,7 +3,7 @@
 #include "archive/atomicfile.h"
 #include "archive/gzip.h"
 #include "logfmt.h"
-#include "storage/filelock.h"
+#include "util/filelock.h"
 #include "util/posixio.h"
 
 #include <QDir>

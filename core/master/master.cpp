@@ -177,18 +177,12 @@ Result<StorageRecord> Master::addStorage(
 
 Result<StorageRoot> Master::openStorage(const StorageRecord& storage)
 {
-    return StorageRoot::open(storage.rootPath, storage.uuid, storage.name);
+    return StorageRoot::open(storage);
 }
 
 Result<UserStore> Master::userStore(const UserRecord& user)
 {
-    auto storage = StorageRepo(m_db).byId(user.storageId);
-    if (!storage)
-        return storage.error();
-    auto root = openStorage(*storage);
-    if (!root)
-        return root.error();
-    return UserStore(*root, user.uuid);
+    return UserStore::open(m_db, user);
 }
 
 Result<RescanResult> Master::rescanStorage(const QString& name, const std::atomic<bool>* stop)

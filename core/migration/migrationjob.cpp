@@ -5,8 +5,9 @@
 #include "configdb/jobrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "master/master.h"
 #include "storage/consistencychecker.h"
+#include "storage/storageroot.h"
+#include "storage/userstore.h"
 #include "usercopier.h"
 #include "util/failpoint.h"
 #include "util/logging.h"
@@ -85,8 +86,8 @@ QString describe(JobOutcome outcome)
     return {};
 }
 
-MigrationJob::MigrationJob(Master& master, JobRecord job, MigrationOptions options)
-    : m_master(master)
+MigrationJob::MigrationJob(ConfigDb& db, JobRecord job, MigrationOptions options)
+    : m_db(db)
     , m_job(std::move(job))
     , m_options(std::move(options))
 { }
@@ -125,7 +126,7 @@ void MigrationJob::reportProgress(Context& context, bool force)
     m_job.bytesDone = context.bytesAtStart + context.copiedThisRun;
     m_job.bytesTotal = qMax(m_job.bytesTotal, m_job.bytesDone);
     // Progress is informative: a busy ConfigDb skips one update, the next one catches up.
-    if (auto status = JobRepo(m_master.db()).setProgress(m_job.id, m_job.bytesDone, m_job.bytesTotal); !status)
+    if (auto status = JobRepo(m_db).setProgress(m_job.id, m_job.bytesDone, m_job.bytesTotal); !status)
         qCDebug(lcMigration) << "job" << m_job.id << ": progress not saved:" << status.message();
     if (m_options.progress) {
         JobProgress progress;
@@ -149,7 +150,7 @@ bool MigrationJob::interrupted(Context& context)
         && (!context.sinceCancelPoll.isValid()
             || context.sinceCancelPoll.elapsed() >= m_options.cancelPollInterval.count())) {
         context.sinceCancelPoll.start();
-        auto cancel = JobRepo(m_master.db()).isCancelRequested(m_job.id);
+        auto cancel = JobRepo(m_db).isCancelRequested(m_job.id);
         if (cancel && *cancel) {
             m_cancelRequested = true;
             m_interrupt = true;
@@ -160,7 +161,7 @@ bool MigrationJob::interrupted(Context& context)
 
 Status MigrationJob::enterPhase(Context& context, JobPhase phase, const QString& message)
 {
-    if (auto status = JobRepo(m_master.db()).setPhase(m_job.id, phase); !status)
+    if (auto status = JobRepo(m_db).setPhase(m_job.id, phase); !status)
         return status;
     m_job.phase = phase;
     log(context, LogLevel::Info, QStringLiteral("phase"),
@@ -178,7 +179,7 @@ Status MigrationJob::accountDestination(qint64 delta)
 {
     if (delta == 0)
         return {};
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     return db.transaction([&]() -> Status {
         auto accepted = StorageRepo(db).addUsedBytes(m_job.toStorageId, delta);
         if (!accepted)
@@ -215,7 +216,7 @@ Status MigrationJob::copySnapshots(Context& context, const QStringList& ids)
 
 Status MigrationJob::switchUser(Context& context)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     // The copy is frozen (no backup writes the user, the copy is complete): its size is final.
     auto usage = context.destinationStore->diskUsage();
     if (!usage)
@@ -304,7 +305,7 @@ JobOutcome MigrationJob::run()
 {
     Context context;
     context.elapsed.start();
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     auto fresh = JobRepo(db).byId(m_job.id);
     if (!fresh) {
         m_error = fresh.message();
@@ -322,8 +323,8 @@ JobOutcome MigrationJob::run()
     context.source = *source;
     context.destination = *destination;
     context.user = *user;
-    auto sourceRoot = m_master.openStorage(context.source);
-    auto destinationRoot = m_master.openStorage(context.destination);
+    auto sourceRoot = StorageRoot::open(context.source);
+    auto destinationRoot = StorageRoot::open(context.destination);
     if (sourceRoot)
         context.sourceLog = std::make_unique<MigrationLog>(sourceRoot->path(), m_options.logOptions);
     if (destinationRoot)
@@ -355,7 +356,7 @@ JobOutcome MigrationJob::run()
 
 JobOutcome MigrationJob::runPhases(Context& context)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     // Resume points: after the switch only compaction is left; a rollback continues; anything
     // before the switch starts copying again (idempotent).
     if (m_job.phase == JobPhase::Done) {
@@ -505,7 +506,7 @@ JobOutcome MigrationJob::runPhases(Context& context)
 
 JobOutcome MigrationJob::compact(Context& context)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     context.freeze.reset();
     if (m_job.phase == JobPhase::Unfreeze) {
         // A job switched by an earlier version kept no source bytes: count them from the disk.
@@ -579,7 +580,7 @@ JobOutcome MigrationJob::deferCompaction(Context& context, const QString& reason
 {
     // The user is safe on the destination; the source copy and its bytes stay until compaction
     // succeeds. The job stays active (pending, phase compacting) and is tried again later.
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     m_error = QStringLiteral("compaction pending: user '%1' now lives on '%2', but its data on '%3' could not be "
                              "removed yet (%4); it is retried")
                   .arg(m_job.userName, m_job.toName, m_job.fromName, reason);
@@ -600,14 +601,14 @@ JobOutcome MigrationJob::stopped(Context& context)
     context.freeze.reset();
     log(context, LogLevel::Info, QStringLiteral("stopped"),
         QStringLiteral("the engine stopped; the job resumes at the next start"));
-    (void)JobRepo(m_master.db()).requeue(m_job.id);
+    (void)JobRepo(m_db).requeue(m_job.id);
     m_error = QStringLiteral("stopped");
     return JobOutcome::Stopped;
 }
 
 JobOutcome MigrationJob::rollBack(Context& context, JobState state, const QString& reason)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     JobRepo jobs(db);
     const JobPhase failedIn = m_job.phase; // RollingBack when an interrupted rollback resumes
     m_error = reason;
@@ -677,9 +678,8 @@ JobOutcome MigrationJob::rollBack(Context& context, JobState state, const QStrin
     return state == JobState::Cancelled ? JobOutcome::Cancelled : JobOutcome::Failed;
 }
 
-QStringList MigrationJob::cleanUpLeftovers(Master& master, const MigrationLogOptions& logOptions)
+QStringList MigrationJob::cleanUpLeftovers(ConfigDb& db, const MigrationLogOptions& logOptions)
 {
-    ConfigDb& db = master.db();
     QStringList notes;
     auto leftovers = JobRepo(db).leftovers();
     if (!leftovers) {
@@ -691,7 +691,7 @@ QStringList MigrationJob::cleanUpLeftovers(Master& master, const MigrationLogOpt
         auto user = UserRepo(db).byId(job.userId);
         if (!destination || !user)
             continue;
-        auto destinationRoot = master.openStorage(*destination);
+        auto destinationRoot = StorageRoot::open(*destination);
         if (!destinationRoot)
             continue; // still away
         const UserStore copy(*destinationRoot, user->uuid);
@@ -713,7 +713,7 @@ QStringList MigrationJob::cleanUpLeftovers(Master& master, const MigrationLogOpt
         } else {
             std::optional<UserStore> home;
             QString homeName = user->storageName;
-            if (auto home_ = master.userStore(*user))
+            if (auto home_ = UserStore::open(db, *user))
                 home = *home_;
             if (const QString why = whyCopyMustStay(copy, home, homeName); !why.isEmpty())
                 continue; // checked again at the next pass

@@ -21,7 +21,7 @@
 
 namespace pk {
 
-class Master;
+class ConfigDb;
 class UserStore;
 struct LogRecord;
 
@@ -54,7 +54,7 @@ enum class JobOutcome { Done, Failed, Cancelled, Stopped, Deferred };
 class MigrationJob
 {
 public:
-    MigrationJob(Master& master, JobRecord job, MigrationOptions options);
+    MigrationJob(ConfigDb& db, JobRecord job, MigrationOptions options);
     ~MigrationJob();
 
     JobOutcome run();
@@ -64,7 +64,7 @@ public:
     // Removes the copies that failed or cancelled moves could not remove when they ended (their
     // destination was unreachable), once it is back; returns what was done, for notes. Only the
     // engine that holds the workspace's lock calls it.
-    static QStringList cleanUpLeftovers(Master& master, const MigrationLogOptions& logOptions = {});
+    static QStringList cleanUpLeftovers(ConfigDb& db, const MigrationLogOptions& logOptions = {});
 
 private:
     struct Context;
@@ -84,7 +84,7 @@ private:
         const QList<LogField>& extra = {});
     void reportProgress(Context& context, bool force);
 
-    Master& m_master;
+    ConfigDb& m_db;
     JobRecord m_job;
     MigrationOptions m_options;
     QString m_error;

@@ -152,6 +152,11 @@ Result<StorageRoot> StorageRoot::open(
     return root;
 }
 
+Result<StorageRoot> StorageRoot::open(const StorageRecord& storage)
+{
+    return open(storage.rootPath, storage.uuid, storage.name);
+}
+
 void StorageRoot::removeStaleTemporaries() const
 {
     QDir dir(tmpDir());

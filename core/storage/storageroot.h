@@ -3,6 +3,7 @@
 // The root directory of one storage: storage.json says which storage it is, so a wrong or
 // swapped path is detected before anything is read or written there.
 
+#include "configdb/records.h"
 #include "util/result.h"
 
 #include <QString>
@@ -46,6 +47,7 @@ public:
     static Result<StorageRoot> initialize(const QString& path, const StorageIdentity& identity);
     // Opens an existing storage and checks that it is the one ConfigDb expects.
     static Result<StorageRoot> open(const QString& path, const QString& expectedStorageId, const QString& expectedName);
+    static Result<StorageRoot> open(const StorageRecord& storage);
 
     QString path() const { return m_path; }
     QString usersDir() const { return m_path + QStringLiteral("/users"); }

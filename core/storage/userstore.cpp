@@ -1,5 +1,6 @@
 #include "userstore.h"
 
+#include "configdb/storagerepo.h"
 #include "util/posixio.h"
 
 #include <QDir>
@@ -22,6 +23,17 @@ UserStore::UserStore(StorageRoot root, QString userUuid)
     , m_uuid(std::move(userUuid))
     , m_dir(m_root.userDir(m_uuid))
 { }
+
+Result<UserStore> UserStore::open(ConfigDb& db, const UserRecord& user)
+{
+    auto storage = StorageRepo(db).byId(user.storageId);
+    if (!storage)
+        return storage.error();
+    auto root = StorageRoot::open(*storage);
+    if (!root)
+        return root.error();
+    return UserStore(*root, user.uuid);
+}
 
 QString UserStore::chunkFanoutDir(const Digest& digest) const
 {

@@ -3,11 +3,12 @@
 // One user's data on one storage: a content-addressed chunk store and one immutable manifest per
 // snapshot, under <storage>/users/<uuid>/.
 
+#include "configdb/configdb.h"
 #include "configdb/records.h"
-#include "filelock.h"
 #include "manifest.h"
 #include "sha256.h"
 #include "storageroot.h"
+#include "util/filelock.h"
 #include "util/posixio.h"
 
 #include <QStringList>
@@ -24,6 +25,8 @@ class UserStore
 {
 public:
     UserStore(StorageRoot root, QString userUuid);
+    // The store of a user where ConfigDb places it, its storage checked to be the expected one.
+    static Result<UserStore> open(ConfigDb& db, const UserRecord& user);
 
     const StorageRoot& root() const { return m_root; }
     QString uuid() const { return m_uuid; }

@@ -102,7 +102,7 @@ int runMigrateBenchmark(const Options& options)
         auto id = JobRepo(*pool.db).create(JobKind::Balance, 0, now.id, now.storageId, to, now.bytes);
         if (!id)
             fail(id.message());
-        MigrationJob job(*pool.master, JobRepo(*pool.db).byId(*id).value(), {});
+        MigrationJob job(*pool.db, JobRepo(*pool.db).byId(*id).value(), {});
         if (job.run() != JobOutcome::Done)
             fail(QStringLiteral("the migration failed: %1").arg(job.error()));
     });

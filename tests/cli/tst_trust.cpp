@@ -7,9 +7,9 @@
 #include "configdb/jobrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "storage/filelock.h"
 #include "storage/userstore.h"
 #include "testtree.h"
+#include "util/filelock.h"
 #include "util/posixio.h"
 
 #include <QDir>

@@ -2,11 +2,11 @@
 // scans, plans, jobs, alerts and versions -- and never any backup data.
 
 #include "archive/archivereader.h"
+#include "balance/balancer.h"
 #include "clirunner.h"
 #include "configdb/configdb.h"
 #include "configdb/poolrepo.h"
 #include "configdb/userrepo.h"
-#include "engine/balancer.h"
 #include "engine/supportbundle.h"
 #include "logs/migrationlog.h"
 #include "poolfixture.h"
@@ -46,7 +46,7 @@ private slots:
         for (int i = 0; i < 200; ++i)
             QVERIFY(log.append(LogRecord::now(LogLevel::Info, QStringLiteral("line %1").arg(i))));
         QVERIFY(QFile::exists(fixture.storagePath(QStringLiteral("s1")) + QStringLiteral("/inSyncMigration.log.2.gz")));
-        QVERIFY(Balancer(fixture.master()).scan(PoolRepo(fixture.db()).byName(QStringLiteral("main")).value()));
+        QVERIFY(Balancer(fixture.db()).scan(PoolRepo(fixture.db()).byName(QStringLiteral("main")).value()));
 
         const QString out = fixture.scratch(QStringLiteral("bundle.tar.gz"));
         auto result = SupportBundle::write(fixture.master(), out);

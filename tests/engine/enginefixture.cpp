@@ -1,9 +1,9 @@
 #include "enginefixture.h"
 
+#include "balance/balancer.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "engine/balancer.h"
 #include "engine/engine.h"
 #include "storage/userstore.h"
 #include "testtree.h"
@@ -137,7 +137,7 @@ bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRe
 
 QList<qint64> planAndApprove(CrowdedPool& pool)
 {
-    Balancer balancer(pool.master());
+    Balancer balancer(pool.db());
     auto scan = balancer.scan(pool.pool());
     if (!scan)
         qWarning("scan failed: %s", qPrintable(scan.message()));

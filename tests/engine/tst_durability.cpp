@@ -4,10 +4,10 @@
 // killed run left in place too); the destination copy is durable before the ConfigDb switch; and
 // nothing is deleted from the source before the switch commits.
 
+#include "balance/balancer.h"
 #include "clirunner.h"
 #include "cliworkspace.h"
 #include "configdb/jobrepo.h"
-#include "engine/balancer.h"
 #include "enginefixture.h"
 #include "storage/sha256.h"
 #include "testtree.h"
@@ -297,7 +297,7 @@ private slots:
     {
         CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
         QVERIFY2(pool.isValid(), qPrintable(pool.error()));
-        Balancer balancer(pool.master());
+        Balancer balancer(pool.db());
         QVERIFY(balancer.scan(pool.pool()));
         QVERIFY(balancer.plan(pool.pool()));
         auto approved = balancer.approve(pool.pool());

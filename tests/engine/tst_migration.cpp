@@ -3,13 +3,13 @@
 // either side, a full destination, SIGKILL at every phase, one engine per workspace, drain,
 // throttles, the migration log, alerts and the automatic mode.
 
+#include "balance/balancer.h"
 #include "clirunner.h"
 #include "configdb/alertrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "engine/balancer.h"
 #include "engine/engine.h"
 #include "engine/enginelock.h"
 #include "enginefixture.h"
@@ -165,7 +165,7 @@ private slots:
         const UserStore store = pool.master().userStore(pool.fixture().user(damaged)).value();
         flipByte(anyChunkOf(store), 10);
 
-        Balancer balancer(pool.master());
+        Balancer balancer(pool.db());
         auto scan = balancer.scan(pool.pool());
         QVERIFY2(scan, qPrintable(scan.message()));
         int candidates = 0;
@@ -458,7 +458,7 @@ private slots:
         QVERIFY2(pool.isValid(), qPrintable(pool.error()));
         for (const QString& user : pool.users())
             flipByte(anyChunkOf(pool.master().userStore(pool.fixture().user(user)).value()), 7);
-        Balancer balancer(pool.master());
+        Balancer balancer(pool.db());
         for (int round = 0; round < 3; ++round) {
             auto plan = balancer.plan(pool.pool());
             QVERIFY(plan);
@@ -495,7 +495,7 @@ private slots:
         PoolFixture fixture({ { QStringLiteral("s1"), 100000 }, { QStringLiteral("s2"), 100000 } });
         const StorageRecord s1 = fixture.storage(QStringLiteral("s1"));
         QVERIFY(StorageRepo(fixture.db()).setUsedBytes(s1.id, 81000));
-        Balancer balancer(fixture.master());
+        Balancer balancer(fixture.db());
         const PoolRecord pool = PoolRepo(fixture.db()).byName(QStringLiteral("main")).value();
         auto first = balancer.detect(pool);
         QVERIFY(first && first->marked == QStringList { QStringLiteral("s1") });

@@ -3,17 +3,17 @@
 // and cancels that arrive while a job waits or is about to switch. Real processes, real storages,
 // and at the end of each test the disk and ConfigDb agree byte for byte.
 
+#include "balance/balancer.h"
 #include "clirunner.h"
 #include "configdb/alertrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "engine/balancer.h"
 #include "engine/engine.h"
 #include "enginefixture.h"
-#include "storage/filelock.h"
 #include "storage/userstore.h"
 #include "testtree.h"
+#include "util/filelock.h"
 #include "util/posixio.h"
 
 #include <QDir>

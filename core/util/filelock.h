@@ -3,8 +3,8 @@
 // An advisory lock (flock) on a file, held until the object dies. flock locks belong to the open
 // file, so two threads of one process exclude each other just like two processes do.
 
-#include "util/result.h"
-#include "util/uniquefd.h"
+#include "result.h"
+#include "uniquefd.h"
 
 #include <QString>
 

@@ -11,7 +11,7 @@
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "logs/migrationlog.h"
-#include "master/master.h"
+#include "storage/storageroot.h"
 #include "util/sizes.h"
 
 #include <QHash>
@@ -19,8 +19,8 @@
 
 namespace pk {
 
-Balancer::Balancer(Master& master)
-    : m_master(master)
+Balancer::Balancer(ConfigDb& db)
+    : m_db(db)
 { }
 
 void Balancer::logEvent(const StorageRecord& storage, const QString& event, const QString& message)
@@ -30,13 +30,13 @@ void Balancer::logEvent(const StorageRecord& storage, const QString& event, cons
     record.set(QStringLiteral("storage"), storage.name);
     record.set(QStringLiteral("pool"), storage.poolName);
     // Only onto a storage that really is this one (never write into a swapped path).
-    if (auto root = m_master.openStorage(storage))
+    if (auto root = StorageRoot::open(storage))
         (void)MigrationLog(root->path()).append(record);
 }
 
 Result<DetectionResult> Balancer::detect(const PoolRecord& pool)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     StorageRepo repo(db);
     auto storages = repo.list(pool.id);
     if (!storages)
@@ -79,7 +79,7 @@ Result<ScanReport> Balancer::scan(
 {
     if (auto detected = detect(pool); !detected)
         return detected.error();
-    Scanner scanner(m_master);
+    Scanner scanner(m_db);
     scanner.setStopFlag(stop);
     if (progress)
         scanner.setProgressHandler(progress);
@@ -94,7 +94,7 @@ Result<ScanReport> Balancer::scan(
         count.second += entry.candidate ? 1 : 0;
     }
     for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
-        if (auto storage = StorageRepo(m_master.db()).byId(it.key()))
+        if (auto storage = StorageRepo(m_db).byId(it.key()))
             logEvent(*storage, QStringLiteral("scan"),
                 QStringLiteral("scanned %1 users: %2 consistent and movable").arg(it->first).arg(it->second));
     }
@@ -103,7 +103,7 @@ Result<ScanReport> Balancer::scan(
 
 Result<PlannerInput> Balancer::plannerInput(const PoolRecord& pool, const ScanReport& scan, JobKind kind)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     auto storages = StorageRepo(db).list(pool.id);
     if (!storages)
         return storages.error();
@@ -149,7 +149,7 @@ Result<PlannerInput> Balancer::plannerInput(const PoolRecord& pool, const ScanRe
 
 Result<PlanRecord> Balancer::planWith(const PoolRecord& pool, const ScanReport& scan, JobKind kind)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     auto input = plannerInput(pool, scan, kind);
     if (!input)
         return input.error();
@@ -192,7 +192,7 @@ Result<PlanRecord> Balancer::planWith(const PoolRecord& pool, const ScanReport& 
 
 Result<PlanRecord> Balancer::plan(const PoolRecord& pool, const std::atomic<bool>* stop)
 {
-    auto latest = ScanRepo(m_master.db()).latest(pool.id);
+    auto latest = ScanRepo(m_db).latest(pool.id);
     if (!latest)
         return latest.error();
     if (latest->id == 0) {
@@ -207,7 +207,7 @@ Result<PlanRecord> Balancer::plan(const PoolRecord& pool, const std::atomic<bool
 
 Result<ApprovalResult> Balancer::approve(const PoolRecord& pool, const QStringList& users)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     PlanRepo plans(db);
     auto plan = plans.pending(pool.id);
     if (!plan)
@@ -254,7 +254,7 @@ Result<ApprovalResult> Balancer::approve(const PoolRecord& pool, const QStringLi
 
 Status Balancer::reject(const PoolRecord& pool)
 {
-    PlanRepo plans(m_master.db());
+    PlanRepo plans(m_db);
     auto plan = plans.pending(pool.id);
     if (!plan)
         return plan.error();
@@ -265,7 +265,7 @@ Status Balancer::reject(const PoolRecord& pool)
 
 Result<ApprovalResult> Balancer::drain(const QString& storageName, const std::atomic<bool>* stop)
 {
-    ConfigDb& db = m_master.db();
+    ConfigDb& db = m_db;
     StorageRepo storages(db);
     auto storage = storages.byName(storageName);
     if (!storage)
@@ -279,7 +279,7 @@ Result<ApprovalResult> Balancer::drain(const QString& storageName, const std::at
         logEvent(*storage, QStringLiteral("drain"),
             QStringLiteral("draining: no new users; every user moves to the other storages"));
     }
-    Scanner scanner(m_master);
+    Scanner scanner(m_db);
     scanner.setStopFlag(stop);
     auto report = scanner.scan(*pool, storage->id);
     if (!report)

@@ -11,7 +11,7 @@
 
 namespace pk {
 
-class Master;
+class ConfigDb;
 
 struct DetectionResult
 {
@@ -34,7 +34,7 @@ public:
     // A mark clears only this far below the high watermark, so a storage at the edge does not flap.
     static constexpr double unmarkMarginPercent = 0.5;
 
-    explicit Balancer(Master& master);
+    explicit Balancer(ConfigDb& db);
 
     Result<DetectionResult> detect(const PoolRecord& pool);
     Result<ScanReport> scan(const PoolRecord& pool, const std::atomic<bool>* stop = nullptr,
@@ -55,7 +55,7 @@ private:
     void logEvent(const StorageRecord& storage, const QString& event, const QString& message);
     Result<PlanRecord> planWith(const PoolRecord& pool, const ScanReport& scan, JobKind kind);
 
-    Master& m_master;
+    ConfigDb& m_db;
 };
 
 } // namespace pk

@@ -1,6 +1,6 @@
 #include "filelock.h"
 
-#include "util/posixio.h"
+#include "posixio.h"
 
 #include <QDeadlineTimer>
 #include <QThread>
