@@ -4,6 +4,7 @@
 // the storage code reaches the user as one line with the right exit code.
 
 #include <QString>
+#include <QtGlobal>
 
 #include <optional>
 #include <utility>
@@ -64,9 +65,15 @@ public:
     Result(Error error)
         : m_value(std::move(error))
     { }
+    // Only for a failed Status: a successful one carries no value to return, a programming error
+    // (caught by the assertion in debug builds, reported as a failure rather than undefined
+    // behaviour in release builds).
     Result(const Status& status)
-        : m_value(status.error())
-    { }
+        : m_value(status.isOk() ? failed(QStringLiteral("internal error: a success converted to a failed result"))
+                                : status.error())
+    {
+        Q_ASSERT_X(!status.isOk(), "Result(const Status&)", "a successful Status has no value to carry");
+    }
 
     bool isOk() const { return std::holds_alternative<T>(m_value); }
     explicit operator bool() const { return isOk(); }
