@@ -19,6 +19,13 @@ tgz=$(ls "$build"/packages/poolkeeper-*.tar.gz)
 echo "package-check: built $deb and $tgz"
 
 lintian --fail-on error "$deb"
+# The programs are built with Debian's hardening flags (CMakeLists.txt): lintian must find them.
+hardening=$(lintian -I --pedantic --tags hardening-no-bindnow,hardening-no-fortify-functions,hardening-no-relro "$deb" || true)
+if [ -n "$hardening" ]; then
+    echo "package-check.sh: the programs lack hardening flags:" >&2
+    echo "$hardening" >&2
+    exit 1
+fi
 desktop-file-validate "$source_dir/resources/org.poolkeeper.Poolkeeper.desktop"
 appstreamcli validate --no-net "$source_dir/resources/org.poolkeeper.Poolkeeper.metainfo.xml"
 tar tzf "$tgz" | grep -q '/bin/poolkeeper-cli$'

@@ -239,7 +239,8 @@ int runBalance(Context& context, const ParsedArgs& args)
     for (const QString& note : plan->summary.split(u'\n', Qt::SkipEmptyParts))
         context.out() << "note: " << note << '\n';
     if (plan->moves.isEmpty()) {
-        (void)balancer.reject(pool->pool);
+        if (auto rejected = balancer.reject(pool->pool); !rejected)
+            return context.fail(rejected.error());
         if (activeJobIds(*pool->db, pool->pool.id).isEmpty()) {
             context.out() << "nothing to move in pool '" << pool->pool.name << "'\n";
             return 0;

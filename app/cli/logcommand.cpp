@@ -47,7 +47,8 @@ public:
             from = 0;
         }
         const qint64 to = m_document.rowCount();
-        (void)m_document.visitRows(from, to, generation, [&](const LogRowBlock& block) {
+        // Stopped early only by a reset of the document: the next pass sees the new generation.
+        m_document.visitRows(from, to, generation, [&](const LogRowBlock& block) {
             qint64& printed = m_printedLines[std::size_t(block.source)];
             for (qsizetype i = 0; i < block.lines.count; ++i) {
                 const qint64 line = block.lines.firstLine + i;

@@ -69,6 +69,7 @@ bool AtomicFile::isTemporaryNameFor(const QString& fileName, const QString& fina
     bool pidOk = false;
     const qint64 pid = rest.left(dash).toLongLong(&pidOk);
     bool randomOk = false;
+    // Only whether the part parses as hexadecimal matters, not its value.
     (void)rest.mid(dash + 1).toULongLong(&randomOk, 16);
     return pidOk && pid > 0 && randomOk;
 }

@@ -12,6 +12,7 @@
 #include "configdb/userrepo.h"
 #include "logs/migrationlog.h"
 #include "storage/storageroot.h"
+#include "util/logging.h"
 #include "util/sizes.h"
 
 #include <QHash>
@@ -30,8 +31,12 @@ void Balancer::logEvent(const StorageRecord& storage, const QString& event, cons
     record.set(QStringLiteral("storage"), storage.name);
     record.set(QStringLiteral("pool"), storage.poolName);
     // Only onto a storage that really is this one (never write into a swapped path).
-    if (auto root = StorageRoot::open(storage))
-        (void)MigrationLog(root->path()).append(record);
+    // The event is in ConfigDb already (state, alert); a line the log could not take is reported
+    // and the balance goes on.
+    if (auto root = StorageRoot::open(storage)) {
+        if (auto written = MigrationLog(root->path()).append(record); !written)
+            qCWarning(lcLogs) << "a line of the migration log of" << storage.name << "was lost:" << written.message();
+    }
 }
 
 Result<DetectionResult> Balancer::detect(const PoolRecord& pool)
@@ -62,9 +67,12 @@ Result<DetectionResult> Balancer::detect(const PoolRecord& pool)
         } else if (usage.storage.state == StorageState::Marked && usage.reachable
             && !watermark::isAtOrAbove(
                 usage.storage.usedBytes, usage.capacityBytes, pool.highPercent - unmarkMarginPercent)) {
+            // The alert first: if it cannot go, the storage stays marked and the next detection
+            // tries both again (never an online storage with a stale alert).
+            if (auto cleared = AlertRepo(db).clear(usage.storage.id, alertKind::lowFreeSpace); !cleared)
+                return cleared.error();
             if (auto status = repo.setState(usage.storage.id, StorageState::Online); !status)
                 return status.error();
-            (void)AlertRepo(db).clear(usage.storage.id, alertKind::lowFreeSpace);
             result.cleared.append(usage.storage.name);
             logEvent(usage.storage, QStringLiteral("unmarked"),
                 QStringLiteral("%1 % used, back under the high watermark: takes new users again")

@@ -1,6 +1,7 @@
 #include "configdb.h"
 
 #include "schema.h"
+#include "util/logging.h"
 #include "util/posixio.h"
 
 #include <QDateTime>
@@ -145,7 +146,10 @@ Status ConfigDb::transaction(const std::function<Status()>& work)
         else
             status = commit.error();
     }
-    (void)exec(QStringLiteral("ROLLBACK"));
+    // The transaction's own error is what the caller needs; a failed ROLLBACK leaves nothing
+    // committed (SQLite rolls back an open transaction when the connection closes).
+    if (auto rolledBack = exec(QStringLiteral("ROLLBACK")); !rolledBack)
+        qCWarning(lcConfigDb) << "ROLLBACK failed after" << status.message() << ":" << rolledBack.message();
     return status;
 }
 

@@ -212,7 +212,8 @@ bool LogSource::readLines(
 QByteArray LogSource::line(qint64 index) const
 {
     QByteArray text;
-    (void)readLines(index, 1, [&](const LogLineBlock& block) {
+    // Stopped by the visitor after the one line it wants.
+    readLines(index, 1, [&](const LogLineBlock& block) {
         text = block.line(0).toByteArray();
         return false;
     });

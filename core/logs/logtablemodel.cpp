@@ -150,7 +150,8 @@ std::optional<qint64> LogTableModel::previousJobTime(qint64 documentRow, int sou
         const qint64 start = qMax(limit, end - window);
         std::optional<qint64> found;
         bool any = false;
-        (void)m_document->visitRows(start, end, 0, [&](const LogRowBlock& rows) {
+        // The visitor never stops early and generation 0 never does either: nothing to check.
+        m_document->visitRows(start, end, 0, [&](const LogRowBlock& rows) {
             if (rows.source != source)
                 return true;
             for (qsizetype i = 0; i < rows.lines.count; ++i) {

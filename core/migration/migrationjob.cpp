@@ -317,7 +317,7 @@ JobOutcome MigrationJob::run()
     auto user = UserRepo(db).byId(m_job.userId);
     if (!source || !destination || !user) {
         m_error = !source ? source.message() : (!destination ? destination.message() : user.message());
-        (void)JobRepo(db).finish(m_job.id, JobState::Failed, m_job.phase, m_error);
+        recordEnd(JobState::Failed, m_job.phase);
         return JobOutcome::Failed;
     }
     context.source = *source;
@@ -360,7 +360,7 @@ JobOutcome MigrationJob::runPhases(Context& context)
     // Resume points: after the switch only compaction is left; a rollback continues; anything
     // before the switch starts copying again (idempotent).
     if (m_job.phase == JobPhase::Done) {
-        (void)JobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, QString());
+        recordEnd(JobState::Done, JobPhase::Done);
         return JobOutcome::Done;
     }
     if (m_job.phase == JobPhase::RollingBack)
@@ -377,7 +377,7 @@ JobOutcome MigrationJob::runPhases(Context& context)
         return rollBack(context, JobState::Cancelled, QStringLiteral("cancelled by an operator"));
     if (context.user.storageId != m_job.fromStorageId) {
         m_error = QStringLiteral("the user no longer lives on '%1'").arg(m_job.fromName);
-        (void)JobRepo(db).finish(m_job.id, JobState::Failed, m_job.phase, m_error);
+        recordEnd(JobState::Failed, m_job.phase);
         return JobOutcome::Failed;
     }
 
@@ -596,12 +596,24 @@ JobOutcome MigrationJob::deferCompaction(Context& context, const QString& reason
     return JobOutcome::Deferred;
 }
 
+void MigrationJob::recordEnd(JobState state, JobPhase phase)
+{
+    // Nothing was changed on the storages at these ends; a job whose end could not be recorded
+    // stays "running" and is settled at the next engine start like one whose engine was killed.
+    if (auto finished = JobRepo(m_db).finish(m_job.id, state, phase, state == JobState::Done ? QString() : m_error);
+        !finished)
+        qCWarning(lcMigration) << "job" << m_job.id
+                               << ": its end was not recorded, the next start settles it:" << finished.message();
+}
+
 JobOutcome MigrationJob::stopped(Context& context)
 {
     context.freeze.reset();
     log(context, LogLevel::Info, QStringLiteral("stopped"),
         QStringLiteral("the engine stopped; the job resumes at the next start"));
-    (void)JobRepo(m_db).requeue(m_job.id);
+    // Left "running", the job is requeued at the next engine start like one whose engine was killed.
+    if (auto requeued = JobRepo(m_db).requeue(m_job.id); !requeued)
+        qCWarning(lcMigration) << "job" << m_job.id << ": not requeued, the next start will:" << requeued.message();
     m_error = QStringLiteral("stopped");
     return JobOutcome::Stopped;
 }

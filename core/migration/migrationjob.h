@@ -78,6 +78,8 @@ private:
     JobOutcome compact(Context& context);
     JobOutcome deferCompaction(Context& context, const QString& reason);
     JobOutcome rollBack(Context& context, JobState state, const QString& reason);
+    // Records the end of a job that changed nothing on the storages; a failure is logged.
+    void recordEnd(JobState state, JobPhase phase);
     JobOutcome stopped(Context& context);
     bool interrupted(Context& context);
     void log(Context& context, LogLevel level, const QString& event, const QString& message,

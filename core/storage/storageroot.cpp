@@ -1,5 +1,6 @@
 #include "storageroot.h"
 
+#include "util/logging.h"
 #include "util/posixio.h"
 
 #include <QDir>
@@ -170,8 +171,12 @@ void StorageRoot::removeStaleTemporaries() const
     QDir trash(trashDir());
     for (const QString& name : trash.entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden)) {
         const qint64 pid = name.section(u'-', -2, -2).toLongLong();
-        if (!posix::isProcessAlive(pid))
-            (void)posix::removeTree(trash.filePath(name));
+        if (!posix::isProcessAlive(pid)) {
+            // Only space is at stake: the trash holds nothing anyone reads, and the next open tries again.
+            if (auto removed = posix::removeTree(trash.filePath(name)); !removed)
+                qCWarning(lcStorage) << "cannot empty the trash entry" << trash.filePath(name) << ":"
+                                     << removed.message();
+        }
     }
 }
 

@@ -1,5 +1,4 @@
-# Tests of the archive layer (core/archive) and the migration log (core/logs).
-pk_add_test(tst_archive logs/tst_archive.cpp LIBS LibArchive::LibArchive)
+# Tests of the migration log (core/logs).
 pk_add_test(tst_logfmt logs/tst_logfmt.cpp)
 pk_add_test(tst_migrationlog logs/tst_migrationlog.cpp)
 

@@ -6,6 +6,8 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -140,7 +142,9 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
     for (int i = 0; i < spec.symlinks; ++i) {
         const QString dir = dirs.at(random.bounded(static_cast<int>(dirs.size())));
         const QByteArray target = i % 2 ? QByteArray("../nowhere/dangling") : QByteArray("file0.dat");
-        ::symlink(target.constData(), enc(dir + QStringLiteral("/link%1").arg(i)).constData());
+        const QByteArray link = enc(dir + QStringLiteral("/link%1").arg(i));
+        if (::symlink(target.constData(), link.constData()) != 0)
+            qFatal("cannot create the symbolic link %s: %s", link.constData(), std::strerror(errno));
         ++stats.symlinks;
     }
     if (spec.nonUtf8Name) {

@@ -1,1 +1,0 @@
-target_sources(poolkeeper-bench PRIVATE bench/benchmigrate.cpp)

@@ -1,1 +1,0 @@
-pk_add_test(tst_planner core/tst_planner.cpp)
