@@ -6,6 +6,7 @@
 #include "master/master.h"
 #include "master/workspace.h"
 #include "storage/userstore.h"
+#include "util/logging.h"
 #include "util/posixio.h"
 
 #include <QDir>
@@ -106,7 +107,8 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
         const qint64 now = nowMs();
         for (const StorageUsage& usage : measureStorages(StorageRepo(**db).list().valueOr({})))
             list.append({ usage.storage.id, now, usage.storage.usedBytes, usage.capacityBytes });
-        (void)samples.add(list);
+        if (auto added = samples.add(list); !added)
+            qCWarning(lcEngine) << "the demo's capacity chart misses a point:" << added.message();
     };
     auto backup = [&](const char* user, int sizeMiB, quint32 seed) -> Status {
         const QString home = sources + u'/' + QString::fromUtf8(user);
@@ -171,7 +173,9 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
             }
         }
     }
-    (void)posix::removeTree(sources);
+    // The backups are made; the files they were made from are only left-over space.
+    if (auto removed = posix::removeTree(sources); !removed)
+        qCWarning(lcEngine) << "cannot remove the demo's source files in" << sources << ":" << removed.message();
     report(QStringLiteral("demo workspace ready"));
     return {};
 }
