@@ -2,37 +2,18 @@
 
 namespace pk {
 
-EngineController::EngineController(QString workspaceDir, QObject* parent)
+EngineController::EngineController(QString workspaceDir, QObject* parent, NewWorkspace newWorkspace)
     : QObject(parent)
     , m_workspaceDir(std::move(workspaceDir))
 {
     Engine::Settings settings;
     settings.workspaceDir = m_workspaceDir;
-    settings.createWorkspace = true;
+    settings.createWorkspace = newWorkspace == NewWorkspace::Empty;
+    settings.createDemo = newWorkspace == NewWorkspace::Demo;
     m_engine = new Engine(settings);
     m_engine->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("poolkeeper-engine"));
     connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
-
-    // Commands: queued into the engine's thread.
-    connect(this, &EngineController::engineStart, m_engine, &Engine::start);
-    connect(this, &EngineController::engineStop, m_engine, &Engine::stop);
-    connect(this, &EngineController::engineRefresh, m_engine, &Engine::refresh);
-    connect(this, &EngineController::engineScan, m_engine, &Engine::scanPool);
-    connect(this, &EngineController::enginePlan, m_engine, &Engine::planPool);
-    connect(this, &EngineController::engineApprove, m_engine, &Engine::approvePlan);
-    connect(this, &EngineController::engineReject, m_engine, &Engine::rejectPlan);
-    connect(this, &EngineController::engineBalance, m_engine, &Engine::balancePool);
-    connect(this, &EngineController::engineCancel, m_engine, &Engine::cancelJob);
-    connect(this, &EngineController::engineDrain, m_engine, &Engine::drainStorage);
-    connect(this, &EngineController::engineAcknowledge, m_engine, &Engine::acknowledgeAlert);
-    connect(this, &EngineController::engineAddPool, m_engine, &Engine::addPool);
-    connect(this, &EngineController::engineAddStorage, m_engine, &Engine::addStorage);
-    connect(this, &EngineController::engineUpdatePool, m_engine, &Engine::updatePool);
-    connect(this, &EngineController::engineHistory, m_engine, &Engine::requestHistory);
-    connect(this, &EngineController::engineLatestScan, m_engine, &Engine::requestScan);
-    connect(this, &EngineController::engineLatestPlan, m_engine, &Engine::requestPlan);
-    connect(this, &EngineController::engineBundle, m_engine, &Engine::writeSupportBundle);
 
     // Results: queued back into this (the GUI) thread, as value types.
     connect(m_engine, &Engine::started, this, [this](const EngineInfo& info) {
@@ -77,8 +58,7 @@ EngineController::EngineController(QString workspaceDir, QObject* parent)
         if (history.generation == m_historyGeneration)
             emit historyReady(history);
     });
-    connect(m_engine, &Engine::commandDone, this, &EngineController::commandDone);
-    connect(m_engine, &Engine::commandFailed, this, &EngineController::commandFailed);
+    connect(m_engine, &Engine::commandFinished, this, &EngineController::commandFinished);
 
     // At most ten progress updates a second reach the views.
     m_progressTimer.setInterval(100);
@@ -100,7 +80,7 @@ void EngineController::start()
 {
     if (!m_thread.isRunning())
         m_thread.start();
-    emit engineStart();
+    send([](Engine& engine) { engine.start(); });
 }
 
 void EngineController::stop()
@@ -108,9 +88,8 @@ void EngineController::stop()
     if (!m_started || m_stopping)
         return;
     m_stopping = true;
-    emit engineStop();
+    send([](Engine& engine) { engine.stop(); });
 }
-
 void EngineController::flushProgress()
 {
     if (m_dirtyProgress.isEmpty())
@@ -151,80 +130,83 @@ std::optional<JobProgress> EngineController::progress(qint64 jobId) const
 
 quint64 EngineController::scan(const QString& pool)
 {
-    emit engineScan(pool, ++m_scanGeneration);
+    send([pool, generation = ++m_scanGeneration](Engine& engine) { engine.scanPool(pool, generation); });
     return m_scanGeneration;
 }
 
 void EngineController::plan(const QString& pool)
 {
-    emit enginePlan(pool);
+    send([pool](Engine& engine) { engine.planPool(pool); });
 }
 
 void EngineController::approve(const QString& pool, const QStringList& users)
 {
-    emit engineApprove(pool, users);
+    send([pool, users](Engine& engine) { engine.approvePlan(pool, users); });
 }
 
 void EngineController::reject(const QString& pool)
 {
-    emit engineReject(pool);
+    send([pool](Engine& engine) { engine.rejectPlan(pool); });
 }
 
 void EngineController::balance(const QString& pool)
 {
-    emit engineBalance(pool);
+    send([pool](Engine& engine) { engine.balancePool(pool); });
 }
 
 void EngineController::cancelJob(qint64 id)
 {
-    emit engineCancel(id);
+    send([id](Engine& engine) { engine.cancelJob(id); });
 }
 
 void EngineController::drain(const QString& storage)
 {
-    emit engineDrain(storage);
+    send([storage](Engine& engine) { engine.drainStorage(storage); });
 }
 
 void EngineController::acknowledgeAlert(qint64 id)
 {
-    emit engineAcknowledge(id);
+    send([id](Engine& engine) { engine.acknowledgeAlert(id); });
 }
 
 void EngineController::addPool(const QString& name, double highPercent, double lowPercent, PoolMode mode)
 {
-    emit engineAddPool(name, highPercent, lowPercent, mode);
+    send([=](Engine& engine) { engine.addPool(name, highPercent, lowPercent, mode); });
 }
 
 void EngineController::addStorage(const QString& pool, const QString& name, const QString& path, qint64 quotaBytes)
 {
-    emit engineAddStorage(pool, name, path, quotaBytes);
+    send([=](Engine& engine) { engine.addStorage(pool, name, path, quotaBytes); });
 }
 
 void EngineController::updatePool(const PoolRecord& pool)
 {
-    emit engineUpdatePool(pool);
+    send([pool](Engine& engine) { engine.updatePool(pool); });
 }
 
 quint64 EngineController::requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints)
 {
-    emit engineHistory(poolId, sinceMs, maxPoints, ++m_historyGeneration);
+    send([=, generation = ++m_historyGeneration](
+             Engine& engine) { engine.requestHistory(poolId, sinceMs, maxPoints, generation); });
     return m_historyGeneration;
 }
 
 void EngineController::requestLatest(const QString& pool)
 {
-    emit engineLatestScan(pool);
-    emit engineLatestPlan(pool);
+    send([pool](Engine& engine) {
+        engine.requestScan(pool);
+        engine.requestPlan(pool);
+    });
 }
 
 void EngineController::writeSupportBundle(const QString& path)
 {
-    emit engineBundle(path);
+    send([path](Engine& engine) { engine.writeSupportBundle(path); });
 }
 
 void EngineController::refresh()
 {
-    emit engineRefresh();
+    send([](Engine& engine) { engine.refresh(); });
 }
 
 } // namespace pk

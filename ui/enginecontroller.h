@@ -1,8 +1,8 @@
 #pragma once
 
-// The console's side of the engine: it owns the worker thread the Engine lives in, forwards
-// commands to it as queued signals, and keeps the latest value-type snapshots (pools, jobs,
-// alerts) that the models show. Job progress is coalesced to at most ten updates a second so the
+// The console's side of the engine: it owns the worker thread the Engine lives in, queues each
+// command into that thread as a call of the Engine, and keeps the latest value-type snapshots
+// (pools, jobs, alerts) that the models show. Job progress is coalesced to at most ten updates a second so the
 // window never drowns in events. Results that a newer request superseded are dropped by
 // generation number.
 
@@ -19,7 +19,11 @@ class EngineController : public QObject
 {
     Q_OBJECT
 public:
-    explicit EngineController(QString workspaceDir, QObject* parent = nullptr);
+    // What the engine creates when the workspace does not exist yet.
+    enum class NewWorkspace { Empty, Demo };
+
+    explicit EngineController(
+        QString workspaceDir, QObject* parent = nullptr, NewWorkspace newWorkspace = NewWorkspace::Empty);
     ~EngineController() override;
 
     QString workspaceDir() const { return m_workspaceDir; }
@@ -69,31 +73,18 @@ signals:
     void scanFinished(const pk::ScanReport& report);
     void planReady(const pk::PlanRecord& plan);
     void historyReady(const pk::PoolHistory& history);
-    void commandDone(const QString& command, const QString& message);
-    void commandFailed(const QString& command, const QString& message);
+    // What became of a command (approve, add pool, ...); outcome.message() says it for people.
+    void commandFinished(const pk::CommandOutcome& outcome);
     void jobFinished(const pk::JobRecord& job);
 
-    // Internal: queued to the engine's thread.
-    void engineStart();
-    void engineStop();
-    void engineRefresh();
-    void engineScan(const QString& pool, quint64 generation);
-    void enginePlan(const QString& pool);
-    void engineApprove(const QString& pool, const QStringList& users);
-    void engineReject(const QString& pool);
-    void engineBalance(const QString& pool);
-    void engineCancel(qint64 id);
-    void engineDrain(const QString& storage);
-    void engineAcknowledge(qint64 id);
-    void engineAddPool(const QString& name, double highPercent, double lowPercent, pk::PoolMode mode);
-    void engineAddStorage(const QString& pool, const QString& name, const QString& path, qint64 quotaBytes);
-    void engineUpdatePool(const pk::PoolRecord& pool);
-    void engineHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation);
-    void engineLatestScan(const QString& pool);
-    void engineLatestPlan(const QString& pool);
-    void engineBundle(const QString& path);
-
 private:
+    // Runs command in the engine's thread, after the commands sent before it: the one way the
+    // console crosses into the engine.
+    template<typename Command> void send(Command command)
+    {
+        QMetaObject::invokeMethod(
+            m_engine, [engine = m_engine, command = std::move(command)] { command(*engine); }, Qt::QueuedConnection);
+    }
     void flushProgress();
 
     QString m_workspaceDir;

@@ -22,7 +22,6 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -34,7 +33,6 @@
 #include <QTabWidget>
 #include <QToolBar>
 #include <QTreeView>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace pk {
 
@@ -184,7 +182,7 @@ void MainWindow::createActions()
         toolbar->addAction(m_actions.value(QLatin1String(name)));
 }
 
-void MainWindow::openWorkspace(const QString& directory)
+void MainWindow::openWorkspace(const QString& directory, EngineController::NewWorkspace newWorkspace)
 {
     if (m_controller) {
         // The old engine stops in its thread (jobs stay resumable) and goes away with its panels.
@@ -205,7 +203,7 @@ void MainWindow::openWorkspace(const QString& directory)
     }
     m_pool.clear();
     m_poolModel->setPools({});
-    m_controller = new EngineController(directory, this);
+    m_controller = new EngineController(directory, this, newWorkspace);
     m_dashboard = new DashboardPanel(m_controller, this);
     m_scanReview = new ScanReviewPanel(m_controller, this);
     m_migrations = new MigrationsPanel(m_controller, this);
@@ -228,10 +226,12 @@ void MainWindow::connectController()
 {
     EngineController* controller = m_controller;
     connect(controller, &EngineController::started, this, [this] {
+        m_welcome->setBusy(QString());
         updateStatus();
         updateActions();
     });
     connect(controller, &EngineController::startFailed, this, [this](const QString& message) {
+        m_welcome->setBusy(QString());
         m_engineLabel->setText(tr("Engine not running"));
         QMessageBox::warning(this, tr("Cannot open the workspace"), message);
     });
@@ -260,17 +260,27 @@ void MainWindow::connectController()
             m_tabs->indexOf(m_alerts), unacknowledged > 0 ? tr("Ale&rts (%1)").arg(unacknowledged) : tr("Ale&rts"));
         m_tabs->setTabIcon(m_tabs->indexOf(m_alerts), unacknowledged > 0 ? icons::alert() : QIcon());
     });
-    connect(controller, &EngineController::commandDone, this, [this](const QString& command, const QString& message) {
-        statusBar()->showMessage(QStringLiteral("%1: %2").arg(command, message), 8000);
-        if (command == QLatin1String("approve") || command == QLatin1String("balance")
-            || command == QLatin1String("drain"))
-            showPage(Page::Migrations);
-    });
-    connect(controller, &EngineController::commandFailed, this, [this](const QString& command, const QString& message) {
-        statusBar()->showMessage(tr("%1 failed: %2").arg(command, message), 15000);
-        if (command.startsWith(QLatin1String("add ")) || command == QLatin1String("pool settings")
-            || command == QLatin1String("drain") || command == QLatin1String("support bundle"))
-            QMessageBox::warning(this, tr("%1 failed").arg(command), message);
+    connect(controller, &EngineController::commandFinished, this, [this](const CommandOutcome& outcome) {
+        const QString command = outcome.commandName();
+        if (outcome.succeeded()) {
+            statusBar()->showMessage(tr("%1: %2").arg(command, outcome.message()), 8000);
+            if (outcome.command == EngineCommand::Approve || outcome.command == EngineCommand::Balance
+                || outcome.command == EngineCommand::Drain)
+                showPage(Page::Migrations);
+            return;
+        }
+        statusBar()->showMessage(tr("%1 failed: %2").arg(command, outcome.message()), 15000);
+        switch (outcome.command) {
+        case EngineCommand::AddPool:
+        case EngineCommand::AddStorage:
+        case EngineCommand::UpdatePool:
+        case EngineCommand::Drain:
+        case EngineCommand::SupportBundle:
+            QMessageBox::warning(this, tr("%1 failed").arg(command), outcome.message());
+            break;
+        default:
+            break;
+        }
     });
 }
 
@@ -404,22 +414,10 @@ void MainWindow::openDemo()
         openWorkspace(m_demoDirectory);
         return;
     }
-    // Creating the demo writes real backups: on a worker thread, with the welcome page busy.
-    m_stack->setCurrentWidget(m_welcome);
+    // Creating the demo writes real backups: the engine does it in its thread when it starts,
+    // with the welcome page busy until then.
+    openWorkspace(m_demoDirectory, EngineController::NewWorkspace::Demo);
     m_welcome->setBusy(tr("Creating the demo workspace in %1…").arg(m_demoDirectory));
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
-        const QString error = watcher->result();
-        watcher->deleteLater();
-        m_welcome->setBusy(QString());
-        if (!error.isEmpty()) {
-            QMessageBox::warning(this, tr("Cannot create the demo workspace"), error);
-            return;
-        }
-        openWorkspace(m_demoDirectory);
-    });
-    const QString directory = m_demoDirectory;
-    watcher->setFuture(QtConcurrent::run([directory] { return DemoWorkspace::create(directory).message(); }));
 }
 
 LogViewerWindow* MainWindow::showMigrationLog(const QString& storage)

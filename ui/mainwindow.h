@@ -35,7 +35,8 @@ public:
     ~MainWindow() override;
 
     // Opens (creating when empty) a workspace; the previous one's engine stops first.
-    void openWorkspace(const QString& directory);
+    void openWorkspace(
+        const QString& directory, EngineController::NewWorkspace newWorkspace = EngineController::NewWorkspace::Empty);
     // Opens the demo workspace, creating it first when it does not exist.
     void openDemo();
     void setDemoDirectory(const QString& directory) { m_demoDirectory = directory; }

@@ -107,9 +107,8 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
         const qint64 now = nowMs();
         for (const StorageUsage& usage : measureStorages(StorageRepo(**db).list().valueOr({})))
             list.append({ usage.storage.id, now, usage.storage.usedBytes, usage.capacityBytes });
-        // The demo's history chart only: a missing sample shows as a gap.
         if (auto added = samples.add(list); !added)
-            qCWarning(lcEngine) << "demo: a capacity sample was not recorded:" << added.message();
+            qCWarning(lcEngine) << "the demo's capacity chart misses a point:" << added.message();
     };
     auto backup = [&](const char* user, int sizeMiB, quint32 seed) -> Status {
         const QString home = sources + u'/' + QString::fromUtf8(user);
@@ -174,9 +173,9 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
             }
         }
     }
-    // The sources were only the demo's raw material: left over, they take space, nothing else.
+    // The backups are made; the files they were made from are only left-over space.
     if (auto removed = posix::removeTree(sources); !removed)
-        qCWarning(lcEngine) << "demo: cannot remove" << sources << ":" << removed.message();
+        qCWarning(lcEngine) << "cannot remove the demo's source files in" << sources << ":" << removed.message();
     report(QStringLiteral("demo workspace ready"));
     return {};
 }

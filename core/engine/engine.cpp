@@ -11,7 +11,7 @@
 #include "configdb/scanrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
-#include "downsample.h"
+#include "demo.h"
 #include "enginelock.h"
 #include "master/master.h"
 #include "master/storagebooks.h"
@@ -19,28 +19,8 @@
 #include "migration/ratelimiter.h"
 #include "supportbundle.h"
 #include "util/logging.h"
-#include "util/sizes.h"
-
-#include <map>
 
 namespace pk {
-
-struct Engine::RunningJob
-{
-    JobRecord job;
-    std::thread thread;
-    std::atomic<bool> finished { false };
-    JobOutcome outcome = JobOutcome::Stopped;
-    QString error;
-};
-
-struct Engine::Task
-{
-    QString name;
-    qint64 poolId = 0;
-    std::thread thread;
-    std::atomic<bool> finished { false };
-};
 
 namespace {
 
@@ -61,6 +41,7 @@ void registerMetaTypes()
         qRegisterMetaType<PoolHistory>();
         qRegisterMetaType<EngineInfo>();
         qRegisterMetaType<PoolMode>();
+        qRegisterMetaType<CommandOutcome>();
         return true;
     }();
     Q_UNUSED(registered);
@@ -72,6 +53,9 @@ Engine::Engine(Settings settings, QObject* parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_tickTimer(this)
+    , m_runner(this, Workspace::configDbPath(m_settings.workspaceDir),
+          { [this] { reapThreads(); },
+              [this](EngineCommand command, const QString& error) { finish(CommandOutcome::failed(command, error)); } })
 {
     registerMetaTypes();
     m_tickTimer.setInterval(m_settings.tickMs);
@@ -81,24 +65,12 @@ Engine::Engine(Settings settings, QObject* parent)
 Engine::~Engine()
 {
     m_stop = true;
-    for (auto& [id, running] : m_running) {
-        if (running->thread.joinable())
-            running->thread.join();
-    }
-    for (auto& task : m_tasks) {
-        if (task->thread.joinable())
-            task->thread.join();
-    }
+    m_runner.joinAll();
 }
 
 int Engine::runningJobCount() const
 {
-    return static_cast<int>(m_running.size());
-}
-
-void Engine::post(std::function<void()> function)
-{
-    QMetaObject::invokeMethod(this, std::move(function), Qt::QueuedConnection);
+    return m_runner.jobCount();
 }
 
 bool Engine::tryTakeLock()
@@ -114,8 +86,12 @@ bool Engine::tryTakeLock()
     auto jobs = JobRepo(*m_db).list(true);
     if (jobs) {
         for (const JobRecord& job : std::as_const(*jobs)) {
-            if (job.state == JobState::Running)
-                (void)JobRepo(*m_db).requeue(job.id);
+            if (job.state != JobState::Running)
+                continue;
+            if (auto requeued = JobRepo(*m_db).requeue(job.id); !requeued)
+                qCWarning(lcEngine) << "cannot requeue job" << job.id
+                                    << "left running by a crashed engine; its phase still says where it resumes:"
+                                    << requeued.message();
         }
     }
     if (auto storages = StorageRepo(*m_db).list()) {
@@ -131,11 +107,9 @@ bool Engine::tryTakeLock()
 
 void Engine::housekeeping()
 {
-    const bool running = std::any_of(m_tasks.cbegin(), m_tasks.cend(),
-        [](const std::unique_ptr<Task>& task) { return task->name == QLatin1String("housekeeping"); });
-    if (running)
+    if (m_runner.runsTask(EngineCommand::Housekeeping))
         return;
-    runTask(QStringLiteral("housekeeping"), 0, [this](Master& master, const auto& deliver) {
+    runTask(EngineCommand::Housekeeping, 0, [this](Master& master, const DeliverToEngine& deliver) {
         QStringList notes;
         if (auto recovered = StorageBooks(master).recoverAbandonedWrites())
             notes += *recovered;
@@ -203,14 +177,26 @@ void Engine::start()
 {
     if (m_started)
         return;
+    if (m_settings.createDemo && !DemoWorkspace::exists(m_settings.workspaceDir)) {
+        if (auto created = DemoWorkspace::create(m_settings.workspaceDir); !created) {
+            emit startFailed(created.message());
+            return;
+        }
+    }
     auto db = m_settings.createWorkspace ? Workspace::create(m_settings.workspaceDir)
                                          : Workspace::open(m_settings.workspaceDir);
     if (!db) {
         emit startFailed(db.message());
         return;
     }
+    m_publisher.reset();
     m_db = std::move(*db);
     m_master = std::make_unique<Master>(*m_db);
+    m_publisher = std::make_unique<SnapshotPublisher>(*m_db, *m_master);
+    connect(m_publisher.get(), &SnapshotPublisher::poolsChanged, this, &Engine::poolsChanged);
+    connect(m_publisher.get(), &SnapshotPublisher::jobsChanged, this, &Engine::jobsChanged);
+    connect(m_publisher.get(), &SnapshotPublisher::alertsChanged, this, &Engine::alertsChanged);
+    connect(m_publisher.get(), &SnapshotPublisher::historyReady, this, &Engine::historyReady);
     m_stop = false;
     EngineInfo info;
     info.workspaceDir = m_settings.workspaceDir;
@@ -234,16 +220,7 @@ void Engine::stop()
     }
     m_tickTimer.stop();
     m_stop = true;
-    for (auto& [id, running] : m_running) {
-        if (running->thread.joinable())
-            running->thread.join();
-    }
-    m_running.clear();
-    for (auto& task : m_tasks) {
-        if (task->thread.joinable())
-            task->thread.join();
-    }
-    m_tasks.clear();
+    m_runner.joinAll();
     if (m_lock)
         m_lock->release();
     m_lock.reset();
@@ -256,10 +233,9 @@ void Engine::refresh()
 {
     if (!m_db)
         return;
-    publishPools();
-    m_lastJobsStamp = -1;
-    publishJobs();
-    publishAlerts();
+    m_publisher->publishPools();
+    m_publisher->publishJobs(true);
+    m_publisher->publishAlerts();
 }
 
 RateLimiter* Engine::limiterFor(const PoolRecord& pool)
@@ -301,7 +277,7 @@ void Engine::tick()
         const bool onlyDeferred = active && std::all_of(active->cbegin(), active->cend(), [&](const JobRecord& job) {
             return m_deferred.contains(job.id);
         });
-        const bool idleNow = m_running.empty() && m_tasks.empty() && onlyDeferred && !drainsAwaitArrivals();
+        const bool idleNow = m_runner.jobCount() == 0 && !m_runner.hasTasks() && onlyDeferred && !drainsAwaitArrivals();
         if (idleNow && !m_wasIdle)
             emit idle();
         m_wasIdle = idleNow;
@@ -318,10 +294,13 @@ void Engine::sample()
     for (const StorageUsage& usage : measureStorages(*storages))
         samples.append({ usage.storage.id, now, usage.storage.usedBytes, usage.capacityBytes });
     SampleRepo repo(*m_db);
-    (void)repo.add(samples);
+    if (auto added = repo.add(samples); !added)
+        qCWarning(lcEngine) << "cannot store the capacity samples; the history has a gap:" << added.message();
     if (now - m_lastThinMs > 3600 * 1000) {
         m_lastThinMs = now;
-        (void)repo.thin(now);
+        if (auto thinned = repo.thin(now); !thinned)
+            qCWarning(lcEngine) << "cannot thin the capacity history; it is tried again in an hour:"
+                                << thinned.message();
     }
 }
 
@@ -340,9 +319,7 @@ void Engine::autoBalance()
             return s.state == StorageState::Marked;
         });
         auto active = JobRepo(*m_db).activeForPool(pool.id);
-        const bool busy = !active || !active->isEmpty()
-            || std::any_of(
-                m_tasks.cbegin(), m_tasks.cend(), [&](const std::unique_ptr<Task>& t) { return t->poolId == pool.id; });
+        const bool busy = !active || !active->isEmpty() || m_runner.runsTaskForPool(pool.id);
         const qint64 now = nowMs();
         if (marked && !busy && now - m_lastAutoAttempt.value(pool.id, 0) >= m_settings.autoRetryMs) {
             m_lastAutoAttempt.insert(pool.id, now);
@@ -360,14 +337,14 @@ void Engine::scheduleJobs()
         return;
     QHash<qint64, int> out;
     QHash<qint64, int> in;
-    for (const auto& [id, running] : m_running) {
-        ++out[running->job.fromStorageId];
-        ++in[running->job.toStorageId];
+    for (const JobRecord& running : m_runner.runningJobs()) {
+        ++out[running.fromStorageId];
+        ++in[running.toStorageId];
     }
     QList<JobRecord> jobs = *active;
     std::sort(jobs.begin(), jobs.end(), [](const JobRecord& a, const JobRecord& b) { return a.id < b.id; });
     for (const JobRecord& job : std::as_const(jobs)) {
-        if (m_running.count(job.id) || m_retryAfterMs.value(job.id, 0) > nowMs())
+        if (m_runner.isRunning(job.id) || m_retryAfterMs.value(job.id, 0) > nowMs())
             continue;
         auto pool = PoolRepo(*m_db).byId(job.poolId);
         if (!pool)
@@ -377,32 +354,15 @@ void Engine::scheduleJobs()
         ++out[job.fromStorageId];
         ++in[job.toStorageId];
 
-        auto running = std::make_unique<RunningJob>();
-        running->job = job;
-        RunningJob* raw = running.get();
         MigrationOptions options;
         options.limiter = limiterFor(*pool);
         options.stop = &m_stop;
         options.logOptions = m_settings.logOptions;
         options.phaseHook = m_settings.phaseHook;
-        options.progress
-            = [this](const JobProgress& progress) { post([this, progress] { emit jobProgress(progress); }); };
-        const QString dbPath = Workspace::configDbPath(m_settings.workspaceDir);
-        raw->thread = std::thread([this, raw, options, dbPath] {
-            auto db = ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);
-            if (db) {
-                Master master(**db);
-                MigrationJob migration(master.db(), raw->job, options);
-                raw->outcome = migration.run();
-                raw->error = migration.error();
-            } else {
-                raw->outcome = JobOutcome::Stopped;
-                raw->error = db.message();
-            }
-            raw->finished = true;
-            post([this] { reapThreads(); });
-        });
-        m_running.emplace(job.id, std::move(running));
+        options.progress = [this](const JobProgress& progress) {
+            m_runner.deliver([this, progress] { emit jobProgress(progress); });
+        };
+        m_runner.startJob(job, options);
         m_wasIdle = false;
     }
 }
@@ -414,13 +374,7 @@ void Engine::reapThreads()
     QSet<qint64> trashOf;
     QList<JobRecord> finishedJobs;
     QList<JobRecord> deferredJobs;
-    for (auto it = m_running.begin(); it != m_running.end();) {
-        RunningJob& running = *it->second;
-        if (!running.finished) {
-            ++it;
-            continue;
-        }
-        running.thread.join();
+    for (const FinishedJob& running : m_runner.reap()) {
         auto job = JobRepo(*m_db).byId(running.job.id);
         if (job && running.outcome != JobOutcome::Stopped && !isActive(job->state))
             finishedJobs.append(*job);
@@ -444,15 +398,6 @@ void Engine::reapThreads()
         finishedPools.insert(running.job.poolId);
         trashOf.insert(running.job.fromStorageId);
         trashOf.insert(running.job.toStorageId);
-        it = m_running.erase(it);
-    }
-    for (auto it = m_tasks.begin(); it != m_tasks.end();) {
-        if ((*it)->finished) {
-            (*it)->thread.join();
-            it = m_tasks.erase(it);
-        } else {
-            ++it;
-        }
     }
     if (finishedPools.isEmpty())
         return;
@@ -462,16 +407,24 @@ void Engine::reapThreads()
         if (auto storage = StorageRepo(*m_db).byId(id))
             trashStorages.append(*storage);
     }
-    runTask(QStringLiteral("empty trash"), 0, [trashStorages](Master& master, const auto&) {
+    runTask(EngineCommand::EmptyTrash, 0, [trashStorages](Master& master, const DeliverToEngine&) {
         for (const StorageRecord& storage : trashStorages) {
-            if (auto root = master.openStorage(storage))
-                (void)root->emptyTrash();
+            auto root = master.openStorage(storage);
+            if (!root)
+                continue;
+            if (auto emptied = root->emptyTrash(); !emptied)
+                qCWarning(lcEngine) << "cannot empty the trash of" << storage.name
+                                    << "; it is emptied after the next job that touches it:" << emptied.message();
         }
     });
     // A finished move may bring a marked storage back under high.
     for (qint64 poolId : std::as_const(finishedPools)) {
-        if (auto pool = PoolRepo(*m_db).byId(poolId))
-            (void)Balancer(*m_db).detect(*pool);
+        auto pool = PoolRepo(*m_db).byId(poolId);
+        if (!pool)
+            continue;
+        if (auto detected = Balancer(*m_db).detect(*pool); !detected)
+            qCWarning(lcEngine) << "cannot update the state of pool" << pool->name
+                                << "after a move; the next sample does:" << detected.message();
     }
     if (!m_stop && m_lock)
         scheduleJobs();
@@ -486,61 +439,29 @@ void Engine::reapThreads()
 
 void Engine::publishPools()
 {
-    auto pools = m_master->status();
-    if (pools)
-        emit poolsChanged(*pools);
+    m_publisher->publishPools();
 }
 
 void Engine::publishJobs()
 {
-    auto stamp = JobRepo(*m_db).changeStamp();
-    if (!stamp)
-        return;
-    const qint64 value = *stamp;
-    if (value == m_lastJobsStamp)
-        return;
-    m_lastJobsStamp = value;
-    auto jobs = JobRepo(*m_db).list(false, 500);
-    if (jobs)
-        emit jobsChanged(*jobs);
+    m_publisher->publishJobs();
 }
 
 void Engine::publishAlerts()
 {
-    auto alerts = AlertRepo(*m_db).list(false, 500);
-    if (alerts)
-        emit alertsChanged(*alerts);
+    m_publisher->publishAlerts();
 }
 
-void Engine::runTask(const QString& name, qint64 poolId,
-    std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work)
+void Engine::runTask(EngineCommand command, qint64 poolId, TaskWork work)
 {
-    auto task = std::make_unique<Task>();
-    task->name = name;
-    task->poolId = poolId;
-    Task* raw = task.get();
-    const QString dbPath = Workspace::configDbPath(m_settings.workspaceDir);
-    raw->thread = std::thread([this, raw, dbPath, name, work = std::move(work)] {
-        auto deliver = [this](std::function<void()> function) { post(std::move(function)); };
-        auto db = ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);
-        if (!db) {
-            const QString message = db.message();
-            deliver([this, name, message] { emit commandFailed(name, message); });
-        } else {
-            Master master(**db);
-            work(master, deliver);
-        }
-        raw->finished = true;
-        post([this] { reapThreads(); });
-    });
-    m_tasks.push_back(std::move(task));
+    m_runner.startTask(command, poolId, std::move(work));
     m_wasIdle = false;
 }
 
 void Engine::scanPool(const QString& poolName, quint64 generation)
 {
-    runTask(QStringLiteral("scan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
-        [this, poolName, generation](Master& master, const auto& deliver) {
+    runTask(EngineCommand::Scan, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName, generation](Master& master, const DeliverToEngine& deliver) {
             auto pool = PoolRepo(master.db()).byName(poolName);
             Result<ScanReport> report = pool
                 ? Balancer(master.db())
@@ -553,15 +474,15 @@ void Engine::scanPool(const QString& poolName, quint64 generation)
                     publishPools();
                 });
             } else {
-                deliver([this, m = report.message()] { emit commandFailed(QStringLiteral("scan"), m); });
+                deliver([this, m = report.message()] { finish(CommandOutcome::failed(EngineCommand::Scan, m)); });
             }
         });
 }
 
 void Engine::planPool(const QString& poolName)
 {
-    runTask(QStringLiteral("plan"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
-        [this, poolName](Master& master, const auto& deliver) {
+    runTask(EngineCommand::Plan, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName](Master& master, const DeliverToEngine& deliver) {
             auto pool = PoolRepo(master.db()).byName(poolName);
             Result<PlanRecord> plan
                 = pool ? Balancer(master.db()).plan(*pool, &m_stop) : Result<PlanRecord>(pool.error());
@@ -571,49 +492,48 @@ void Engine::planPool(const QString& poolName)
                     publishAlerts();
                 });
             } else {
-                deliver([this, m = plan.message()] { emit commandFailed(QStringLiteral("plan"), m); });
+                deliver([this, m = plan.message()] { finish(CommandOutcome::failed(EngineCommand::Plan, m)); });
             }
         });
 }
 
 void Engine::balancePool(const QString& poolName)
 {
-    runTask(QStringLiteral("balance"), PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
-        [this, poolName](Master& master, const auto& deliver) {
+    runTask(EngineCommand::Balance, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName](Master& master, const DeliverToEngine& deliver) {
+            auto fail = [this, &deliver](const QString& message) {
+                deliver([this, message] { finish(CommandOutcome::failed(EngineCommand::Balance, message)); });
+            };
             auto pool = PoolRepo(master.db()).byName(poolName);
-            if (!pool) {
-                deliver([this, m = pool.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-                return;
-            }
+            if (!pool)
+                return fail(pool.message());
             Balancer balancer(master.db());
             auto scan = balancer.scan(
                 *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); });
-            if (!scan) {
-                deliver([this, m = scan.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-                return;
-            }
+            if (!scan)
+                return fail(scan.message());
             deliver([this, r = *scan] { emit scanFinished(r, 0); });
             auto plan = balancer.plan(*pool, &m_stop);
-            if (!plan) {
-                deliver([this, m = plan.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-                return;
-            }
+            if (!plan)
+                return fail(plan.message());
             deliver([this, p = *plan] { emit planReady(p); });
             if (plan->moves.isEmpty()) {
-                (void)balancer.reject(*pool);
-                deliver([this, s = plan->summary] {
-                    emit commandDone(QStringLiteral("balance"), s.isEmpty() ? QStringLiteral("nothing to move") : s);
+                if (auto rejected = balancer.reject(*pool); !rejected)
+                    qCWarning(lcEngine) << "cannot set aside the empty plan of pool" << poolName
+                                        << "; the next plan replaces it:" << rejected.message();
+                deliver([this, poolName, summary = plan->summary] {
+                    CommandOutcome outcome = CommandOutcome::done(EngineCommand::Balance, poolName, 0, summary);
+                    outcome.result = CommandResult::NothingToMove;
+                    finish(outcome);
                     publishAlerts();
                 });
                 return;
             }
             auto approved = balancer.approve(*pool);
-            if (!approved) {
-                deliver([this, m = approved.message()] { emit commandFailed(QStringLiteral("balance"), m); });
-                return;
-            }
-            deliver([this, n = approved->jobIds.size(), s = plan->summary] {
-                emit commandDone(QStringLiteral("balance"), QStringLiteral("%1 moves approved. %2").arg(n).arg(s));
+            if (!approved)
+                return fail(approved.message());
+            deliver([this, poolName, n = approved->jobIds.size(), summary = plan->summary] {
+                finish(CommandOutcome::done(EngineCommand::Balance, poolName, n, summary));
                 publishJobs();
                 publishAlerts();
                 if (m_lock)
@@ -627,10 +547,10 @@ void Engine::approvePlan(const QString& poolName, const QStringList& users)
     auto pool = PoolRepo(*m_db).byName(poolName);
     auto approved = pool ? Balancer(*m_db).approve(*pool, users) : Result<ApprovalResult>(pool.error());
     if (!approved) {
-        emit commandFailed(QStringLiteral("approve"), approved.message());
+        finish(CommandOutcome::failed(EngineCommand::Approve, approved.message()));
         return;
     }
-    emit commandDone(QStringLiteral("approve"), QStringLiteral("%1 moves approved").arg(approved->jobIds.size()));
+    finish(CommandOutcome::done(EngineCommand::Approve, poolName, approved->jobIds.size()));
     publishJobs();
     if (m_lock)
         scheduleJobs();
@@ -640,81 +560,77 @@ void Engine::rejectPlan(const QString& poolName)
 {
     auto pool = PoolRepo(*m_db).byName(poolName);
     const Status status = pool ? Balancer(*m_db).reject(*pool) : Status(pool.error());
-    if (!status)
-        emit commandFailed(QStringLiteral("reject"), status.message());
-    else
-        emit commandDone(QStringLiteral("reject"), QStringLiteral("plan rejected"));
+    finish(status ? CommandOutcome::done(EngineCommand::Reject, poolName)
+                  : CommandOutcome::failed(EngineCommand::Reject, status.message()));
 }
 
 void Engine::cancelJob(qint64 id)
 {
+    auto refuse = [this, id](CommandResult why, const QString& subject) {
+        CommandOutcome outcome = CommandOutcome::done(EngineCommand::CancelJob, subject);
+        outcome.result = why;
+        outcome.jobId = id;
+        finish(outcome);
+    };
     auto job = JobRepo(*m_db).byId(id);
     if (!job) {
-        emit commandFailed(QStringLiteral("cancel"), job.message());
+        finish(CommandOutcome::failed(EngineCommand::CancelJob, job.message()));
         return;
     }
     if (!isActive(job->state)) {
-        emit commandFailed(QStringLiteral("cancel"),
-            QStringLiteral("job %1 is %2, not pending or running").arg(id).arg(toString(job->state)));
+        refuse(CommandResult::JobNotActive, toString(job->state));
         return;
     }
     if (job->isSwitched()) {
-        emit commandFailed(QStringLiteral("cancel"),
-            QStringLiteral("job %1 is past the switch: the user already lives on '%2'; it finishes")
-                .arg(id)
-                .arg(job->toName));
+        refuse(CommandResult::JobPastSwitch, job->toName);
         return;
     }
     auto requested = JobRepo(*m_db).requestCancel(id);
-    if (!requested)
-        emit commandFailed(QStringLiteral("cancel"), requested.message());
-    else if (!*requested)
-        emit commandFailed(QStringLiteral("cancel"),
-            QStringLiteral("job %1 reached the switch meanwhile: the user lives on '%2' now; it finishes")
-                .arg(id)
-                .arg(job->toName));
-    else
-        emit commandDone(QStringLiteral("cancel"), QStringLiteral("job %1 is being cancelled").arg(id));
+    if (!requested) {
+        finish(CommandOutcome::failed(EngineCommand::CancelJob, requested.message()));
+    } else if (!*requested) {
+        // It reached the switch meanwhile: the user lives on the destination now.
+        refuse(CommandResult::JobPastSwitch, job->toName);
+    } else {
+        CommandOutcome outcome = CommandOutcome::done(EngineCommand::CancelJob);
+        outcome.jobId = id;
+        finish(outcome);
+    }
     publishJobs();
 }
 
 void Engine::drainStorage(const QString& storage)
 {
     auto record = StorageRepo(*m_db).byName(storage);
-    runTask(QStringLiteral("drain"), record ? record->poolId : 0, [this, storage](Master& master, const auto& deliver) {
-        auto approved = Balancer(master.db()).drain(storage, &m_stop);
-        if (!approved) {
-            deliver([this, m = approved.message()] { emit commandFailed(QStringLiteral("drain"), m); });
-            return;
-        }
-        deliver([this, n = approved->jobIds.size(), notes = approved->notes.join(QStringLiteral("; ")), storage] {
-            emit commandDone(QStringLiteral("drain"),
-                QStringLiteral("draining '%1': %2 moves approved%3")
-                    .arg(storage)
-                    .arg(n)
-                    .arg(notes.isEmpty() ? QString() : QStringLiteral(" (") + notes + u')'));
-            publishJobs();
-            publishPools();
-            if (m_lock)
-                scheduleJobs();
+    runTask(EngineCommand::Drain, record ? record->poolId : 0,
+        [this, storage](Master& master, const DeliverToEngine& deliver) {
+            auto approved = Balancer(master.db()).drain(storage, &m_stop);
+            if (!approved) {
+                deliver([this, m = approved.message()] { finish(CommandOutcome::failed(EngineCommand::Drain, m)); });
+                return;
+            }
+            deliver([this, n = approved->jobIds.size(), notes = approved->notes.join(QStringLiteral("; ")), storage] {
+                finish(CommandOutcome::done(EngineCommand::Drain, storage, n, notes));
+                publishJobs();
+                publishPools();
+                if (m_lock)
+                    scheduleJobs();
+            });
         });
-    });
 }
 
 void Engine::acknowledgeAlert(qint64 id)
 {
     if (auto status = AlertRepo(*m_db).acknowledge(id); !status)
-        emit commandFailed(QStringLiteral("acknowledge"), status.message());
+        finish(CommandOutcome::failed(EngineCommand::AcknowledgeAlert, status.message()));
     publishAlerts();
 }
 
 void Engine::addPool(const QString& name, double highPercent, double lowPercent, PoolMode mode)
 {
     auto pool = m_master->addPool(name, highPercent, lowPercent, mode);
-    if (!pool)
-        emit commandFailed(QStringLiteral("add pool"), pool.message());
-    else
-        emit commandDone(QStringLiteral("add pool"), QStringLiteral("added pool '%1'").arg(name));
+    finish(pool ? CommandOutcome::done(EngineCommand::AddPool, name)
+                : CommandOutcome::failed(EngineCommand::AddPool, pool.message()));
     publishPools();
 }
 
@@ -722,62 +638,34 @@ void Engine::addStorage(const QString& pool, const QString& name, const QString&
 {
     auto storage
         = m_master->addStorage(pool, name, path, quotaBytes > 0 ? std::optional<qint64>(quotaBytes) : std::nullopt);
-    if (!storage)
-        emit commandFailed(QStringLiteral("add storage"), storage.message());
-    else
-        emit commandDone(QStringLiteral("add storage"), QStringLiteral("added storage '%1'").arg(name));
+    finish(storage ? CommandOutcome::done(EngineCommand::AddStorage, name)
+                   : CommandOutcome::failed(EngineCommand::AddStorage, storage.message()));
     publishPools();
 }
 
 void Engine::updatePool(const PoolRecord& pool)
 {
-    if (auto status = PoolRepo(*m_db).update(pool); !status)
-        emit commandFailed(QStringLiteral("pool settings"), status.message());
-    else
-        emit commandDone(
-            QStringLiteral("pool settings"), QStringLiteral("saved the settings of pool '%1'").arg(pool.name));
+    const Status status = PoolRepo(*m_db).update(pool);
+    finish(status ? CommandOutcome::done(EngineCommand::UpdatePool, pool.name)
+                  : CommandOutcome::failed(EngineCommand::UpdatePool, status.message()));
     publishPools();
 }
 
 void Engine::requestHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation)
 {
-    PoolHistory history;
-    history.poolId = poolId;
-    history.generation = generation;
-    auto storages = StorageRepo(*m_db).list(poolId);
-    if (!storages)
-        return;
-    SampleRepo samples(*m_db);
-    for (const StorageRecord& storage : std::as_const(*storages)) {
-        auto range = samples.range(storage.id, sinceMs, nowMs());
-        if (!range)
-            continue;
-        QList<QPointF> points;
-        points.reserve(range->size());
-        for (const CapacitySample& sample : std::as_const(*range)) {
-            if (sample.capacityBytes > 0)
-                points.append(QPointF(static_cast<double>(sample.timeMs),
-                    100.0 * static_cast<double>(sample.usedBytes) / static_cast<double>(sample.capacityBytes)));
-        }
-        history.storages.append({ storage.id, storage.name, downsample(points, maxPoints) });
-    }
-    emit historyReady(history);
+    m_publisher->publishHistory(poolId, sinceMs, maxPoints, generation);
 }
 
 void Engine::writeSupportBundle(const QString& path)
 {
-    runTask(QStringLiteral("support bundle"), 0, [this, path](Master& master, const auto& deliver) {
+    runTask(EngineCommand::SupportBundle, 0, [this, path](Master& master, const DeliverToEngine& deliver) {
         auto result = SupportBundle::write(master, path);
         if (result)
-            deliver([this, path, n = result->entries.size(), notes = result->notes] {
-                emit commandDone(QStringLiteral("support bundle"),
-                    QStringLiteral("wrote %1 (%2 files)%3")
-                        .arg(path)
-                        .arg(n)
-                        .arg(notes.isEmpty() ? QString() : QStringLiteral("; ") + notes.join(QStringLiteral("; "))));
+            deliver([this, path, n = result->entries.size(), notes = result->notes.join(QStringLiteral("; "))] {
+                finish(CommandOutcome::done(EngineCommand::SupportBundle, path, n, notes));
             });
         else
-            deliver([this, m = result.message()] { emit commandFailed(QStringLiteral("support bundle"), m); });
+            deliver([this, m = result.message()] { finish(CommandOutcome::failed(EngineCommand::SupportBundle, m)); });
     });
 }
 

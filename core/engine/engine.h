@@ -1,28 +1,28 @@
 #pragma once
 
 // The balancing and migration engine: a QObject that lives in a worker thread (the console) or
-// in the main thread (poolkeeper-cli). Commands come in as slots, results go out as signals
-// carrying value types, so the console never touches ConfigDb or the storages. Migration jobs and
-// long tasks (scans) run on threads of their own, each with its own ConfigDb connection; they
-// report back through queued calls, never through shared mutable state.
+// in the main thread (poolkeeper-cli). It schedules jobs and handles commands; the commands are
+// plain member functions, called in the engine's thread (the console queues them there), and what
+// they did goes out as a typed CommandOutcome. Jobs and long tasks run on JobRunner's threads;
+// SnapshotPublisher sends the pools, jobs and alerts the console shows.
 
 #include "balance/scanner.h"
+#include "commandoutcome.h"
 #include "configdb/enginerecords.h"
 #include "configdb/records.h"
+#include "jobrunner.h"
 #include "logs/migrationlog.h"
 #include "master/poolstatus.h"
-#include "migration/migrationjob.h"
+#include "snapshotpublisher.h"
 
 #include <QHash>
 #include <QObject>
-#include <QPointF>
 #include <QSet>
 #include <QTimer>
 
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <thread>
 
 namespace pk {
 
@@ -30,20 +30,6 @@ class ConfigDb;
 class Master;
 class EngineLock;
 class RateLimiter;
-
-struct StorageHistory
-{
-    qint64 storageId = 0;
-    QString storageName;
-    QList<QPointF> points; // x: ms since the epoch, y: used percent
-};
-
-struct PoolHistory
-{
-    qint64 poolId = 0;
-    quint64 generation = 0;
-    QList<StorageHistory> storages;
-};
 
 struct EngineInfo
 {
@@ -66,6 +52,7 @@ public:
         int autoRetryMs = 60000; // automatic mode: how soon a pool that could not be balanced is tried again
         int deferredRetryMs = 60000; // how soon a job whose compaction could not run is tried again
         bool createWorkspace = false; // the console creates an empty workspace on first start
+        bool createDemo = false; // the console's demo: a workspace with real backups, made on first start
         MigrationLogOptions logOptions;
         std::function<void(const JobRecord&, JobPhase)> phaseHook; // tests
     };
@@ -76,7 +63,9 @@ public:
     const Settings& settings() const { return m_settings; }
     int runningJobCount() const;
 
-public slots:
+    // Commands, called in the engine's thread. Each one that can fail or that the console
+    // follows ends with commandFinished().
+
     // Opens ConfigDb in this thread, takes the engine lock (when running jobs), resumes or rolls
     // back jobs left by a crash, starts the timers.
     void start();
@@ -116,33 +105,29 @@ signals:
     void scanFinished(const pk::ScanReport& report, quint64 generation);
     void planReady(const pk::PlanRecord& plan);
     void historyReady(const pk::PoolHistory& history);
-    void commandDone(const QString& command, const QString& message);
-    void commandFailed(const QString& command, const QString& message);
+    void commandFinished(const pk::CommandOutcome& outcome);
     // No job is pending or running any more (only while this engine runs jobs).
     void idle();
 
 private:
-    struct RunningJob;
-    struct Task;
-
     void tick();
     void sample();
     void scheduleJobs();
+    // Books the jobs whose threads ended: retries, compaction, the signals that follow.
     void reapThreads();
     void autoBalance();
     void publishJobs();
     void publishPools();
     void publishAlerts();
+    void finish(const CommandOutcome& outcome) { emit commandFinished(outcome); }
     // Settles interrupted backups and removes copies that failed moves left (on a task thread).
     void housekeeping();
     void followDrains();
     // A draining storage expects users that were placed on it just before the drain began.
     bool drainsAwaitArrivals();
     RateLimiter* limiterFor(const PoolRecord& pool);
-    // Runs work on a thread with its own ConfigDb and Master; deliver() posts back to this thread.
-    void runTask(const QString& name, qint64 poolId,
-        std::function<void(Master&, const std::function<void(std::function<void()>)>&)> work);
-    void post(std::function<void()> function);
+    // Runs work on a task thread (see TaskWork); the command names it when it cannot start.
+    void runTask(EngineCommand command, qint64 poolId, TaskWork work);
     bool tryTakeLock();
 
     Settings m_settings;
@@ -153,20 +138,18 @@ private:
     qint64 m_lastSampleMs = 0;
     qint64 m_lastThinMs = 0;
     std::atomic<bool> m_stop { false };
-    std::map<qint64, std::unique_ptr<RunningJob>> m_running;
-    std::list<std::unique_ptr<Task>> m_tasks;
+    JobRunner m_runner;
+    std::unique_ptr<SnapshotPublisher> m_publisher; // made with ConfigDb by start()
     QHash<qint64, std::shared_ptr<RateLimiter>> m_limiters;
     QHash<qint64, qint64> m_lastAutoAttempt;
     QHash<qint64, qint64> m_retryAfterMs; // jobs that stopped without finishing wait before they run again
     QSet<qint64> m_deferred; // jobs waiting for a compaction that could not run
     QSet<qint64> m_drainedUsers; // users that arrived on a draining storage and were drained again
     QHash<qint64, qint64> m_lastDrainFollowUp; // storage -> when it was drained again last
-    qint64 m_lastJobsStamp = -1;
     bool m_wasIdle = false;
     bool m_started = false;
 };
 
 } // namespace pk
 
-Q_DECLARE_METATYPE(pk::PoolHistory)
 Q_DECLARE_METATYPE(pk::EngineInfo)

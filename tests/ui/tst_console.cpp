@@ -58,29 +58,38 @@ bool allJobsFinished(const EngineController* controller)
         && std::all_of(jobs.cbegin(), jobs.cend(), [](const JobRecord& job) { return !isActive(job.state); });
 }
 
+// Setting up a workspace must work, or nothing the test checks after it means anything.
+template<typename R> void must(const R& result, const char* what)
+{
+    if (!result)
+        qFatal("%s failed: %s", what, qPrintable(result.message()));
+}
+
 // A workspace with one full storage holding a big user and a few small ones, and an empty one.
 QString makeWorkspace(const QString& root, qint64 bigUserBytes, qint64 maxRate = 0)
 {
     const QString workspace = root + QStringLiteral("/ws");
     auto db = Workspace::create(workspace);
     Master master(**db);
-    (void)master.addPool(QStringLiteral("main"), 80, 70, PoolMode::Review);
+    must(master.addPool(QStringLiteral("main"), 80, 70, PoolMode::Review), "adding the pool");
     if (maxRate > 0) {
         PoolRecord pool = PoolRepo(**db).byName(QStringLiteral("main")).value();
         pool.maxRateBytes = maxRate;
-        (void)PoolRepo(**db).update(pool);
+        must(PoolRepo(**db).update(pool), "setting the rate");
     }
     QDir().mkpath(root + QStringLiteral("/s1"));
     QDir().mkpath(root + QStringLiteral("/s2"));
     const qint64 quota = static_cast<qint64>((bigUserBytes + 2 * MiB) / 0.85);
-    (void)master.addStorage(QStringLiteral("main"), QStringLiteral("s1"), root + QStringLiteral("/s1"), quota);
+    must(master.addStorage(QStringLiteral("main"), QStringLiteral("s1"), root + QStringLiteral("/s1"), quota),
+        "adding s1");
     QDir().mkpath(root + QStringLiteral("/src/big"));
     writeRandomFile(root + QStringLiteral("/src/big/data.bin"), bigUserBytes, 3);
-    (void)master.backup(QStringLiteral("big"), root + QStringLiteral("/src/big"), QString());
+    must(master.backup(QStringLiteral("big"), root + QStringLiteral("/src/big"), QString()), "backing up big");
     QDir().mkpath(root + QStringLiteral("/src/small"));
     writeRandomFile(root + QStringLiteral("/src/small/data.bin"), 2 * MiB, 4);
-    (void)master.backup(QStringLiteral("small"), root + QStringLiteral("/src/small"), QString());
-    (void)master.addStorage(QStringLiteral("main"), QStringLiteral("s2"), root + QStringLiteral("/s2"), 8 * quota);
+    must(master.backup(QStringLiteral("small"), root + QStringLiteral("/src/small"), QString()), "backing up small");
+    must(master.addStorage(QStringLiteral("main"), QStringLiteral("s2"), root + QStringLiteral("/s2"), 8 * quota),
+        "adding s2");
     return workspace;
 }
 
@@ -245,6 +254,76 @@ private slots:
         QVERIFY(compareTrees(dir.filePath(QStringLiteral("src/big")), target, false).isEmpty());
         again.close();
         QTRY_VERIFY_WITH_TIMEOUT(!again.controller()->isStarted(), 30000);
+    }
+
+    // What the engine did reaches the console as a typed outcome, not as text to match.
+    void approveReachesTheConsoleAsATypedOutcome()
+    {
+        QTemporaryDir dir;
+        const QString workspace = makeWorkspace(dir.path(), 6 * MiB);
+        EngineController controller(workspace);
+        QSignalSpy started(&controller, &EngineController::started);
+        controller.start();
+        QVERIFY(started.wait(30000));
+        QSignalSpy planned(&controller, &EngineController::planReady);
+        QSignalSpy scanned(&controller, &EngineController::scanFinished);
+        controller.scan(QStringLiteral("main"));
+        QVERIFY(scanned.wait(60000));
+        controller.plan(QStringLiteral("main"));
+        QTRY_VERIFY_WITH_TIMEOUT(!planned.isEmpty(), 60000);
+        const auto plan = planned.last().at(0).value<PlanRecord>();
+        QVERIFY(!plan.moves.isEmpty());
+
+        QSignalSpy outcomes(&controller, &EngineController::commandFinished);
+        controller.approve(QStringLiteral("main"));
+        QVERIFY(outcomes.wait(30000));
+        auto outcome = outcomes.takeFirst().at(0).value<CommandOutcome>();
+        QCOMPARE(outcome.command, EngineCommand::Approve);
+        QCOMPARE(outcome.result, CommandResult::Done);
+        QCOMPARE(outcome.subject, QStringLiteral("main"));
+        QCOMPARE(outcome.count, qint64(plan.moves.size()));
+        QVERIFY(outcome.succeeded());
+        QVERIFY(!outcome.message().isEmpty());
+
+        // A command that fails says so by its result, with the error as its message.
+        controller.approve(QStringLiteral("no such pool"));
+        QTRY_VERIFY_WITH_TIMEOUT(!outcomes.isEmpty(), 30000);
+        outcome = outcomes.takeFirst().at(0).value<CommandOutcome>();
+        QCOMPARE(outcome.command, EngineCommand::Approve);
+        QCOMPARE(outcome.result, CommandResult::Failed);
+        QVERIFY(!outcome.succeeded());
+        QVERIFY(!outcome.message().isEmpty());
+
+        // A cancel the engine refuses names why.
+        QTRY_VERIFY_WITH_TIMEOUT(allJobsFinished(&controller), 120000);
+        const qint64 jobId = controller.jobs().constFirst().id;
+        controller.cancelJob(jobId);
+        QTRY_VERIFY_WITH_TIMEOUT(!outcomes.isEmpty(), 30000);
+        outcome = outcomes.takeFirst().at(0).value<CommandOutcome>();
+        QCOMPARE(outcome.command, EngineCommand::CancelJob);
+        QCOMPARE(outcome.result, CommandResult::JobNotActive);
+        QCOMPARE(outcome.jobId, jobId);
+        QVERIFY(outcome.message().contains(QString::number(jobId)));
+
+        QSignalSpy stopped(&controller, &EngineController::stopped);
+        controller.stop();
+        QVERIFY(stopped.wait(30000));
+    }
+
+    // The demo is created by the engine in its thread; the window only asks for it.
+    void openingTheDemoCreatesIt()
+    {
+        QTemporaryDir dir;
+        const QString demo = dir.filePath(QStringLiteral("demo"));
+        MainWindow window;
+        window.setDemoDirectory(demo);
+        window.show();
+        window.openDemo();
+        QTRY_VERIFY_WITH_TIMEOUT(window.currentPool() == QLatin1String("demo"), 120000);
+        QVERIFY(DemoWorkspace::exists(demo));
+        QVERIFY(window.tabs()->isVisible());
+        window.close();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.controller()->isStarted(), 30000);
     }
 
     void addPoolThroughTheDialog()

@@ -88,16 +88,24 @@ ScanReviewPanel::ScanReviewPanel(EngineController* controller, QWidget* parent)
         if (plan.poolName == m_pool)
             showPlan(plan);
     });
-    connect(controller, &EngineController::commandDone, this, [this](const QString& command, const QString&) {
-        if (command == QLatin1String("approve") || command == QLatin1String("reject")) {
-            setBusy(false);
-            m_controller->requestLatest(m_pool);
+    connect(controller, &EngineController::commandFinished, this, [this](const CommandOutcome& outcome) {
+        switch (outcome.command) {
+        case EngineCommand::Approve:
+        case EngineCommand::Reject:
+            if (outcome.succeeded()) {
+                setBusy(false);
+                m_controller->requestLatest(m_pool);
+                return;
+            }
+            break;
+        case EngineCommand::Scan:
+        case EngineCommand::Plan:
+            break;
+        default:
+            return;
         }
-    });
-    connect(controller, &EngineController::commandFailed, this, [this](const QString& command, const QString& message) {
-        if (command == QLatin1String("scan") || command == QLatin1String("plan") || command == QLatin1String("approve")
-            || command == QLatin1String("reject"))
-            setBusy(false, tr("%1 failed: %2").arg(command, message));
+        if (!outcome.succeeded())
+            setBusy(false, tr("%1 failed: %2").arg(outcome.commandName(), outcome.message()));
     });
     updateButtons();
 }
