@@ -15,6 +15,7 @@ target_sources(poolkeeper-core PRIVATE
     logs/logrow.h logs/logrow.cpp
     logs/logdocument.h logs/logdocument.cpp
     logs/logworkerthread.h
+    logs/backgroundrunner.h logs/backgroundrunner.cpp
     logs/logfilter.h logs/logfilter.cpp
     logs/logquery.h logs/logquery.cpp
     logs/jobtimeline.h logs/jobtimeline.cpp
