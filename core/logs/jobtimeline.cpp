@@ -4,7 +4,6 @@
 #include "logfmt.h"
 #include "logfmtline.h"
 #include "logrow.h"
-#include "logworkerthread.h"
 
 #include <QElapsedTimer>
 
@@ -146,32 +145,19 @@ struct JobTimelineRunner::Pass
 };
 
 JobTimelineRunner::JobTimelineRunner(LogDocument* document, QObject* parent)
-    : QObject(parent)
+    : BackgroundRunner(QStringLiteral("log timeline"), parent)
     , m_document(document)
-    , m_latest(std::make_shared<std::atomic<quint64>>(0))
-    , m_pass(std::make_unique<Pass>())
-    , m_thread(std::make_unique<LogWorkerThread>(QStringLiteral("log timeline")))
+    , m_pass(std::make_shared<Pass>())
 {
-    connect(document, &LogDocument::rowsAppended, this, [this] {
-        if (!m_running)
-            startPass();
-    });
+    connect(document, &LogDocument::rowsAppended, this, [this] { requestPass(); });
     connect(document, &LogDocument::reset, this, [this] { restart(); });
     restart();
 }
 
-JobTimelineRunner::~JobTimelineRunner()
-{
-    m_latest->store(0);
-    m_thread.reset();
-}
-
 void JobTimelineRunner::restart()
 {
-    ++m_generation;
-    m_latest->store(m_generation);
+    newGeneration();
     m_scanned = 0;
-    m_running = false;
     if (!m_jobs.isEmpty()) {
         m_jobs.clear();
         emit changed();
@@ -181,25 +167,20 @@ void JobTimelineRunner::restart()
 
 void JobTimelineRunner::startPass()
 {
-    if (m_running)
+    if (isRunning())
         return;
     const qint64 total = m_document->rowCount();
     if (m_scanned >= total) {
         emit finished();
         return;
     }
-    m_running = true;
-    const quint64 generation = m_generation;
     const quint64 documentGeneration = m_document->generation();
     const QStringList storages = m_document->storages();
     const qint64 from = m_scanned;
     const qint64 to = total;
-    auto latest = m_latest;
     LogDocument* document = m_document;
-    Pass* pass = m_pass.get();
-    m_thread->post([this, pass, document, latest, generation, documentGeneration, storages, from, to] {
-        if (latest->load() != generation)
-            return;
+    std::shared_ptr<Pass> pass = m_pass;
+    post([pass, document, documentGeneration, storages, from, to](const Run& run) {
         if (pass->documentGeneration != documentGeneration || from == 0) {
             pass->documentGeneration = documentGeneration;
             pass->builder = JobTimelineBuilder(storages);
@@ -207,28 +188,13 @@ void JobTimelineRunner::startPass()
         QElapsedTimer sinceDelivery;
         sinceDelivery.start();
         auto send = [&](qint64 scannedTo, bool final) {
-            const QList<JobSpan> spans = pass->builder.spans();
-            QMetaObject::invokeMethod(
-                this,
-                [this, spans, generation, documentGeneration, scannedTo, final] {
-                    if (generation != m_generation || documentGeneration != m_document->generation())
-                        return;
-                    m_jobs = spans;
-                    m_scanned = qMax(m_scanned, scannedTo);
-                    emit changed();
-                    if (!final)
-                        return;
-                    m_running = false;
-                    if (m_document->rowCount() > m_scanned)
-                        startPass();
-                    else
-                        emit finished();
-                },
-                Qt::QueuedConnection);
+            run.deliver<JobTimelineRunner>(
+                [spans = pass->builder.spans(), documentGeneration, scannedTo, final](
+                    JobTimelineRunner* runner) { runner->deliver(spans, documentGeneration, scannedTo, final); });
             sinceDelivery.restart();
         };
         const bool complete = document->visitRows(from, to, documentGeneration, [&](const LogRowBlock& block) {
-            if (latest->load() != generation)
+            if (!run.isCurrent())
                 return false;
             for (qsizetype i = 0; i < block.lines.count; ++i)
                 pass->builder.addLine(block.firstRow + i, block.source, block.lines.line(i));
@@ -239,6 +205,22 @@ void JobTimelineRunner::startPass()
         if (complete)
             send(to, true);
     });
+}
+
+void JobTimelineRunner::deliver(const QList<JobSpan>& spans, quint64 documentGeneration, qint64 scannedTo, bool final)
+{
+    if (documentGeneration != m_document->generation())
+        return; // the generation was checked by BackgroundRunner
+    m_jobs = spans;
+    m_scanned = qMax(m_scanned, scannedTo);
+    emit changed();
+    if (!final)
+        return;
+    endPass();
+    if (m_document->rowCount() > m_scanned)
+        startPass();
+    else
+        emit finished();
 }
 
 } // namespace pk

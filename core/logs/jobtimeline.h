@@ -3,6 +3,7 @@
 // The job timeline of a migration log: one span per job from its first to its last line, with its
 // user, storages and outcome, built in a worker thread as the document grows.
 
+#include "backgroundrunner.h"
 #include "logrecord.h"
 
 #include <QHash>
@@ -11,13 +12,11 @@
 #include <QObject>
 #include <QStringList>
 
-#include <atomic>
 #include <memory>
 
 namespace pk {
 
 class LogDocument;
-class LogWorkerThread;
 struct LogfmtLine;
 
 enum class LogJobOutcome { Unknown, Done, Failed, Cancelled };
@@ -70,16 +69,15 @@ private:
     QHash<qint64, State> m_jobs;
 };
 
-class JobTimelineRunner : public QObject
+// Keeps the timeline of a document up to date in a worker thread. The document must outlive it.
+class JobTimelineRunner : public BackgroundRunner
 {
     Q_OBJECT
 
 public:
     explicit JobTimelineRunner(LogDocument* document, QObject* parent = nullptr);
-    ~JobTimelineRunner() override;
 
     QList<JobSpan> jobs() const { return m_jobs; }
-    bool isRunning() const { return m_running; }
     qint64 scannedRows() const { return m_scanned; }
 
 signals:
@@ -87,18 +85,15 @@ signals:
     void finished(); // every announced row is in it
 
 private:
-    void startPass();
+    void startPass() override;
     void restart();
+    void deliver(const QList<JobSpan>& spans, quint64 documentGeneration, qint64 scannedTo, bool final);
 
     struct Pass;
     LogDocument* m_document;
     QList<JobSpan> m_jobs;
     qint64 m_scanned = 0;
-    bool m_running = false;
-    quint64 m_generation = 0;
-    std::shared_ptr<std::atomic<quint64>> m_latest;
-    std::unique_ptr<Pass> m_pass;
-    std::unique_ptr<LogWorkerThread> m_thread;
+    std::shared_ptr<Pass> m_pass; // the worker's builder, shared so that a pass outliving the runner keeps it
 };
 
 } // namespace pk

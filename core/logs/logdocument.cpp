@@ -1,12 +1,12 @@
 #include "logdocument.h"
 
+#include "logworkerthread.h"
 #include "mergedorder.h"
 
 #include <QElapsedTimer>
 #include <QFileSystemWatcher>
 #include <QReadLocker>
 #include <QReadWriteLock>
-#include <QThread>
 #include <QTimer>
 #include <QWriteLocker>
 
@@ -400,22 +400,16 @@ LogDocument::LogDocument(const QList<LogSourceSpec>& sources, QObject* parent)
 LogDocument::~LogDocument()
 {
     m_indexer->stopRequested.store(true);
-    if (m_thread) {
-        m_thread->quit();
-        m_thread->wait();
-    }
+    m_thread.reset(); // waits for the slice in work; the worker is deleted in its thread
 }
 
 void LogDocument::start()
 {
     if (m_thread)
         return;
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("log index"));
+    m_thread = std::make_unique<LogWorkerThread>(QStringLiteral("log index"));
     m_worker = new Worker(this, m_indexer.get());
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread->start(QThread::LowPriority);
+    m_thread->adopt(m_worker);
     Worker* worker = m_worker;
     const bool follow = m_following;
     QMetaObject::invokeMethod(

@@ -18,6 +18,8 @@
 
 namespace pk {
 
+class LogWorkerThread;
+
 struct LogIndexProgress
 {
     qint64 rows = 0;
@@ -127,7 +129,7 @@ private:
     QStringList m_storages;
     std::unique_ptr<Indexer> m_indexer;
     Worker* m_worker = nullptr;
-    QThread* m_thread = nullptr;
+    std::unique_ptr<LogWorkerThread> m_thread; // hosts m_worker, which it deletes as it ends
     bool m_following = false;
     std::atomic<qint64> m_announcedRows { 0 };
     quint64 m_announcedGeneration = 1;

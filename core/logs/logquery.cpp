@@ -1,7 +1,6 @@
 #include "logquery.h"
 
 #include "logdocument.h"
-#include "logworkerthread.h"
 
 #include <QElapsedTimer>
 
@@ -26,23 +25,12 @@ struct LogQueryRunner::Pass
 };
 
 LogQueryRunner::LogQueryRunner(LogDocument* document, QObject* parent)
-    : QObject(parent)
+    : BackgroundRunner(QStringLiteral("log query"), parent)
     , m_document(document)
-    , m_latest(std::make_shared<std::atomic<quint64>>(0))
-    , m_pass(std::make_unique<Pass>())
-    , m_thread(std::make_unique<LogWorkerThread>(QStringLiteral("log query")))
+    , m_pass(std::make_shared<Pass>())
 {
-    connect(document, &LogDocument::rowsAppended, this, [this] {
-        if (!m_running)
-            startPass();
-    });
+    connect(document, &LogDocument::rowsAppended, this, [this] { requestPass(); });
     connect(document, &LogDocument::reset, this, [this] { restart(); });
-}
-
-LogQueryRunner::~LogQueryRunner()
-{
-    m_latest->store(0); // a running pass stops at its next block
-    m_thread.reset();
 }
 
 Status LogQueryRunner::setQuery(const LogQuery& query)
@@ -58,42 +46,36 @@ Status LogQueryRunner::setQuery(const LogQuery& query)
 
 void LogQueryRunner::restart()
 {
-    ++m_generation;
-    m_latest->store(m_generation);
+    const quint64 generation = newGeneration();
     m_rows.clear();
     m_matches.clear();
     m_scanned = 0;
-    m_running = false;
-    emit restarted(m_generation);
+    emit restarted(generation);
     startPass();
 }
 
 void LogQueryRunner::startPass()
 {
-    if (m_running)
+    if (isRunning())
         return;
     const qint64 total = m_document->rowCount();
     if (m_query.filter.isEmpty() && m_query.search.isEmpty()) {
         m_scanned = total; // nothing to compute: every row is shown, none is a match
-        emit finished(m_generation);
+        emit finished(generation());
         return;
     }
     if (m_scanned >= total)
         return;
-    m_running = true;
     m_passEnd = total;
-    const quint64 generation = m_generation;
+    const quint64 generation = this->generation();
     const quint64 documentGeneration = m_document->generation();
     const LogQuery query = m_query;
     const QStringList storages = m_document->storages();
     const qint64 from = m_scanned;
     const qint64 to = total;
-    auto latest = m_latest;
     LogDocument* document = m_document;
-    Pass* pass = m_pass.get();
-    m_thread->post([this, pass, document, latest, generation, documentGeneration, query, storages, from, to] {
-        if (latest->load() != generation)
-            return;
+    std::shared_ptr<Pass> pass = m_pass;
+    post([pass, document, generation, documentGeneration, query, storages, from, to](const Run& run) {
         if (pass->generation != generation || pass->documentGeneration != documentGeneration) {
             pass->generation = generation;
             pass->documentGeneration = documentGeneration;
@@ -109,15 +91,14 @@ void LogQueryRunner::startPass()
         QElapsedTimer sinceDelivery;
         sinceDelivery.start();
         auto send = [&] {
-            QMetaObject::invokeMethod(
-                this, [this, delta] { deliver(delta); }, Qt::QueuedConnection);
+            run.deliver<LogQueryRunner>([delta](LogQueryRunner* runner) { runner->deliver(delta); });
             delta.rows.clear();
             delta.matches.clear();
             sinceDelivery.restart();
         };
         std::vector<qsizetype> hits;
         const bool complete = document->visitRows(from, to, documentGeneration, [&](const LogRowBlock& block) {
-            if (latest->load() != generation)
+            if (!run.isCurrent())
                 return false;
             const LogLineBlock& lines = block.lines;
             if (!filtering) {
@@ -150,7 +131,7 @@ void LogQueryRunner::startPass()
 
 void LogQueryRunner::deliver(const LogQueryDelta& delta)
 {
-    if (delta.generation != m_generation || delta.documentGeneration != m_document->generation())
+    if (delta.generation != generation() || delta.documentGeneration != m_document->generation())
         return;
     if (!delta.rows.isEmpty()) {
         const qint64 first = m_rows.size();
@@ -166,11 +147,11 @@ void LogQueryRunner::deliver(const LogQueryDelta& delta)
     emit progress(m_scanned, m_document->rowCount());
     if (!delta.final)
         return;
-    m_running = false;
+    endPass();
     if (m_document->rowCount() > m_scanned)
         startPass(); // rows arrived meanwhile (follow)
     else
-        emit finished(m_generation);
+        emit finished(generation());
 }
 
 bool LogQueryRunner::isMatch(qint64 row) const

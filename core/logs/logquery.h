@@ -3,18 +3,17 @@
 // Runs a view's filter and search over a LogDocument in a worker thread: rows that pass, matches,
 // their count, next/previous match.
 
+#include "backgroundrunner.h"
 #include "logfilter.h"
 
 #include <QList>
 #include <QObject>
 
-#include <atomic>
 #include <memory>
 
 namespace pk {
 
 class LogDocument;
-class LogWorkerThread;
 
 // What a pass found in rows [firstRow, scannedTo) since its previous delivery.
 struct LogQueryDelta
@@ -28,24 +27,22 @@ struct LogQueryDelta
 };
 
 // Results grow as the pass goes and as the document grows (follow); a new query or a reset of the
-// document starts again, and a generation number drops what older passes still deliver.
-class LogQueryRunner : public QObject
+// document starts again, and a generation number drops what older passes still deliver. The
+// document must outlive the runner.
+class LogQueryRunner : public BackgroundRunner
 {
     Q_OBJECT
 
 public:
     explicit LogQueryRunner(LogDocument* document, QObject* parent = nullptr);
-    ~LogQueryRunner() override;
 
     // Starts a new pass (the current one is abandoned). A bad regular expression changes nothing
     // and returns the usage error.
     Status setQuery(const LogQuery& query);
     LogQuery query() const { return m_query; }
-    quint64 generation() const { return m_generation; }
 
     bool isFiltering() const { return !m_query.filter.isEmpty(); }
     bool isSearching() const { return !m_query.search.isEmpty(); }
-    bool isRunning() const { return m_running; }
     // Rows of the document scanned so far (of rowCount()).
     qint64 scannedRows() const { return m_scanned; }
 
@@ -74,22 +71,20 @@ signals:
 
 private:
     void restart();
-    void startPass();
+    void startPass() override;
     void deliver(const LogQueryDelta& delta);
 
     struct Pass;
     LogDocument* m_document;
     LogQuery m_query;
     LogSearchMatcher m_matcher;
-    quint64 m_generation = 0;
-    std::shared_ptr<std::atomic<quint64>> m_latest;
     QList<quint32> m_rows;
     QList<quint32> m_matches;
     qint64 m_scanned = 0;
     qint64 m_passEnd = 0;
-    bool m_running = false;
-    std::unique_ptr<Pass> m_pass; // the worker's state: lives on between passes of a generation
-    std::unique_ptr<LogWorkerThread> m_thread;
+    // The worker's state: lives on between passes of a generation, shared so that a pass still
+    // running while the runner is destroyed keeps it.
+    std::shared_ptr<Pass> m_pass;
 };
 
 } // namespace pk

@@ -1,7 +1,13 @@
 #pragma once
 
-// A thread that runs posted functions one after the other: each background pass of the log
-// viewer (filter and search, job timeline) has its own, so a long pass never waits behind another.
+// The one worker thread of core/logs: an event loop that runs posted functions one after the
+// other and hosts objects that need one (LogDocument's indexer with its follow timers).
+//
+// Threads in core/logs, and why there are no others: LogDocument indexes and follows its files in
+// a LogWorkerThread of its own; LogQueryRunner and JobTimelineRunner are BackgroundRunners
+// (backgroundrunner.h), each with its own LogWorkerThread so a long pass never waits behind
+// another, and with generations that drop superseded results. Readers (the table model, the CLI)
+// call LogDocument from their own thread under its lock.
 
 #include <QObject>
 #include <QString>
@@ -21,7 +27,7 @@ public:
         m_thread.start(QThread::LowPriority);
     }
     // Waits for the running function; the queued ones are dropped. Tasks look at their own
-    // cancellation flags to stop early.
+    // cancellation flags to stop early. Adopted objects are deleted in the thread as it ends.
     ~LogWorkerThread()
     {
         m_thread.quit();
@@ -33,6 +39,14 @@ public:
     void post(std::function<void()> task)
     {
         QMetaObject::invokeMethod(&m_context, std::move(task), Qt::QueuedConnection);
+    }
+
+    // Moves object (without a parent) into the thread, which deletes it when it ends: its timers
+    // and watchers are stopped in the thread that started them.
+    void adopt(QObject* object)
+    {
+        object->moveToThread(&m_thread);
+        QObject::connect(&m_thread, &QThread::finished, object, &QObject::deleteLater);
     }
 
 private:

@@ -4,6 +4,7 @@
 #include "models/alertmodel.h"
 #include "models/jobmodel.h"
 #include "models/pooltreemodel.h"
+#include "models/rowtablemodel.h"
 #include "models/scanmodel.h"
 #include "models/storagetablemodel.h"
 
@@ -44,12 +45,145 @@ JobRecord makeJob(qint64 id, JobState state)
     return job;
 }
 
+// A row of the base's tests: "3:c" is key 3 with content c.
+struct Item
+{
+    qint64 key = 0;
+    QString text;
+    friend bool operator==(const Item&, const Item&) = default;
+};
+
+QList<Item> parseItems(const QString& spec)
+{
+    QList<Item> items;
+    for (const QString& part : spec.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        const QStringList pair = part.split(QLatin1Char(':'));
+        items.append({ pair.at(0).toLongLong(), pair.at(1) });
+    }
+    return items;
+}
+
+QString formatItems(const QList<Item>& items)
+{
+    QStringList parts;
+    for (const Item& item : items)
+        parts.append(QStringLiteral("%1:%2").arg(item.key).arg(item.text));
+    return parts.join(QLatin1Char(' '));
+}
+
+class ItemModel : public RowTableModel<Item>
+{
+public:
+    ItemModel()
+        : RowTableModel(2, [](const Item& item) { return item.key; })
+    { }
+    QVariant data(const QModelIndex& index, int role) const override
+    {
+        if (!checkIndex(index, CheckIndexOption::IndexIsValid) || role != Qt::DisplayRole)
+            return {};
+        const Item& item = rowAt(index.row());
+        return index.column() == 0 ? QVariant(item.key) : QVariant(item.text);
+    }
+};
+
 } // namespace
 
 class TestModels : public QObject
 {
     Q_OBJECT
 private slots:
+    // The base's update in place: which signals a change of the row list gives, and the result.
+    void rowTableUpdate_data()
+    {
+        QTest::addColumn<QString>("before");
+        QTest::addColumn<QString>("after");
+        QTest::addColumn<int>("inserted"); // rowsInserted signals
+        QTest::addColumn<int>("removed"); // rowsRemoved signals
+        QTest::addColumn<int>("moved"); // rowsMoved signals
+        QTest::addColumn<int>("changedRows"); // rows that dataChanged covers
+        QTest::addColumn<int>("resets");
+
+        QTest::newRow("unchanged") << "1:a 2:b 3:c"
+                                   << "1:a 2:b 3:c" << 0 << 0 << 0 << 0 << 0;
+        QTest::newRow("changed") << "1:a 2:b 3:c"
+                                 << "1:a 2:x 3:y" << 0 << 0 << 0 << 2 << 0;
+        QTest::newRow("added to empty") << ""
+                                        << "1:a 2:b" << 1 << 0 << 0 << 0 << 0;
+        QTest::newRow("added first and last") << "2:b"
+                                              << "1:a 2:b 3:c" << 2 << 0 << 0 << 0 << 0;
+        QTest::newRow("added in the middle") << "1:a 4:d"
+                                             << "1:a 2:b 3:c 4:d" << 1 << 0 << 0 << 0 << 0;
+        QTest::newRow("removed a run") << "1:a 2:b 3:c 4:d"
+                                       << "1:a 4:d" << 0 << 1 << 0 << 0 << 0;
+        QTest::newRow("removed two runs") << "1:a 2:b 3:c 4:d 5:e"
+                                          << "2:b 4:d" << 0 << 3 << 0 << 0 << 0;
+        QTest::newRow("removed all") << "1:a 2:b"
+                                     << "" << 0 << 1 << 0 << 0 << 0;
+        QTest::newRow("rotated") << "1:a 2:b 3:c"
+                                 << "3:c 1:a 2:b" << 0 << 0 << 1 << 0 << 0;
+        QTest::newRow("reversed") << "1:a 2:b 3:c"
+                                  << "3:c 2:b 1:a" << 0 << 0 << 2 << 0 << 0;
+        QTest::newRow("mixed") << "1:a 2:b 3:c"
+                               << "4:d 3:x 1:a" << 1 << 1 << 1 << 1 << 0;
+        QTest::newRow("duplicate keys") << "1:a 2:b"
+                                        << "1:a 1:b" << 0 << 0 << 0 << 0 << 1;
+    }
+
+    void rowTableUpdate()
+    {
+        QFETCH(QString, before);
+        QFETCH(QString, after);
+        QFETCH(int, inserted);
+        QFETCH(int, removed);
+        QFETCH(int, moved);
+        QFETCH(int, changedRows);
+        QFETCH(int, resets);
+
+        ItemModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setRows(parseItems(before));
+        QCOMPARE(formatItems(model.rows()), before);
+        // A row that stays keeps its persistent index (and so a view's selection).
+        const QList<Item> next = parseItems(after);
+        QPersistentModelIndex tracked;
+        Item trackedItem;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            if (next.contains(model.rowAt(row))) {
+                tracked = model.index(row, 1);
+                trackedItem = model.rowAt(row);
+            }
+        }
+
+        QSignalSpy insertSpy(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removeSpy(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy moveSpy(&model, &QAbstractItemModel::rowsMoved);
+        QSignalSpy changeSpy(&model, &QAbstractItemModel::dataChanged);
+        QSignalSpy resetSpy(&model, &QAbstractItemModel::modelReset);
+        model.setRows(next);
+
+        QCOMPARE(insertSpy.count(), inserted);
+        QCOMPARE(removeSpy.count(), removed);
+        QCOMPARE(moveSpy.count(), moved);
+        QCOMPARE(resetSpy.count(), resets);
+        int changed = 0;
+        for (const QList<QVariant>& arguments : std::as_const(changeSpy)) {
+            const auto topLeft = arguments.at(0).value<QModelIndex>();
+            const auto bottomRight = arguments.at(1).value<QModelIndex>();
+            QCOMPARE(topLeft.column(), 0);
+            QCOMPARE(bottomRight.column(), model.columnCount() - 1);
+            changed += bottomRight.row() - topLeft.row() + 1;
+        }
+        QCOMPARE(changed, changedRows);
+        QCOMPARE(formatItems(model.rows()), after);
+        QCOMPARE(model.rowCount(), int(next.size()));
+        for (int row = 0; row < model.rowCount(); ++row)
+            QCOMPARE(model.index(row, 1).data().toString(), next.at(row).text);
+        if (tracked.isValid() && resets == 0) {
+            QCOMPARE(model.rowAt(tracked.row()), trackedItem);
+            QCOMPARE(tracked.data().toString(), trackedItem.text);
+        }
+    }
+
     void poolTree()
     {
         PoolTreeModel model;

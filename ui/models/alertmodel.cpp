@@ -8,7 +8,8 @@
 namespace pk {
 
 AlertModel::AlertModel(QObject* parent)
-    : QAbstractTableModel(parent)
+    : RowTableModel(
+        ColumnCount, [](const AlertRecord& alert) { return alert.id; }, parent)
 { }
 
 QString AlertModel::kindName(const QString& kind)
@@ -24,35 +25,14 @@ QString AlertModel::kindName(const QString& kind)
 
 void AlertModel::setAlerts(const QList<AlertRecord>& alerts)
 {
-    bool sameRows = alerts.size() == m_alerts.size();
-    for (qsizetype i = 0; sameRows && i < alerts.size(); ++i)
-        sameRows = alerts.at(i).id == m_alerts.at(i).id;
-    if (!sameRows) {
-        beginResetModel();
-        m_alerts = alerts;
-        endResetModel();
-        return;
-    }
-    m_alerts = alerts;
-    if (!m_alerts.isEmpty())
-        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
-}
-
-int AlertModel::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_alerts.size());
-}
-
-int AlertModel::columnCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
+    setRows(alerts);
 }
 
 QVariant AlertModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const AlertRecord& alert = m_alerts.at(index.row());
+    const AlertRecord& alert = rowAt(index.row());
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {

@@ -4,12 +4,11 @@
 // ones are shown in bold.
 
 #include "configdb/enginerecords.h"
-
-#include <QAbstractTableModel>
+#include "rowtablemodel.h"
 
 namespace pk {
 
-class AlertModel : public QAbstractTableModel
+class AlertModel : public RowTableModel<AlertRecord>
 {
     Q_OBJECT
 public:
@@ -19,17 +18,12 @@ public:
     explicit AlertModel(QObject* parent = nullptr);
 
     void setAlerts(const QList<AlertRecord>& alerts);
-    const QList<AlertRecord>& alerts() const { return m_alerts; }
+    const QList<AlertRecord>& alerts() const { return rows(); }
 
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     static QString kindName(const QString& kind);
-
-private:
-    QList<AlertRecord> m_alerts;
 };
 
 } // namespace pk

@@ -9,23 +9,13 @@
 namespace pk {
 
 JobModel::JobModel(QObject* parent)
-    : QAbstractTableModel(parent)
+    : RowTableModel(
+        ColumnCount, [](const JobRecord& job) { return job.id; }, parent)
 { }
 
 void JobModel::setJobs(const QList<JobRecord>& jobs)
 {
-    bool sameRows = jobs.size() == m_jobs.size();
-    for (qsizetype i = 0; sameRows && i < jobs.size(); ++i)
-        sameRows = jobs.at(i).id == m_jobs.at(i).id;
-    if (!sameRows) {
-        beginResetModel();
-        m_jobs = jobs;
-        endResetModel();
-        return;
-    }
-    m_jobs = jobs;
-    if (!m_jobs.isEmpty())
-        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+    setRows(jobs);
 }
 
 void JobModel::setProgress(const JobProgress& progress)
@@ -41,33 +31,14 @@ std::optional<JobRecord> JobModel::job(qint64 id) const
     const int row = rowOf(id);
     if (row < 0)
         return std::nullopt;
-    return m_jobs.at(row);
-}
-
-int JobModel::rowOf(qint64 id) const
-{
-    for (int row = 0; row < m_jobs.size(); ++row) {
-        if (m_jobs.at(row).id == id)
-            return row;
-    }
-    return -1;
-}
-
-int JobModel::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_jobs.size());
-}
-
-int JobModel::columnCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
+    return rowAt(row);
 }
 
 QVariant JobModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const JobRecord& job = m_jobs.at(index.row());
+    const JobRecord& job = rowAt(index.row());
     // A running job's live progress is newer than the row ConfigDb last gave.
     const auto live = m_progress.constFind(job.id);
     const bool running = job.state == JobState::Running && live != m_progress.constEnd();

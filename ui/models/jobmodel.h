@@ -1,17 +1,17 @@
 #pragma once
 
 // Migration jobs for the migrations view: phase, progress, bytes, rate and ETA, newest first.
-// Rows are updated in place while the set of jobs stays the same, so the selection survives.
+// Rows are updated in place (RowTableModel), so the selection survives a refresh.
 
 #include "configdb/enginerecords.h"
 #include "migration/migrationjob.h"
+#include "rowtablemodel.h"
 
-#include <QAbstractTableModel>
 #include <QHash>
 
 namespace pk {
 
-class JobModel : public QAbstractTableModel
+class JobModel : public RowTableModel<JobRecord>
 {
     Q_OBJECT
 public:
@@ -34,17 +34,13 @@ public:
 
     void setJobs(const QList<JobRecord>& jobs);
     void setProgress(const JobProgress& progress);
-    const QList<JobRecord>& jobs() const { return m_jobs; }
+    const QList<JobRecord>& jobs() const { return rows(); }
     std::optional<JobRecord> job(qint64 id) const;
-    int rowOf(qint64 id) const;
 
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    QList<JobRecord> m_jobs;
     QHash<qint64, JobProgress> m_progress;
 };
 

@@ -7,40 +7,26 @@
 namespace pk {
 
 StorageTableModel::StorageTableModel(QObject* parent)
-    : QAbstractTableModel(parent)
+    : RowTableModel(
+        ColumnCount, [](const StorageStatus& storage) { return storage.usage.storage.id; }, parent)
 { }
 
 void StorageTableModel::setPool(const PoolStatus& pool)
 {
-    bool sameRows = pool.pool.id == m_pool.pool.id && pool.storages.size() == m_pool.storages.size();
-    for (qsizetype i = 0; sameRows && i < pool.storages.size(); ++i)
-        sameRows = pool.storages.at(i).usage.storage.id == m_pool.storages.at(i).usage.storage.id;
-    if (!sameRows) {
-        beginResetModel();
-        m_pool = pool;
-        endResetModel();
+    // Another pool has no storage in common with the shown one.
+    if (pool.pool.id != m_poolId) {
+        m_poolId = pool.pool.id;
+        resetRows(pool.storages);
         return;
     }
-    m_pool = pool;
-    if (rowCount() > 0)
-        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
-}
-
-int StorageTableModel::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_pool.storages.size());
-}
-
-int StorageTableModel::columnCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
+    setRows(pool.storages);
 }
 
 QVariant StorageTableModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const StorageStatus& storage = m_pool.storages.at(index.row());
+    const StorageStatus& storage = rowAt(index.row());
     const StorageUsage& usage = storage.usage;
     switch (role) {
     case Qt::DisplayRole:

@@ -3,12 +3,11 @@
 // The storages of one pool on the dashboard: state, used bytes, capacity, users, paused work.
 
 #include "master/poolstatus.h"
-
-#include <QAbstractTableModel>
+#include "rowtablemodel.h"
 
 namespace pk {
 
-class StorageTableModel : public QAbstractTableModel
+class StorageTableModel : public RowTableModel<StorageStatus>
 {
     Q_OBJECT
 public:
@@ -27,13 +26,11 @@ public:
 
     void setPool(const PoolStatus& pool);
 
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    PoolStatus m_pool;
+    qint64 m_poolId = 0;
 };
 
 } // namespace pk

@@ -41,6 +41,9 @@ AlertsPanel::AlertsPanel(EngineController* controller, QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, updateButton);
     connect(m_model, &QAbstractItemModel::modelReset, this, updateButton);
     connect(m_model, &QAbstractItemModel::dataChanged, this, updateButton);
+    // Alerts that come and go are inserted and removed in place.
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, updateButton);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, updateButton);
     updateButton();
 }
 

@@ -51,6 +51,10 @@ MigrationsPanel::MigrationsPanel(EngineController* controller, QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MigrationsPanel::updateDetails);
     connect(m_model, &QAbstractItemModel::modelReset, this, &MigrationsPanel::updateDetails);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &MigrationsPanel::updateDetails);
+    // Jobs that come and go are inserted, removed and moved in place.
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &MigrationsPanel::updateDetails);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &MigrationsPanel::updateDetails);
+    connect(m_model, &QAbstractItemModel::rowsMoved, this, &MigrationsPanel::updateDetails);
     connect(controller, &EngineController::jobsChanged, this, [this] {
         const qint64 selected = selectedJob();
         m_model->setJobs(m_controller->jobs());
