@@ -54,7 +54,8 @@ struct LineWindow
     {
         count = 0;
         spans.clear();
-        (void)source.readLines(
+        // Stops when the visitor has what it needs: nothing to check afterwards.
+        source.readLines(
             line, timesPerFill * 4,
             [&](const LogLineBlock& block) {
                 data = block.data.toByteArray();
@@ -128,14 +129,15 @@ public:
                 LogSource& source = *sources.front();
                 if (source.isCaughtUp())
                     return false;
-                (void)source.indexMore(indexStepBytes);
+                // A read error stays in the source (error()), shown above the lines it stopped.
+                source.indexMore(indexStepBytes);
                 continue;
             }
             const int waiting = merge();
             if (waiting == idle)
                 return false;
             if (waiting >= 0)
-                (void)sources[std::size_t(waiting)]->indexMore(indexStepBytes);
+                sources[std::size_t(waiting)]->indexMore(indexStepBytes); // errors: as above
         } while (timer.elapsed() < budgetMs && !stopRequested.load());
         return true;
     }
@@ -240,7 +242,8 @@ public:
         const qint64 available = source.lineCount() - cursor.next;
         if (available <= 0)
             return false;
-        (void)source.readLines(
+        // Stops when the visitor has what it needs: nothing to check afterwards.
+        source.readLines(
             cursor.next, qMin<qint64>(available, timesPerFill),
             [&](const LogLineBlock& block) {
                 for (qsizetype i = 0; i < block.count; ++i) {
@@ -532,7 +535,8 @@ LogRow LogDocument::row(qint64 row) const
 QList<LogRow> LogDocument::rows(qint64 first, qint64 count) const
 {
     QList<LogRow> result;
-    (void)visitRows(first, first + count, 0, [&](const LogRowBlock& block) {
+    // Generation 0 and a visitor that never stops: it reads every row asked for.
+    visitRows(first, first + count, 0, [&](const LogRowBlock& block) {
         for (qsizetype i = 0; i < block.lines.count; ++i) {
             LogRow row = LogRow::parse(block.lines.line(i));
             row.row = block.firstRow + i;
@@ -582,7 +586,8 @@ bool LogDocument::visitRows(
         qint64 bytes = 0;
         bool stopped = false;
         if (!indexer.isMerged()) {
-            (void)indexer.sources.front()->readLines(row, chunkEnd - row, [&](const LogLineBlock& lines) {
+            // Whether the visitor stopped is recorded by the visitor itself (stopped).
+            indexer.sources.front()->readLines(row, chunkEnd - row, [&](const LogLineBlock& lines) {
                 if (!visit(LogRowBlock { lines.firstLine, 0, lines })) {
                     stopped = true;
                     return false;
