@@ -11,6 +11,36 @@
 
 namespace pk {
 
+namespace {
+
+// A rotation that keeps coming back while the files are opened: give up after this many tries
+// (open() keeps what it got, poll() tries again at the next check).
+constexpr int openAttempts = 4;
+
+struct LogEntry
+{
+    QString path;
+    quint64 device = 0;
+    quint64 inode = 0;
+    friend bool operator==(const LogEntry&, const LogEntry&) = default;
+};
+
+// The log's files (MigrationLog::files) with the file each name stands for. Every step of a
+// rotation changes what at least one name stands for, so two equal listings mean the files
+// opened between them are the ones listed, in their order.
+std::vector<LogEntry> listLog(const QString& root)
+{
+    std::vector<LogEntry> entries;
+    for (const QString& path : MigrationLog::files(root)) {
+        struct stat st = {};
+        if (::stat(posix::encodePath(path).constData(), &st) == 0)
+            entries.push_back({ path, quint64(st.st_dev), quint64(st.st_ino) });
+    }
+    return entries;
+}
+
+} // namespace
+
 LogSource::LogSource(LogSourceSpec spec, QReadWriteLock& lock)
     : m_spec(std::move(spec))
     , m_lock(lock)
@@ -26,14 +56,29 @@ void LogSource::addError(const QString& path, const QString& message)
 
 void LogSource::addFile(const QString& path, bool live)
 {
+    Opened opened;
+    openInto(opened, path, live);
+    commit(std::move(opened));
+}
+
+void LogSource::openInto(Opened& opened, const QString& path, bool live) const
+{
     auto file = LogFile::open(path, live);
     if (!file) {
-        addError(path, file.message());
+        opened.errors.append({ m_spec.storage, path, file.message() });
         return;
     }
+    opened.files.push_back(std::move(*file));
+}
+
+void LogSource::commit(Opened&& opened)
+{
     QWriteLocker locker(&m_lock);
-    m_files.push_back(std::move(*file));
-    m_firstLine.push_back(m_lineCount);
+    for (auto& file : opened.files) {
+        m_files.push_back(std::move(file));
+        m_firstLine.push_back(m_lineCount);
+    }
+    m_errors += opened.errors;
 }
 
 void LogSource::open()
@@ -46,8 +91,17 @@ void LogSource::open()
         return;
     }
     const QString current = m_spec.root + u'/' + MigrationLog::fileName();
-    for (const QString& path : MigrationLog::files(m_spec.root))
-        addFile(path, path == current);
+    for (int attempt = 1;; ++attempt) {
+        const std::vector<LogEntry> entries = listLog(m_spec.root);
+        Opened opened;
+        for (const LogEntry& entry : entries)
+            openInto(opened, entry.path, entry.path == current);
+        // A rotation meanwhile may have put other files under the names: open them again.
+        if (attempt == openAttempts || listLog(m_spec.root) == entries) {
+            commit(std::move(opened));
+            return;
+        }
+    }
 }
 
 LogFile* LogSource::liveFile() const
@@ -116,28 +170,36 @@ LogSource::PollResult LogSource::poll()
     if (quint64(st.st_dev) != live->device() || quint64(st.st_ino) != live->inode()) {
         // Rotated: the open file (now .1, or already .N.gz) is read to its end first, then every
         // file that came after it, oldest first. When it cannot be found any more (rotated
-        // beyond keep), every rotated file is newer than it.
-        live->retire();
-        QStringList rotated = MigrationLog::files(m_spec.root);
-        if (!rotated.isEmpty() && rotated.last() == currentPath)
-            rotated.removeLast();
-        qsizetype newer = 0;
-        for (qsizetype i = rotated.size() - 1; i >= 0; --i) {
-            if (live->isSameFileAs(rotated.at(i))) {
-                newer = i + 1;
-                break;
+        // beyond keep), every rotated file is newer than it. The writer may be rotating again
+        // meanwhile: the files are opened while the listing stays the same, or not at all.
+        for (int attempt = 0; attempt < openAttempts; ++attempt) {
+            const std::vector<LogEntry> entries = listLog(m_spec.root);
+            if (entries.empty() || entries.back().path != currentPath)
+                return result; // between the two renames of a rotation: the next poll sees
+            std::size_t newer = 0;
+            for (std::size_t i = entries.size() - 1; i-- > 0;) {
+                if (live->isSameFileAs(entries[i].path)) {
+                    newer = i + 1;
+                    break;
+                }
             }
+            Opened opened;
+            for (std::size_t i = newer; i + 1 < entries.size(); ++i) {
+                const QString& path = entries[i].path;
+                const bool known = std::any_of(
+                    m_files.begin(), m_files.end(), [&](const auto& file) { return file->isSameFileAs(path); });
+                if (!known)
+                    openInto(opened, path, false);
+            }
+            openInto(opened, currentPath, true);
+            if (listLog(m_spec.root) != entries)
+                continue;
+            live->retire();
+            commit(std::move(opened));
+            result.changed = true;
+            return result;
         }
-        for (qsizetype i = newer; i < rotated.size(); ++i) {
-            const QString& path = rotated.at(i);
-            const bool known = std::any_of(
-                m_files.begin(), m_files.end(), [&](const auto& file) { return file->isSameFileAs(path); });
-            if (!known)
-                addFile(path, false);
-        }
-        addFile(currentPath, true);
-        result.changed = true;
-        return result;
+        return result; // rotating all the time: the next poll tries again
     }
     switch (live->checkForChange()) {
     case LogFile::Change::None:

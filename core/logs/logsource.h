@@ -86,6 +86,14 @@ public:
     int fileCount() const { return int(m_files.size()); }
 
 private:
+    // Files opened, and the errors of those that could not be, not yet seen by readers.
+    struct Opened
+    {
+        std::vector<std::unique_ptr<LogFile>> files;
+        QList<LogSourceError> errors;
+    };
+    void openInto(Opened& opened, const QString& path, bool live) const;
+    void commit(Opened&& opened);
     void addFile(const QString& path, bool live);
     void addError(const QString& path, const QString& message);
     LogFile* liveFile() const;

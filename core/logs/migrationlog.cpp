@@ -153,6 +153,15 @@ QStringList MigrationLog::files(const QString& storageRoot)
     QStringList paths;
     for (const RotatedFile& file : rotatedFiles(storageRoot))
         paths.append(storageRoot + u'/' + file.name);
+    // A rotation compresses .1 into .2.gz before it removes .1: in between (or after a crash
+    // there) both hold the same lines. .1 is the copy left out, as recoverLocked removes it.
+    const QString plain = storageRoot + u'/' + fileName() + QStringLiteral(".1");
+    const QString compressed = storageRoot + u'/' + fileName() + QStringLiteral(".2.gz");
+    if (paths.contains(plain) && paths.contains(compressed)) {
+        // An error (one of them gone meanwhile, a damaged .2.gz) keeps both: nothing is hidden.
+        if (auto same = isGzipOf(compressed, plain); same && *same)
+            paths.removeOne(plain);
+    }
     const QString current = storageRoot + u'/' + fileName();
     if (isRegularFile(current))
         paths.append(current);

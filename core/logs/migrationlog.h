@@ -52,7 +52,8 @@ public:
     static QString fileName(); // "inSyncMigration.log"
     static QString lockFileName(); // "inSyncMigration.log.lock"
     // The log's files in a storage root, oldest first: .N.gz ... .2.gz, .1, the current file.
-    // Read in this order they are one continuous log. Empty when there is none.
+    // Read in this order they are one continuous log: a .1 that .2.gz is the compressed copy of
+    // (a rotation between its two steps, or a crash there) is left out. Empty when there is none.
     static QStringList files(const QString& storageRoot);
 
 private:

@@ -2,6 +2,7 @@
 // between two checks), truncation and rewriting in place, removal, a log that appears later,
 // and the same in the background with the worker thread's signals.
 
+#include "archive/gzip.h"
 #include "logs/logdocument.h"
 #include "logtestutil.h"
 
@@ -50,6 +51,7 @@ private slots:
     void appended();
     void rotation();
     void twoRotationsBetweenChecks();
+    void checkDuringRotation();
     void truncation_data();
     void truncation();
     void removedWhileOpen();
@@ -128,6 +130,51 @@ void TestLogFollow::twoRotationsBetweenChecks()
     QVERIFY(log.append(numbered(i)));
     syncIndex(document);
     QCOMPARE(documentLines(document), linesOf(0, i));
+}
+
+// A rotation is several steps (.2.gz -> .3.gz; .1 compressed into .2.gz; .1 removed; current
+// -> .1). Between the last two, .1 and .2.gz hold the same lines: a check that comes then, while
+// the document still follows a file from two rotations before, reads them once.
+void TestLogFollow::checkDuringRotation()
+{
+    QTemporaryDir dir;
+    MigrationLog::Options options;
+    options.rotateBytes = 2000;
+    options.keep = 3;
+    MigrationLog log(dir.path(), options);
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(log.append(numbered(i)));
+    LogDocument document({ { QStringLiteral("s"), dir.path() } });
+    QVERIFY(document.indexAll());
+    QCOMPARE(document.rowCount(), qint64(5));
+    // Two rotations without a check: the followed file is .2.gz now, .1 came after it.
+    const QString current = dir.filePath(QStringLiteral("inSyncMigration.log"));
+    int i = 5;
+    for (int rotations = 0; rotations < 2; ++i) {
+        const qint64 before = QFileInfo(current).size();
+        QVERIFY(log.append(numbered(i)));
+        if (QFileInfo(current).size() < before)
+            ++rotations;
+    }
+    // The third rotation, stopped where the writer has compressed .1 but not removed it yet.
+    const QString first = current + QStringLiteral(".1");
+    QVERIFY(QFile::rename(current + QStringLiteral(".2.gz"), current + QStringLiteral(".3.gz")));
+    QVERIFY(gzipFile(first, current + QStringLiteral(".2.gz")));
+    syncIndex(document);
+    QCOMPARE(documentLines(document), linesOf(0, i - 1));
+    // A document opened now reads each line once too.
+    LogDocument opened({ { QStringLiteral("s"), dir.path() } });
+    QVERIFY(opened.indexAll());
+    QCOMPARE(documentLines(opened), linesOf(0, i - 1));
+    // The writer finishes the rotation and goes on.
+    QVERIFY(QFile::remove(first));
+    QVERIFY(QFile::rename(current, first));
+    syncIndex(document);
+    QVERIFY(log.append(numbered(i)));
+    syncIndex(document);
+    QCOMPARE(documentLines(document), linesOf(0, i));
+    QVERIFY(document.errors().isEmpty());
+    QCOMPARE(document.generation(), quint64(1));
 }
 
 void TestLogFollow::truncation_data()
