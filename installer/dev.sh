@@ -1,9 +1,10 @@
 #!/bin/sh
 # The two set-up commands of the README:
 #   installer/dev.sh run    install what is missing, build, start the console on the demo workspace
-#   installer/dev.sh test   install what is missing, build, run every test (also under ASan+UBSan),
-#                           build the package, check it, install it, try it, remove it, and
-#                           run the fuzz targets of tests/fuzz for a bounded time
+#   installer/dev.sh test   install what is missing, build, run every test; build the package,
+#                           check it, install it, try it, remove it; run every test again under
+#                           ASan+UBSan and under TSan; run the fuzz targets of tests/fuzz for a
+#                           bounded time
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -31,6 +32,8 @@ test)
     if [ "${POOLKEEPER_SKIP_SANITIZERS:-0}" != 1 ]; then
         build asan
         QT_QPA_PLATFORM=offscreen ctest --preset asan --output-on-failure --parallel 2 --label-exclude bench
+        build tsan
+        QT_QPA_PLATFORM=offscreen ctest --preset tsan --output-on-failure --parallel 2
     fi
     if [ "${POOLKEEPER_SKIP_FUZZ:-0}" != 1 ]; then
         # clang + libFuzzer: builds only the fuzz targets (and the core), fuzzes each for
