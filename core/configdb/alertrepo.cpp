@@ -34,28 +34,23 @@ Status AlertRepo::acknowledge(qint64 id)
 
 Result<QList<AlertRecord>> AlertRepo::list(bool activeOnly, int limit)
 {
-    auto query = m_db.exec(QStringLiteral("SELECT id, created_ms, storage_id, storage_name, kind, message, job_id, "
-                                          "active, acknowledged_ms FROM alerts ")
+    return m_db.queryRows(QStringLiteral("SELECT id, created_ms, storage_id, storage_name, kind, message, job_id, "
+                                         "active, acknowledged_ms FROM alerts ")
             + (activeOnly ? QStringLiteral("WHERE active = 1 ") : QString())
             + QStringLiteral("ORDER BY id DESC LIMIT ?"),
-        { limit });
-    if (!query)
-        return query.error();
-    QList<AlertRecord> alerts;
-    while (query->next()) {
-        AlertRecord alert;
-        alert.id = query->value(0).toLongLong();
-        alert.createdMs = query->value(1).toLongLong();
-        alert.storageId = query->value(2).toLongLong();
-        alert.storageName = query->value(3).toString();
-        alert.kind = query->value(4).toString();
-        alert.message = query->value(5).toString();
-        alert.jobId = query->value(6).toLongLong();
-        alert.active = query->value(7).toBool();
-        alert.acknowledgedMs = query->value(8).toLongLong();
-        alerts.append(alert);
-    }
-    return alerts;
+        { limit }, [](const QSqlQuery& query) {
+            AlertRecord alert;
+            alert.id = query.value(0).toLongLong();
+            alert.createdMs = query.value(1).toLongLong();
+            alert.storageId = query.value(2).toLongLong();
+            alert.storageName = query.value(3).toString();
+            alert.kind = query.value(4).toString();
+            alert.message = query.value(5).toString();
+            alert.jobId = query.value(6).toLongLong();
+            alert.active = query.value(7).toBool();
+            alert.acknowledgedMs = query.value(8).toLongLong();
+            return alert;
+        });
 }
 
 } // namespace pk

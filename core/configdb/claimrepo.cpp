@@ -9,26 +9,19 @@ namespace pk {
 
 namespace {
 
-const QString selectClaim
-    = QStringLiteral("SELECT id, storage_id, user_uuid, kind, bytes, owner_pid, created_ms FROM claims");
+constexpr QLatin1String selectClaim("SELECT id, storage_id, user_uuid, kind, bytes, owner_pid, created_ms FROM claims");
 
-Result<QList<ClaimRecord>> collect(Result<QSqlQuery> query)
+ClaimRecord claimFromQuery(const QSqlQuery& query)
 {
-    if (!query)
-        return query.error();
-    QList<ClaimRecord> claims;
-    while (query->next()) {
-        ClaimRecord claim;
-        claim.id = query->value(0).toLongLong();
-        claim.storageId = query->value(1).toLongLong();
-        claim.userUuid = query->value(2).toString();
-        claim.kind = query->value(3).toString();
-        claim.bytes = query->value(4).toLongLong();
-        claim.ownerPid = query->value(5).toLongLong();
-        claim.createdMs = query->value(6).toLongLong();
-        claims.append(claim);
-    }
-    return claims;
+    ClaimRecord claim;
+    claim.id = query.value(0).toLongLong();
+    claim.storageId = query.value(1).toLongLong();
+    claim.userUuid = query.value(2).toString();
+    claim.kind = query.value(3).toString();
+    claim.bytes = query.value(4).toLongLong();
+    claim.ownerPid = query.value(5).toLongLong();
+    claim.createdMs = query.value(6).toLongLong();
+    return claim;
 }
 
 } // namespace
@@ -91,24 +84,24 @@ Result<bool> ClaimRepo::closeSettled(qint64 claimId)
 
 Result<QList<ClaimRecord>> ClaimRepo::forDirectory(qint64 storageId, const QString& userUuid)
 {
-    return collect(m_db.exec(
-        selectClaim + QStringLiteral(" WHERE storage_id = ? AND user_uuid = ? ORDER BY id"), { storageId, userUuid }));
+    return m_db.queryRows(selectClaim + QStringLiteral(" WHERE storage_id = ? AND user_uuid = ? ORDER BY id"),
+        { storageId, userUuid }, claimFromQuery);
 }
 
 Result<QList<ClaimRecord>> ClaimRepo::list(const QString& kind, qint64 storageId)
 {
     if (storageId > 0)
-        return collect(m_db.exec(
-            selectClaim + QStringLiteral(" WHERE kind = ? AND storage_id = ? ORDER BY id"), { kind, storageId }));
-    return collect(m_db.exec(selectClaim + QStringLiteral(" WHERE kind = ? ORDER BY id"), { kind }));
+        return m_db.queryRows(selectClaim + QStringLiteral(" WHERE kind = ? AND storage_id = ? ORDER BY id"),
+            { kind, storageId }, claimFromQuery);
+    return m_db.queryRows(selectClaim + QStringLiteral(" WHERE kind = ? ORDER BY id"), { kind }, claimFromQuery);
 }
 
 Result<QList<ClaimRecord>> ClaimRepo::firstBackupsInFlight(qint64 storageId)
 {
-    auto claims = collect(m_db.exec(selectClaim
+    auto claims = m_db.queryRows(selectClaim
             + QStringLiteral(
                 " WHERE kind = ? AND storage_id = ? AND user_uuid NOT IN (SELECT uuid FROM users) ORDER BY id"),
-        { claimKind::backup, storageId }));
+        { claimKind::backup, storageId }, claimFromQuery);
     if (!claims)
         return claims;
     QList<ClaimRecord> live;

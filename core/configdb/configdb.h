@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <type_traits>
 
 namespace pk {
 
@@ -39,6 +40,10 @@ public:
     Result<QSqlQuery> exec(const QString& sql, const QVariantList& bindings = {});
     // Runs a statement expected to return at most one row; an empty QVariantList when none.
     Result<QVariantList> queryRow(const QString& sql, const QVariantList& bindings = {});
+    // Runs a query and makes one record of each row it returns with rowOf(const QSqlQuery&).
+    template<typename RowOf>
+    auto queryRows(const QString& sql, const QVariantList& bindings, RowOf rowOf)
+        -> Result<QList<std::invoke_result_t<RowOf, const QSqlQuery&>>>;
 
     // Runs work inside BEGIN IMMEDIATE ... COMMIT, so concurrent writers wait on the busy timeout
     // instead of failing half-way; rolls back when work returns an error. Nested calls join the
@@ -63,5 +68,18 @@ private:
 
 // Milliseconds since the epoch, UTC: every time in ConfigDb.
 qint64 nowMs();
+
+template<typename RowOf>
+auto ConfigDb::queryRows(const QString& sql, const QVariantList& bindings, RowOf rowOf)
+    -> Result<QList<std::invoke_result_t<RowOf, const QSqlQuery&>>>
+{
+    auto query = exec(sql, bindings);
+    if (!query)
+        return query.error();
+    QList<std::invoke_result_t<RowOf, const QSqlQuery&>> rows;
+    while (query->next())
+        rows.append(rowOf(std::as_const(*query)));
+    return rows;
+}
 
 } // namespace pk

@@ -6,14 +6,14 @@ namespace pk {
 
 namespace {
 
-const QString selectJob = QStringLiteral("SELECT j.id, j.kind, j.plan_id, j.user_id, u.name, u.uuid, f.pool_id, "
-                                         "j.from_storage_id, f.name, j.to_storage_id, t.name, "
-                                         "j.phase, j.state, j.bytes_done, j.bytes_total, j.reserved_bytes, "
-                                         "j.dest_accounted_bytes, j.error, j.cancel_requested, "
-                                         "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms, "
-                                         "j.source_bytes, j.cleanup_pending "
-                                         "FROM jobs j JOIN users u ON u.id = j.user_id JOIN storages f ON f.id = "
-                                         "j.from_storage_id JOIN storages t ON t.id = j.to_storage_id");
+constexpr QLatin1String selectJob("SELECT j.id, j.kind, j.plan_id, j.user_id, u.name, u.uuid, f.pool_id, "
+                                  "j.from_storage_id, f.name, j.to_storage_id, t.name, "
+                                  "j.phase, j.state, j.bytes_done, j.bytes_total, j.reserved_bytes, "
+                                  "j.dest_accounted_bytes, j.error, j.cancel_requested, "
+                                  "j.owner_pid, j.created_ms, j.started_ms, j.updated_ms, j.finished_ms, "
+                                  "j.source_bytes, j.cleanup_pending "
+                                  "FROM jobs j JOIN users u ON u.id = j.user_id JOIN storages f ON f.id = "
+                                  "j.from_storage_id JOIN storages t ON t.id = j.to_storage_id");
 
 JobRecord jobFromQuery(const QSqlQuery& q)
 {
@@ -47,16 +47,6 @@ JobRecord jobFromQuery(const QSqlQuery& q)
     return job;
 }
 
-Result<QList<JobRecord>> collect(Result<QSqlQuery> query)
-{
-    if (!query)
-        return query.error();
-    QList<JobRecord> jobs;
-    while (query->next())
-        jobs.append(jobFromQuery(*query));
-    return jobs;
-}
-
 Status checked(const Result<QSqlQuery>& query)
 {
     return query ? Status() : Status(query.error());
@@ -84,7 +74,7 @@ Result<qint64> JobRepo::create(
 
 Result<JobRecord> JobRepo::byId(qint64 id)
 {
-    auto jobs = collect(m_db.exec(selectJob + QStringLiteral(" WHERE j.id = ?"), { id }));
+    auto jobs = m_db.queryRows(selectJob + QStringLiteral(" WHERE j.id = ?"), { id }, jobFromQuery);
     if (!jobs)
         return jobs.error();
     if (jobs->isEmpty())
@@ -102,17 +92,17 @@ Result<qint64> JobRepo::changeStamp()
 
 Result<QList<JobRecord>> JobRepo::list(bool activeOnly, int limit)
 {
-    return collect(
-        m_db.exec(selectJob + (activeOnly ? QStringLiteral(" WHERE j.state IN ('pending', 'running')") : QString())
-                + QStringLiteral(" ORDER BY j.id DESC LIMIT ?"),
-            { limit }));
+    return m_db.queryRows(selectJob
+            + (activeOnly ? QStringLiteral(" WHERE j.state IN ('pending', 'running')") : QString())
+            + QStringLiteral(" ORDER BY j.id DESC LIMIT ?"),
+        { limit }, jobFromQuery);
 }
 
 Result<QList<JobRecord>> JobRepo::activeForPool(qint64 poolId)
 {
-    return collect(m_db.exec(
+    return m_db.queryRows(
         selectJob + QStringLiteral(" WHERE j.state IN ('pending', 'running') AND f.pool_id = ? ORDER BY j.id"),
-        { poolId }));
+        { poolId }, jobFromQuery);
 }
 
 Result<QSet<qint64>> JobRepo::busyStorages()
@@ -257,7 +247,7 @@ Result<bool> JobRepo::accountsFor(qint64 storageId, const QString& userUuid)
 
 Result<QList<JobRecord>> JobRepo::leftovers()
 {
-    return collect(m_db.exec(selectJob + QStringLiteral(" WHERE j.cleanup_pending = 1 ORDER BY j.id")));
+    return m_db.queryRows(selectJob + QStringLiteral(" WHERE j.cleanup_pending = 1 ORDER BY j.id"), {}, jobFromQuery);
 }
 
 } // namespace pk

@@ -23,7 +23,7 @@ QList<ProjectedUsage> projectedFromJson(const QByteArray& json)
 {
     QList<ProjectedUsage> list;
     const QJsonArray array = QJsonDocument::fromJson(json).array();
-    for (const QJsonValue& value : array) {
+    for (const auto& value : array) {
         const QJsonObject o = value.toObject();
         ProjectedUsage p;
         p.storageId = o.value(QLatin1String("storage_id")).toInteger();

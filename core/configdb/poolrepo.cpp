@@ -4,7 +4,7 @@ namespace pk {
 
 namespace {
 
-const QString selectPool = QStringLiteral(
+constexpr QLatin1String selectPool(
     "SELECT id, name, high_percent, low_percent, mode, max_rate_bytes, max_moves_out, max_moves_in FROM pools");
 
 PoolRecord poolFromQuery(const QSqlQuery& query)
@@ -84,13 +84,7 @@ Result<PoolRecord> PoolRepo::add(const QString& name, double highPercent, double
 
 Result<QList<PoolRecord>> PoolRepo::list()
 {
-    auto query = m_db.exec(selectPool + QStringLiteral(" ORDER BY name"));
-    if (!query)
-        return query.error();
-    QList<PoolRecord> pools;
-    while (query->next())
-        pools.append(poolFromQuery(*query));
-    return pools;
+    return m_db.queryRows(selectPool + QStringLiteral(" ORDER BY name"), {}, poolFromQuery);
 }
 
 Result<PoolRecord> PoolRepo::byName(const QString& name)

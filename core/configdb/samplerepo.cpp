@@ -18,22 +18,18 @@ Status SampleRepo::add(const QList<CapacitySample>& samples)
 
 Result<QList<CapacitySample>> SampleRepo::range(qint64 storageId, qint64 fromMs, qint64 toMs)
 {
-    auto query = m_db.exec(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes FROM "
-                                          "capacity_samples WHERE storage_id = ? AND time_ms BETWEEN ? AND ? "
-                                          "ORDER BY time_ms"),
-        { storageId, fromMs, toMs });
-    if (!query)
-        return query.error();
-    QList<CapacitySample> samples;
-    while (query->next())
-        samples.append({ query->value(0).toLongLong(), query->value(1).toLongLong(), query->value(2).toLongLong(),
-            query->value(3).toLongLong() });
-    return samples;
+    return m_db.queryRows(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes FROM "
+                                         "capacity_samples WHERE storage_id = ? AND time_ms BETWEEN ? AND ? "
+                                         "ORDER BY time_ms"),
+        { storageId, fromMs, toMs }, [](const QSqlQuery& query) {
+            return CapacitySample { query.value(0).toLongLong(), query.value(1).toLongLong(),
+                query.value(2).toLongLong(), query.value(3).toLongLong() };
+        });
 }
 
 Status SampleRepo::thin(qint64 now)
 {
-    constexpr qint64 hour = 3600 * 1000;
+    constexpr qint64 hour = 3'600'000;
     constexpr qint64 day = 24 * hour;
     // Within each bucket keep the newest sample only.
     auto thinBucket = [&](qint64 olderThan, qint64 newerThan, qint64 bucket) -> Status {
@@ -46,7 +42,7 @@ Status SampleRepo::thin(qint64 now)
         return query ? Status() : Status(query.error());
     };
     return m_db.transaction([&]() -> Status {
-        if (auto s = thinBucket(hour, day, 60 * 1000); !s)
+        if (auto s = thinBucket(hour, day, 60'000); !s)
             return s;
         return thinBucket(day, 3650 * day, hour);
     });

@@ -6,9 +6,9 @@ namespace pk {
 
 namespace {
 
-const QString selectStorage = QStringLiteral("SELECT s.id, s.pool_id, p.name, s.name, s.root_path, s.storage_uuid, "
-                                             "s.capacity_bytes, s.state, s.used_bytes, s.marked_ms "
-                                             "FROM storages s JOIN pools p ON p.id = s.pool_id");
+constexpr QLatin1String selectStorage("SELECT s.id, s.pool_id, p.name, s.name, s.root_path, s.storage_uuid, "
+                                      "s.capacity_bytes, s.state, s.used_bytes, s.marked_ms "
+                                      "FROM storages s JOIN pools p ON p.id = s.pool_id");
 
 StorageRecord storageFromQuery(const QSqlQuery& query)
 {
@@ -71,15 +71,10 @@ Result<StorageRecord> StorageRepo::add(
 
 Result<QList<StorageRecord>> StorageRepo::list(qint64 poolId)
 {
-    auto query = poolId > 0
-        ? m_db.exec(selectStorage + QStringLiteral(" WHERE s.pool_id = ? ORDER BY p.name, s.name"), { poolId })
-        : m_db.exec(selectStorage + QStringLiteral(" ORDER BY p.name, s.name"));
-    if (!query)
-        return query.error();
-    QList<StorageRecord> storages;
-    while (query->next())
-        storages.append(storageFromQuery(*query));
-    return storages;
+    if (poolId > 0)
+        return m_db.queryRows(selectStorage + QStringLiteral(" WHERE s.pool_id = ? ORDER BY p.name, s.name"),
+            { poolId }, storageFromQuery);
+    return m_db.queryRows(selectStorage + QStringLiteral(" ORDER BY p.name, s.name"), {}, storageFromQuery);
 }
 
 Result<StorageRecord> StorageRepo::byName(const QString& name)

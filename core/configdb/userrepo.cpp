@@ -6,10 +6,10 @@ namespace pk {
 
 namespace {
 
-const QString selectUser
-    = QStringLiteral("SELECT u.id, u.name, u.uuid, u.storage_id, s.name, p.name, u.bytes, "
-                     "(SELECT count(*) FROM snapshots n WHERE n.user_id = u.id) "
-                     "FROM users u JOIN storages s ON s.id = u.storage_id JOIN pools p ON p.id = s.pool_id");
+constexpr QLatin1String selectUser(
+    "SELECT u.id, u.name, u.uuid, u.storage_id, s.name, p.name, u.bytes, "
+    "(SELECT count(*) FROM snapshots n WHERE n.user_id = u.id) "
+    "FROM users u JOIN storages s ON s.id = u.storage_id JOIN pools p ON p.id = s.pool_id");
 
 UserRecord userFromQuery(const QSqlQuery& query)
 {
@@ -73,14 +73,8 @@ Result<QHash<qint64, int>> UserRepo::countsByStorage()
 
 Result<QList<UserRecord>> UserRepo::createdSince(qint64 storageId, qint64 sinceMs)
 {
-    auto query = m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? AND u.created_ms >= ? ORDER BY u.id"),
-        { storageId, sinceMs });
-    if (!query)
-        return query.error();
-    QList<UserRecord> users;
-    while (query->next())
-        users.append(userFromQuery(*query));
-    return users;
+    return m_db.queryRows(selectUser + QStringLiteral(" WHERE u.storage_id = ? AND u.created_ms >= ? ORDER BY u.id"),
+        { storageId, sinceMs }, userFromQuery);
 }
 
 Result<UserRecord> UserRepo::byName(const QString& name)
@@ -105,15 +99,10 @@ Result<UserRecord> UserRepo::byId(qint64 id)
 
 Result<QList<UserRecord>> UserRepo::list(qint64 storageId)
 {
-    auto query = storageId > 0
-        ? m_db.exec(selectUser + QStringLiteral(" WHERE u.storage_id = ? ORDER BY u.name"), { storageId })
-        : m_db.exec(selectUser + QStringLiteral(" ORDER BY u.name"));
-    if (!query)
-        return query.error();
-    QList<UserRecord> users;
-    while (query->next())
-        users.append(userFromQuery(*query));
-    return users;
+    if (storageId > 0)
+        return m_db.queryRows(
+            selectUser + QStringLiteral(" WHERE u.storage_id = ? ORDER BY u.name"), { storageId }, userFromQuery);
+    return m_db.queryRows(selectUser + QStringLiteral(" ORDER BY u.name"), {}, userFromQuery);
 }
 
 Result<UserRecord> UserRepo::create(const QString& name, const QString& uuid, qint64 storageId)
@@ -171,25 +160,20 @@ Status UserRepo::addSnapshot(qint64 userId, const SnapshotRecord& snapshot)
 
 Result<QList<SnapshotRecord>> UserRepo::snapshots(qint64 userId)
 {
-    auto query
-        = m_db.exec(QStringLiteral("SELECT id, user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes "
-                                   "FROM snapshots WHERE user_id = ? ORDER BY snapshot_id"),
-            { userId });
-    if (!query)
-        return query.error();
-    QList<SnapshotRecord> list;
-    while (query->next()) {
-        SnapshotRecord snapshot;
-        snapshot.id = query->value(0).toLongLong();
-        snapshot.userId = query->value(1).toLongLong();
-        snapshot.snapshotId = query->value(2).toString();
-        snapshot.createdMs = query->value(3).toLongLong();
-        snapshot.files = query->value(4).toLongLong();
-        snapshot.logicalBytes = query->value(5).toLongLong();
-        snapshot.addedBytes = query->value(6).toLongLong();
-        list.append(snapshot);
-    }
-    return list;
+    return m_db.queryRows(
+        QStringLiteral("SELECT id, user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes "
+                       "FROM snapshots WHERE user_id = ? ORDER BY snapshot_id"),
+        { userId }, [](const QSqlQuery& query) {
+            SnapshotRecord snapshot;
+            snapshot.id = query.value(0).toLongLong();
+            snapshot.userId = query.value(1).toLongLong();
+            snapshot.snapshotId = query.value(2).toString();
+            snapshot.createdMs = query.value(3).toLongLong();
+            snapshot.files = query.value(4).toLongLong();
+            snapshot.logicalBytes = query.value(5).toLongLong();
+            snapshot.addedBytes = query.value(6).toLongLong();
+            return snapshot;
+        });
 }
 
 Status UserRepo::removeSnapshot(qint64 userId, const QString& snapshotId)
