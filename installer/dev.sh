@@ -3,8 +3,9 @@
 #   installer/dev.sh run    install what is missing, build, start the console on the demo workspace
 #   installer/dev.sh test   install what is missing, build, run every test; build the package,
 #                           check it, install it, try it, remove it; run every test again under
-#                           ASan+UBSan and under TSan; run the fuzz targets of tests/fuzz for a
-#                           bounded time
+#                           ASan+UBSan and under TSan; build with clang, clazy and clang-tidy (any
+#                           finding fails) and run every test; run the fuzz targets of tests/fuzz
+#                           for a bounded time
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -34,6 +35,11 @@ test)
         QT_QPA_PLATFORM=offscreen ctest --preset asan --output-on-failure --parallel 2 --label-exclude bench
         build tsan
         QT_QPA_PLATFORM=offscreen ctest --preset tsan --output-on-failure --parallel 2
+    fi
+    if [ "${POOLKEEPER_SKIP_CLANG:-0}" != 1 ]; then
+        # clang with clazy's Qt checks and clang-tidy (.clang-tidy) on every source as it compiles.
+        build clang
+        QT_QPA_PLATFORM=offscreen ctest --preset clang --output-on-failure --parallel 2 --label-exclude bench
     fi
     if [ "${POOLKEEPER_SKIP_FUZZ:-0}" != 1 ]; then
         # clang + libFuzzer: builds only the fuzz targets (and the core), fuzzes each for

@@ -4,7 +4,7 @@ set -eu
 
 packages="
 g++ cmake ninja-build pkg-config git ccache strace
-clang libclang-rt-14-dev
+clang libclang-rt-14-dev clang-tidy clazy
 qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
 libqt6sql6-sqlite qt6-qpa-plugins libgl-dev libxkbcommon-dev
 libssl-dev libarchive-dev zlib1g-dev libsqlite3-dev

@@ -120,7 +120,8 @@ int runEngine(Context& context, const EngineRun& run)
         }
         auto db = context.db();
         if (db) {
-            for (qint64 id : QSet<qint64>(waiting)) {
+            const QSet<qint64> stillWaiting = waiting; // the loop removes from waiting
+            for (qint64 id : stillWaiting) {
                 auto job = JobRepo(**db).byId(id);
                 if (!job || !isActive(job->state)) {
                     if (job && job->state != JobState::Done)

@@ -8,8 +8,11 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <exception>
 
-int main(int argc, char* argv[])
+namespace {
+
+int run(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("poolkeeper"));
@@ -38,4 +41,18 @@ int main(int argc, char* argv[])
         return 0;
     }
     return invocation->command->run(context, invocation->args);
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    // Nothing we call reports errors by exception; an allocation failure (std::bad_alloc) is the
+    // one that can reach here, and a one-line error serves better than std::terminate's abort.
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "poolkeeper-cli: internal error: %s\n", error.what());
+        return 1;
+    }
 }

@@ -11,11 +11,7 @@
 
 namespace pk {
 
-namespace {
-
-constexpr qint64 maxReadSize = qint64(1) << 30;
-
-} // namespace
+namespace { } // namespace
 
 ArchiveReader::ArchiveReader() = default;
 
@@ -113,7 +109,8 @@ Result<qint64> ArchiveReader::read(char* buffer, qint64 maxSize)
         return failed(QStringLiteral("cannot read: no archive entry is current"));
     if (maxSize <= 0)
         return qint64(0);
-    const la_ssize_t n = archive_read_data(m_archive, buffer, static_cast<size_t>(qMin(maxSize, maxReadSize)));
+    const la_ssize_t n
+        = archive_read_data(m_archive, buffer, static_cast<size_t>(qMin(maxSize, libarchive::maxReadSize)));
     if (n < 0)
         return damaged(QStringLiteral("in entry '%1'").arg(m_entryName));
     return qint64(n);

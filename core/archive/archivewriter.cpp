@@ -2,6 +2,7 @@
 
 #include "libarchiveio.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDateTime>
 
@@ -12,7 +13,7 @@ namespace pk {
 
 namespace {
 
-constexpr qint64 blockSize = 256 * 1024;
+constexpr qint64 copyBlockSize = 256 * KiB;
 
 bool isSafeName(const QString& name)
 {
@@ -68,8 +69,8 @@ Status ArchiveWriter::open(const QString& path)
         || archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK
         || archive_write_set_bytes_in_last_block(a.get(), 1) != ARCHIVE_OK
         || archive_write_open(a.get(), m_sink.get(), nullptr, libarchive::FdSink::write, nullptr) != ARCHIVE_OK) {
-        const Status status = failed(QStringLiteral("cannot write '%1': %2")
-                                         .arg(path, libarchive::errorText(a.get(), QStringLiteral("unknown error"))));
+        Status status = failed(QStringLiteral("cannot write '%1': %2")
+                                   .arg(path, libarchive::errorText(a.get(), QStringLiteral("unknown error"))));
         a.reset();
         discard();
         return status;
@@ -125,12 +126,13 @@ Status ArchiveWriter::addFile(const QString& nameInArchive, const QString& local
         return posix::ioError(QStringLiteral("stat"), localPath, errno);
     if (!S_ISREG(st.st_mode))
         return usageError(QStringLiteral("cannot add '%1': only regular files can be added").arg(localPath));
-    if (auto status = writeHeader(nameInArchive, st.st_size, st.st_mode & 07777, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    if (auto status = writeHeader(
+            nameInArchive, st.st_size, static_cast<int>(st.st_mode & 07777), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
         !status)
         return status;
 
     // Exactly st_size bytes: the tar header already promised that many.
-    QByteArray buffer(blockSize, Qt::Uninitialized);
+    QByteArray buffer(copyBlockSize, Qt::Uninitialized);
     qint64 remaining = st.st_size;
     while (remaining > 0) {
         auto n = posix::readFull(fd->get(), buffer.data(), qMin<qint64>(remaining, buffer.size()), localPath);
@@ -157,7 +159,7 @@ Status ArchiveWriter::close()
     if (!m_archive)
         return failed(QStringLiteral("cannot close '%1': the archive is not open").arg(m_path));
     if (archive_write_close(m_archive) != ARCHIVE_OK) {
-        const Status status = archiveError(QStringLiteral("finish the archive"));
+        Status status = archiveError(QStringLiteral("finish the archive"));
         discard();
         return status;
     }

@@ -10,11 +10,9 @@
 
 namespace pk {
 
-namespace {
+namespace { } // namespace
 
-constexpr qint64 maxReadSize = qint64(1) << 30;
-
-bool hasCompressedSuffix(const QString& path)
+bool CompressedFileReader::hasCompressedName(const QString& path)
 {
     for (const char* suffix : { ".gz", ".bz2", ".xz", ".zst", ".lz4" }) {
         if (path.endsWith(QLatin1String(suffix)))
@@ -22,8 +20,6 @@ bool hasCompressedSuffix(const QString& path)
     }
     return false;
 }
-
-} // namespace
 
 CompressedFileReader::CompressedFileReader() = default;
 
@@ -88,7 +84,7 @@ Status CompressedFileReader::open(const QString& path)
     m_compressed = filters > 1;
     m_isGzip = filters == 2 && archive_filter_code(a.get(), 0) == ARCHIVE_FILTER_GZIP;
     m_compressionName = m_compressed ? QString::fromLatin1(archive_filter_name(a.get(), 0)) : QStringLiteral("none");
-    if (!m_compressed && hasCompressedSuffix(path))
+    if (!m_compressed && hasCompressedName(path))
         return fail(failed(QStringLiteral("'%1' is named like a compressed file but does not hold compressed data: "
                                           "it is truncated or damaged")
                                .arg(path)));
@@ -107,8 +103,9 @@ Result<qint64> CompressedFileReader::read(char* buffer, qint64 maxSize)
         return failed(QStringLiteral("cannot read: no file is open"));
     if (m_atEnd || maxSize <= 0)
         return qint64(0);
-    const la_ssize_t n
-        = m_noData ? 0 : archive_read_data(m_archive, buffer, static_cast<size_t>(qMin(maxSize, maxReadSize)));
+    const la_ssize_t n = m_noData
+        ? 0
+        : archive_read_data(m_archive, buffer, static_cast<size_t>(qMin(maxSize, libarchive::maxReadSize)));
     if (n > 0) {
         if (m_isGzip)
             m_crc.update(buffer, n);

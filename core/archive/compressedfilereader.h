@@ -32,6 +32,8 @@ public:
     // files are opened (a FIFO or device would block or never end).
     Status open(const QString& path);
     void close();
+    // Whether the name ends in one of the suffixes above.
+    static bool hasCompressedName(const QString& path);
     bool isOpen() const { return m_archive != nullptr; }
 
     // Up to maxSize decoded bytes; 0 at the end (or for maxSize 0). Damaged or truncated input:

@@ -29,7 +29,7 @@ constexpr Tables makeTables()
     return tables;
 }
 
-constexpr Tables tables = makeTables();
+constexpr Tables crcTables = makeTables();
 
 } // namespace
 
@@ -47,14 +47,14 @@ void Crc32::update(const char* data, qsizetype size)
             high = qFromLittleEndian(high);
         }
         low ^= crc;
-        crc = tables[7][low & 0xffu] ^ tables[6][(low >> 8) & 0xffu] ^ tables[5][(low >> 16) & 0xffu]
-            ^ tables[4][low >> 24] ^ tables[3][high & 0xffu] ^ tables[2][(high >> 8) & 0xffu]
-            ^ tables[1][(high >> 16) & 0xffu] ^ tables[0][high >> 24];
+        crc = crcTables[7][low & 0xffu] ^ crcTables[6][(low >> 8) & 0xffu] ^ crcTables[5][(low >> 16) & 0xffu]
+            ^ crcTables[4][low >> 24] ^ crcTables[3][high & 0xffu] ^ crcTables[2][(high >> 8) & 0xffu]
+            ^ crcTables[1][(high >> 16) & 0xffu] ^ crcTables[0][high >> 24];
         p += 8;
         size -= 8;
     }
     while (size-- > 0)
-        crc = (crc >> 8) ^ tables[0][(crc ^ *p++) & 0xffu];
+        crc = (crc >> 8) ^ crcTables[0][(crc ^ *p++) & 0xffu];
     m_state = crc;
 }
 

@@ -4,6 +4,7 @@
 #include "crc32.h"
 #include "libarchiveio.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QFileInfo>
 
@@ -15,7 +16,7 @@ namespace pk {
 
 namespace {
 
-constexpr qint64 blockSize = 256 * 1024;
+constexpr qint64 gzipBlockSize = 256 * KiB;
 // Header (10 bytes), the shortest deflate stream (2 bytes) and the trailer (8 bytes).
 constexpr qint64 minimumGzipSize = 20;
 
@@ -67,7 +68,7 @@ Status gzipFile(const QString& source, const QString& destination)
         return failed(what + libarchive::errorText(a.get(), QStringLiteral("cannot write the gzip header")));
 
     // Streamed in blocks: a 64 MiB log is never held in memory.
-    QByteArray buffer(blockSize, Qt::Uninitialized);
+    QByteArray buffer(gzipBlockSize, Qt::Uninitialized);
     for (;;) {
         auto n = posix::readFull(in->get(), buffer.data(), buffer.size(), source);
         if (!n)
@@ -133,7 +134,7 @@ Result<bool> isGzipOf(const QString& gzipPath, const QString& plainPath)
     if (static_cast<quint32>(st->st_size) != trailer->size)
         return false;
     Crc32 crc;
-    QByteArray buffer(blockSize, Qt::Uninitialized);
+    QByteArray buffer(gzipBlockSize, Qt::Uninitialized);
     for (;;) {
         auto n = posix::readFull(plain->get(), buffer.data(), buffer.size(), plainPath);
         if (!n)

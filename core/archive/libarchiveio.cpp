@@ -1,6 +1,7 @@
 #include "libarchiveio.h"
 
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <cerrno>
 #include <unistd.h>
@@ -9,7 +10,7 @@ namespace pk::libarchive {
 
 namespace {
 
-constexpr qsizetype sourceBlockSize = 256 * 1024;
+constexpr qsizetype sourceBlockSize = 256 * KiB;
 
 } // namespace
 

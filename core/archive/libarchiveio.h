@@ -14,6 +14,9 @@
 
 namespace pk::libarchive {
 
+// The most one archive_read_data() call is asked for: its size_t result must fit la_ssize_t.
+constexpr qint64 maxReadSize = qint64(1) << 30;
+
 struct ReadFree
 {
     void operator()(archive* a) const { archive_read_free(a); }

@@ -346,9 +346,7 @@ PlannerOutput Planner::plan(const PlannerInput& input)
         qint64 biggestRoom = 0;
         for (const Destination& d : destinations)
             biggestRoom = qMax(biggestRoom, d.room);
-        candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-                             [&](const PlannerUser* u) { return u->bytes > biggestRoom || (!drain && u->bytes == 0); }),
-            candidates.end());
+        candidates.removeIf([&](const PlannerUser* u) { return u->bytes > biggestRoom || (!drain && u->bytes == 0); });
 
         Selection selection;
         if (drain) {

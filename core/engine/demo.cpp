@@ -8,6 +8,7 @@
 #include "storage/userstore.h"
 #include "util/logging.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QFile>
@@ -17,8 +18,6 @@
 namespace pk {
 
 namespace {
-
-constexpr qint64 MiB = 1024 * 1024;
 
 struct DemoUser
 {

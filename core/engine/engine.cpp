@@ -296,7 +296,7 @@ void Engine::sample()
     SampleRepo repo(*m_db);
     if (auto added = repo.add(samples); !added)
         qCWarning(lcEngine) << "cannot store the capacity samples; the history has a gap:" << added.message();
-    if (now - m_lastThinMs > 3600 * 1000) {
+    if (now - m_lastThinMs > 3'600'000) {
         m_lastThinMs = now;
         if (auto thinned = repo.thin(now); !thinned)
             qCWarning(lcEngine) << "cannot thin the capacity history; it is tried again in an hour:"

@@ -13,7 +13,7 @@ namespace pk {
 
 namespace {
 
-constexpr int deliverIntervalMs = 250;
+constexpr int timelineDeliverIntervalMs = 250;
 
 std::optional<qint64> jobNumber(const LogfmtField& field)
 {
@@ -198,7 +198,7 @@ void JobTimelineRunner::startPass()
                 return false;
             for (qsizetype i = 0; i < block.lines.count; ++i)
                 pass->builder.addLine(block.firstRow + i, block.source, block.lines.line(i));
-            if (sinceDelivery.elapsed() >= deliverIntervalMs)
+            if (sinceDelivery.elapsed() >= timelineDeliverIntervalMs)
                 send(block.firstRow + block.lines.count, false);
             return true;
         });

@@ -11,7 +11,7 @@ namespace pk {
 namespace {
 
 constexpr int pageBlocks = 16; // 1024 lines, about 3 KiB: small logs stay small
-constexpr int slotBytes = (LineIndex::blockLines - 1) * 3;
+constexpr qsizetype slotBytes = qsizetype(LineIndex::blockLines - 1) * 3;
 constexpr quint64 narrowLimit = quint64(1) << 24;
 constexpr quint64 wideLimit = quint64(1) << 32;
 constexpr int kindShift = 62;
@@ -34,7 +34,7 @@ inline void writeU32(uchar* p, quint32 value)
 struct LineIndex::Page
 {
     quint64 header[pageBlocks]; // base offset | kind << 62
-    uchar slots[pageBlocks * slotBytes]; // narrow: 24-bit offsets; wide/huge: arena block number
+    uchar slotData[pageBlocks * slotBytes]; // narrow: 24-bit offsets; wide/huge: arena block number
 };
 
 LineIndex::LineIndex() = default;
@@ -69,16 +69,16 @@ void LineIndex::widen(Page& page, int slot, qint64 blockFirstLine, Kind kind)
     quint64 offsets[blockLines];
     for (int k = 0; k < filled; ++k)
         offsets[k] = at(blockFirstLine + 1 + k) - base;
-    uchar* slotBytesPtr = page.slots + slot * slotBytes;
+    uchar* slotBytesPtr = page.slotData + slot * slotBytes;
     if (kind == Wide) {
-        const quint32 number = static_cast<quint32>(m_wide.size() / (blockLines - 1));
+        const auto number = static_cast<quint32>(m_wide.size() / (blockLines - 1));
         m_wide.resize(m_wide.size() + blockLines - 1, 0);
         quint32* arena = m_wide.data() + std::size_t(number) * (blockLines - 1);
         for (int k = 0; k < filled; ++k)
             arena[k] = static_cast<quint32>(offsets[k]);
         writeU32(slotBytesPtr, number);
     } else {
-        const quint32 number = static_cast<quint32>(m_huge.size() / (blockLines - 1));
+        const auto number = static_cast<quint32>(m_huge.size() / (blockLines - 1));
         m_huge.resize(m_huge.size() + blockLines - 1, 0);
         quint64* arena = m_huge.data() + std::size_t(number) * (blockLines - 1);
         for (int k = 0; k < filled; ++k)
@@ -115,10 +115,10 @@ void LineIndex::append(quint64 offset)
         kind = Huge;
         widen(page, slot, blockFirstLine, kind);
     }
-    uchar* slotPtr = page.slots + slot * slotBytes;
+    uchar* slotPtr = page.slotData + slot * slotBytes;
     switch (kind) {
     case Narrow: {
-        uchar* p = slotPtr + (k - 1) * 3;
+        uchar* p = slotPtr + qsizetype(k - 1) * 3;
         p[0] = static_cast<uchar>(relative);
         p[1] = static_cast<uchar>(relative >> 8);
         p[2] = static_cast<uchar>(relative >> 16);
@@ -151,10 +151,10 @@ quint64 LineIndex::at(qint64 line) const
     const quint64 base = header & baseMask;
     if (k == 0)
         return base;
-    const uchar* slotPtr = page.slots + slot * slotBytes;
+    const uchar* slotPtr = page.slotData + slot * slotBytes;
     switch (static_cast<Kind>(header >> kindShift)) {
     case Narrow: {
-        const uchar* p = slotPtr + (k - 1) * 3;
+        const uchar* p = slotPtr + qsizetype(k - 1) * 3;
         return base + (quint64(p[0]) | (quint64(p[1]) << 8) | (quint64(p[2]) << 16));
     }
     case Wide:
@@ -178,7 +178,7 @@ void LineIndex::decode(qint64 first, qint64 count, quint64* out) const
         const int slot = static_cast<int>(block % pageBlocks);
         const quint64 header = page.header[slot];
         const quint64 base = header & baseMask;
-        const uchar* slotPtr = page.slots + slot * slotBytes;
+        const uchar* slotPtr = page.slotData + slot * slotBytes;
         const Kind kind = static_cast<Kind>(header >> kindShift);
         int j = 0;
         if (k == 0) {
@@ -187,7 +187,7 @@ void LineIndex::decode(qint64 first, qint64 count, quint64* out) const
             ++j;
         }
         if (kind == Narrow) {
-            const uchar* p = slotPtr + (k - 1) * 3;
+            const uchar* p = slotPtr + qsizetype(k - 1) * 3;
             for (; j < n; ++j, p += 3)
                 *out++ = base + (quint64(p[0]) | (quint64(p[1]) << 8) | (quint64(p[2]) << 16));
         } else if (kind == Wide) {

@@ -56,7 +56,7 @@ struct LineWindow
         spans.clear();
         // Stops when the visitor has what it needs: nothing to check afterwards.
         source.readLines(
-            line, timesPerFill * 4,
+            line, qint64(timesPerFill) * 4,
             [&](const LogLineBlock& block) {
                 data = block.data.toByteArray();
                 spans.assign(block.spans, block.spans + block.count);
@@ -84,7 +84,7 @@ public:
             extraErrors.append({ specs.at(i).storage, specs.at(i).root,
                 QStringLiteral("only %1 storages can be merged into one view").arg(MergedOrder::maxSources) });
         merged.reset(int(qMax<std::size_t>(1, sources.size())));
-        cursors.resize(sources.size());
+        m_cursors.resize(sources.size());
     }
 
     bool isMerged() const { return sources.size() > 1; }
@@ -109,9 +109,9 @@ public:
 
     void openSources()
     {
-        if (opened)
+        if (m_opened)
             return;
-        opened = true;
+        m_opened = true;
         for (auto& source : sources)
             source->open();
     }
@@ -161,7 +161,7 @@ public:
             const quint64 next = generation.fetch_add(1) + 1;
             for (const LogRowLocation& location : std::as_const(truncated))
                 truncations.append({ next, location });
-            for (MergeCursor& cursor : cursors)
+            for (MergeCursor& cursor : m_cursors)
                 cursor = MergeCursor();
         }
         return changed;
@@ -189,7 +189,7 @@ public:
                     }
                     continue; // read to its end: it does not hold the others back
                 }
-                if (best < 0 || cursors[std::size_t(s)].head() < cursors[std::size_t(best)].head())
+                if (best < 0 || m_cursors[std::size_t(s)].head() < m_cursors[std::size_t(best)].head())
                     best = s;
             }
             if (waiting >= 0) {
@@ -204,7 +204,7 @@ public:
             qint64 limitTime = std::numeric_limits<qint64>::max();
             int limitSource = count;
             for (int s = 0; s < count; ++s) {
-                const MergeCursor& other = cursors[std::size_t(s)];
+                const MergeCursor& other = m_cursors[std::size_t(s)];
                 if (s == best || !other.hasHead())
                     continue;
                 if (other.head() < limitTime || (other.head() == limitTime && s < limitSource)) {
@@ -212,7 +212,7 @@ public:
                     limitSource = s;
                 }
             }
-            MergeCursor& cursor = cursors[std::size_t(best)];
+            MergeCursor& cursor = m_cursors[std::size_t(best)];
             do {
                 batch.push_back(quint8(best));
                 ++cursor.pos;
@@ -233,7 +233,7 @@ public:
     // Makes sure the source has a buffered head; false when all its indexed lines are merged.
     bool fill(int s)
     {
-        MergeCursor& cursor = cursors[std::size_t(s)];
+        MergeCursor& cursor = m_cursors[std::size_t(s)];
         if (cursor.hasHead())
             return true;
         cursor.times.clear();
@@ -267,8 +267,8 @@ public:
     QList<std::pair<quint64, LogRowLocation>> truncations; // generation it started, where
 
 private:
-    bool opened = false;
-    std::vector<MergeCursor> cursors;
+    bool m_opened = false;
+    std::vector<MergeCursor> m_cursors;
 };
 
 // Runs the indexer in the document's worker thread: slices of work queued one after the other

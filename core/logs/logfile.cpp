@@ -22,15 +22,6 @@ constexpr qint64 readBlockSize = qint64(4) << 20;
 constexpr qsizetype headBytes = 256;
 constexpr qsizetype tailBytes = 64;
 
-bool hasCompressedSuffix(const QString& path)
-{
-    for (const char* suffix : { ".gz", ".bz2", ".xz", ".zst", ".lz4" }) {
-        if (path.endsWith(QLatin1String(suffix)))
-            return true;
-    }
-    return false;
-}
-
 // pread until count bytes or the end of the file; -1 with errno on failure.
 qint64 preadFull(int fd, char* buffer, qint64 count, qint64 offset)
 {
@@ -68,7 +59,7 @@ Result<std::unique_ptr<LogFile>> LogFile::open(const QString& path, bool live)
     std::unique_ptr<LogFile> file(new LogFile);
     file->m_path = path;
     file->m_live = live;
-    if (hasCompressedSuffix(path)) {
+    if (CompressedFileReader::hasCompressedName(path)) {
         file->m_compressed = true;
         file->m_live = false;
         file->m_reader = std::make_unique<CompressedFileReader>();
@@ -164,7 +155,7 @@ LogFileBatch LogFile::readMore(qint64 maxBytes)
     const qint64 want = qBound<qint64>(64 * 1024, maxBytes, readBlockSize);
     if (m_buffer.size() < want)
         m_buffer.resize(want);
-    const qint64 offset = qint64(m_scanner.scanned());
+    const auto offset = qint64(m_scanner.scanned());
     const qint64 n = preadFull(m_fd.get(), m_buffer.data(), want, offset);
     if (n < 0) {
         batch.error = posix::ioError(QStringLiteral("read"), m_path, errno).message;
@@ -216,7 +207,7 @@ LogFile::Change LogFile::checkForChange()
     struct stat st = {};
     if (::fstat(m_fd.get(), &st) != 0)
         return Change::None;
-    const qint64 scanned = qint64(m_scanner.scanned());
+    const auto scanned = qint64(m_scanner.scanned());
     if (qint64(st.st_size) < scanned)
         return Change::Truncated;
     // Same size or more, but other bytes where we read: truncated and written again between two
@@ -243,7 +234,7 @@ bool LogFile::isSameFileAs(const QString& path) const
 {
     if (m_compressed || !m_fd)
         return false;
-    if (!hasCompressedSuffix(path)) {
+    if (!CompressedFileReader::hasCompressedName(path)) {
         struct stat st = {};
         return ::stat(posix::encodePath(path).constData(), &st) == 0 && quint64(st.st_dev) == m_device
             && quint64(st.st_ino) == m_inode;
@@ -316,7 +307,7 @@ qint64 LogFile::readBytes(quint64 from, quint64 to, char* out) const
     qint64 copied = 0;
     quint64 position = from;
     while (position < to) {
-        const std::size_t index = std::size_t(position / quint64(chunkSize));
+        const auto index = std::size_t(position / quint64(chunkSize));
         if (index >= m_chunks.size())
             break;
         const QByteArray data = chunkData(index);
@@ -381,7 +372,7 @@ bool LogFile::readLines(
                     ++j;
                 }
             }
-            const qint64 bytes = qint64(end - start);
+            const auto bytes = qint64(end - start);
             if (buffer.size() < bytes)
                 buffer.resize(bytes);
             const qint64 got = readBytes(start, end, buffer.data());

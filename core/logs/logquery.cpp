@@ -10,7 +10,7 @@ namespace pk {
 
 namespace {
 
-constexpr int deliverIntervalMs = 100;
+constexpr int queryDeliverIntervalMs = 100;
 
 } // namespace
 
@@ -117,7 +117,7 @@ void LogQueryRunner::startPass()
                 }
             }
             delta.scannedTo = block.firstRow + lines.count;
-            if (sinceDelivery.elapsed() >= deliverIntervalMs)
+            if (sinceDelivery.elapsed() >= queryDeliverIntervalMs)
                 send();
             return true;
         });

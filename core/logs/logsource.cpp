@@ -284,7 +284,7 @@ QByteArray LogSource::line(qint64 index) const
 
 qint64 LogSource::indexMemoryBytes() const
 {
-    qint64 bytes = qint64(m_firstLine.capacity() * sizeof(qint64));
+    auto bytes = qint64(m_firstLine.capacity()) * qint64(sizeof(qint64));
     for (const auto& file : m_files)
         bytes += file->indexMemoryBytes();
     return bytes;

@@ -40,7 +40,7 @@ MergedOrder::Location MergedOrder::at(qint64 row) const
 {
     if (row < 0 || row >= size())
         return {};
-    const std::size_t checkpoint = std::size_t(row / checkpointRows);
+    const auto checkpoint = std::size_t(row / checkpointRows);
     const quint8 source = m_order[std::size_t(row)];
     qint64 line = m_checkpoints[checkpoint * std::size_t(m_sources) + source];
     const quint8* p = m_order.data() + checkpoint * checkpointRows;
@@ -55,7 +55,7 @@ std::vector<qint64> MergedOrder::countsBefore(qint64 row) const
     row = qBound<qint64>(0, row, size());
     if (row == size())
         return m_counts;
-    const std::size_t checkpoint = std::size_t(row / checkpointRows);
+    const auto checkpoint = std::size_t(row / checkpointRows);
     std::vector<qint64> counts(m_checkpoints.begin() + std::ptrdiff_t(checkpoint * std::size_t(m_sources)),
         m_checkpoints.begin() + std::ptrdiff_t((checkpoint + 1) * std::size_t(m_sources)));
     for (qint64 r = qint64(checkpoint) * checkpointRows; r < row; ++r)
@@ -65,8 +65,8 @@ std::vector<qint64> MergedOrder::countsBefore(qint64 row) const
 
 qint64 MergedOrder::memoryBytes() const
 {
-    return qint64(
-        m_order.capacity() + m_checkpoints.capacity() * sizeof(qint64) + m_counts.capacity() * sizeof(qint64));
+    return qint64(m_order.capacity())
+        + (qint64(m_checkpoints.capacity()) + qint64(m_counts.capacity())) * qint64(sizeof(qint64));
 }
 
 } // namespace pk

@@ -5,6 +5,7 @@
 
 #include "logrecord.h"
 #include "util/result.h"
+#include "util/sizes.h"
 
 #include <QDeadlineTimer>
 #include <QList>
@@ -20,7 +21,7 @@ namespace pk {
 struct MigrationLogOptions
 {
     // Rotate before an append that finds the log at least this big; 0 or less: never rotate.
-    qint64 rotateBytes = 64 * 1024 * 1024;
+    qint64 rotateBytes = 64 * MiB;
     // How many rotated files are kept: .1 (plain), .2.gz ... .<keep>.gz. At least 1.
     int keep = 5;
     // How long an append waits for another writer (a rotation compresses up to rotateBytes).

@@ -52,7 +52,7 @@ Result<std::unique_ptr<ConfigDb>> Workspace::open(const QString& directory)
     if (!info.isReadable() || !info.isExecutable())
         return failed(QStringLiteral("cannot read workspace '%1': check its permissions").arg(directory));
     const QString dbPath = configDbPath(directory);
-    if (!QFileInfo(dbPath).exists())
+    if (!QFileInfo::exists(dbPath))
         return notFound(QStringLiteral("no workspace at '%1' (no %2): run 'poolkeeper-cli init' first")
                             .arg(directory, QLatin1String(ConfigDb::fileName)));
     return ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);

@@ -227,7 +227,7 @@ Status MigrationJob::switchUser(Context& context)
     QStringList recoveredNotes;
     // The one transaction that moves the user: where it lives, its size, the job's phase and the
     // byte ledger of both storages. A cancel recorded before it wins.
-    const Status switched = db.transaction([&]() -> Status {
+    Status switched = db.transaction([&]() -> Status {
         JobRepo jobs(db);
         auto job = jobs.byId(m_job.id);
         if (!job)
@@ -725,8 +725,8 @@ QStringList MigrationJob::cleanUpLeftovers(ConfigDb& db, const MigrationLogOptio
         } else {
             std::optional<UserStore> home;
             QString homeName = user->storageName;
-            if (auto home_ = UserStore::open(db, *user))
-                home = *home_;
+            if (auto opened = UserStore::open(db, *user))
+                home = *opened;
             if (const QString why = whyCopyMustStay(copy, home, homeName); !why.isEmpty())
                 continue; // checked again at the next pass
             if (auto status = copy.moveToTrash(); !status)

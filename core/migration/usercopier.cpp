@@ -4,6 +4,7 @@
 #include "util/logging.h"
 #include "util/parallelfor.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QFileInfo>
 
@@ -17,7 +18,7 @@ namespace pk {
 
 namespace {
 
-constexpr qint64 accountEvery = 16 * 1024 * 1024;
+constexpr qint64 accountEvery = 16 * MiB;
 
 // copy_file_range lets the kernel (or a reflink-capable filesystem) do the work; plain read and
 // write when it is not supported between these two files.
@@ -139,7 +140,7 @@ Status UserCopier::copyChunks(const QList<ChunkRef>& chunks)
     const qint64 copiedBefore = m_copiedByWorkers.load();
     const qint64 statsBefore = m_stats.bytesCopied;
     ParallelFor pool({ m_workers, m_stop, std::chrono::milliseconds(100) });
-    const Status ran = pool.run(
+    Status ran = pool.run(
         chunks.size(),
         [&](qint64 index, int) -> Status {
             QByteArray fanout;

@@ -44,7 +44,7 @@ Chunker::Chunker(Params params)
     m_params.maxSize = std::min(std::max(m_params.maxSize, size_t(64)), maxChunkSize);
     m_params.minSize = std::min(m_params.minSize, m_params.maxSize);
     m_params.averageSize = std::clamp(m_params.averageSize, m_params.minSize, m_params.maxSize);
-    const int averageBits = std::bit_width(std::max<size_t>(m_params.averageSize, 2)) - 1;
+    const int averageBits = static_cast<int>(std::bit_width(std::max<size_t>(m_params.averageSize, 2))) - 1;
     m_maskStrict = highBitsMask(averageBits + 2);
     m_maskLoose = highBitsMask(averageBits - 2);
 }

@@ -14,12 +14,12 @@ class Chunker
 public:
     struct Params
     {
-        size_t minSize = 256 * 1024;
-        size_t averageSize = 1024 * 1024;
-        size_t maxSize = 4 * 1024 * 1024;
+        size_t minSize = size_t(256) << 10;
+        size_t averageSize = size_t(1) << 20;
+        size_t maxSize = size_t(4) << 20;
     };
 
-    static constexpr size_t maxChunkSize = 4 * 1024 * 1024;
+    static constexpr size_t maxChunkSize = size_t(4) << 20;
 
     Chunker();
     explicit Chunker(Params params);

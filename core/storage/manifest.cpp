@@ -232,7 +232,7 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
             const QJsonArray chunks = object.value(QLatin1String("chunks")).toArray();
             qint64 sum = 0;
             entry.chunks.reserve(chunks.size());
-            for (const QJsonValue& chunkValue : chunks) {
+            for (const auto& chunkValue : chunks) {
                 const QJsonArray pair = chunkValue.toArray();
                 const auto digest = pair.size() == 2 ? Digest::fromHex(pair.at(0).toString()) : std::nullopt;
                 const qint64 size = pair.size() == 2 ? pair.at(1).toInteger(-1) : -1;

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <optional>
 
-typedef struct evp_md_ctx_st EVP_MD_CTX;
+using EVP_MD_CTX = struct evp_md_ctx_st; // NOLINT(readability-identifier-naming): OpenSSL's name
 
 namespace pk {
 

@@ -68,7 +68,7 @@ QString formatBytes(qint64 bytes)
     static const char* const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
     if (bytes < 1024 && bytes > -1024)
         return QStringLiteral("%1 B").arg(bytes);
-    double value = static_cast<double>(bytes);
+    auto value = static_cast<double>(bytes);
     int unit = -1;
     while ((value >= 1024.0 || value <= -1024.0) && unit < 4) {
         value /= 1024.0;

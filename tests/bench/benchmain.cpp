@@ -11,12 +11,15 @@
 #include <QTemporaryDir>
 
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <map>
 
 using namespace pk::bench;
 
-int main(int argc, char* argv[])
+namespace {
+
+int run(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     const QStringList args = QCoreApplication::arguments().mid(1);
@@ -39,7 +42,7 @@ int main(int argc, char* argv[])
         const QString& arg = args.at(i);
         if (i + 1 >= args.size())
             return usage();
-        const QString value = args.at(++i);
+        const QString& value = args.at(++i);
         if (arg == QLatin1String("--size")) {
             auto size = pk::parseSize(value);
             if (!size)
@@ -61,4 +64,16 @@ int main(int argc, char* argv[])
     const int result = benchmarks.at(args.first())(options);
     removeTree(temporary.path());
     return result;
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "poolkeeper-bench: %s\n", error.what());
+        return 1;
+    }
 }

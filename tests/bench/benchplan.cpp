@@ -162,6 +162,7 @@ int runPlanBenchmark(const Options& options)
     return 0;
 }
 
-static pk::bench::BenchmarkRegistration registration(QStringLiteral("plan"), runPlanBenchmark);
+static pk::bench::BenchmarkRegistration registration( // clazy:exclude=non-pod-global-static
+    QStringLiteral("plan"), runPlanBenchmark);
 
 } // namespace pk::bench

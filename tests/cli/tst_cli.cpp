@@ -6,6 +6,7 @@
 #include "configdb/configdb.h"
 #include "testtree.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -215,7 +216,7 @@ private slots:
         QCOMPARE(s1.value(QLatin1String("name")).toString(), QStringLiteral("s1"));
         QCOMPARE(
             s1.value(QLatin1String("path")).toString(), QDir(w.path(QStringLiteral("storages/s1"))).canonicalPath());
-        QCOMPARE(s1.value(QLatin1String("capacity_bytes")).toInteger(), qint64(64) * 1024 * 1024);
+        QCOMPARE(s1.value(QLatin1String("capacity_bytes")).toInteger(), qint64(64) * MiB);
         QVERIFY(s1.value(QLatin1String("used_bytes")).toInteger() > 300000);
         QVERIFY(s1.value(QLatin1String("used_percent")).toDouble() > 0.4);
         QCOMPARE(s1.value(QLatin1String("state")).toString(), QStringLiteral("online"));
@@ -260,14 +261,14 @@ private slots:
         spec.files = 300;
         spec.directories = 30;
         spec.bigFiles = 1;
-        spec.bigFileSize = 5 * 1024 * 1024;
+        spec.bigFileSize = 5 * MiB;
         generateTree(source, spec);
         const QString user = QStringLiteral("Zoë Ångström 日本");
         const CliResult backup = w.cli.run({ QStringLiteral("backup"), user, source });
         QVERIFY2(backup.exitCode == 0, qPrintable(backup.describe()));
         const QString snapshot = QString::fromUtf8(backup.out).trimmed();
-        QVERIFY2(QRegularExpression(QStringLiteral("^\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{6}$")).match(snapshot).hasMatch(),
-            qPrintable(snapshot));
+        static const QRegularExpression snapshotId(QStringLiteral("^\\d{8}-\\d{6}-\\d{3}-[0-9a-f]{6}$"));
+        QVERIFY2(snapshotId.match(snapshot).hasMatch(), qPrintable(snapshot));
 
         const QString target = w.path(QStringLiteral("restored"));
         const CliResult restore
@@ -325,7 +326,7 @@ private slots:
         const QString big = w.path(QStringLiteral("big"));
         QDir().mkpath(big);
         for (int i = 0; i < 18; ++i)
-            writeRandomFile(big + QStringLiteral("/f%1").arg(i), 4 * 1024 * 1024, static_cast<quint32>(100 + i));
+            writeRandomFile(big + QStringLiteral("/f%1").arg(i), 4 * MiB, static_cast<quint32>(100 + i));
         const QString before = w.state();
         const CliResult backup = w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), big });
         QCOMPARE(backup.exitCode, 1);

@@ -11,6 +11,7 @@
 #include "testtree.h"
 #include "util/filelock.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -94,7 +95,8 @@ bool rawSql(const QString& dbPath, const QString& statement)
 int snapshotCount(const CliWorkspace& w, const QString& user)
 {
     const CliResult users = w.cli.run({ QStringLiteral("users"), QStringLiteral("--json") });
-    for (const QJsonValue& value : users.json().array()) {
+    const QJsonArray array = users.json().array();
+    for (const auto& value : array) {
         if (value.toObject().value(QLatin1String("user")).toString() == user)
             return value.toObject().value(QLatin1String("snapshots")).toInt();
     }
@@ -103,7 +105,8 @@ int snapshotCount(const CliWorkspace& w, const QString& user)
 
 int manifestCount(const QString& userDir)
 {
-    return QDir(userDir + QStringLiteral("/snapshots")).entryList({ QStringLiteral("*.json") }, QDir::Files).size();
+    return static_cast<int>(
+        QDir(userDir + QStringLiteral("/snapshots")).entryList({ QStringLiteral("*.json") }, QDir::Files).size());
 }
 
 // A poolkeeper-cli process that stops at a failpoint until the test lets it go.
@@ -166,7 +169,8 @@ QString claimedStorage(const CliWorkspace& w)
 QString storageOf(const CliWorkspace& w, const QString& user)
 {
     const CliResult users = w.cli.run({ QStringLiteral("users"), QStringLiteral("--json") });
-    for (const QJsonValue& value : users.json().array()) {
+    const QJsonArray array = users.json().array();
+    for (const auto& value : array) {
         if (value.toObject().value(QLatin1String("user")).toString() == user)
             return value.toObject().value(QLatin1String("storage")).toString();
     }
@@ -448,7 +452,7 @@ private slots:
         const QString big = w.path(QStringLiteral("big"));
         QDir().mkpath(big);
         for (int i = 0; i < 8; ++i)
-            writeRandomFile(big + QStringLiteral("/part%1.bin").arg(i), 3 * 1024 * 1024, static_cast<quint32>(40 + i));
+            writeRandomFile(big + QStringLiteral("/part%1.bin").arg(i), 3 * MiB, static_cast<quint32>(40 + i));
         if (command.constFirst() == QLatin1String("migrate")) {
             // One approved move of alice, big enough to take a while at the rate given, to s2.
             QCOMPARE(w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), big }).exitCode, 0);

@@ -7,6 +7,7 @@
 #include "archive/compressedfiledevice.h"
 #include "archive/compressedfilereader.h"
 #include "archive/gzip.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QFile>
@@ -185,9 +186,9 @@ void TestArchive::gzipRoundTrip_data()
     QTest::newRow("empty") << qint64(0) << false;
     QTest::newRow("1 byte") << qint64(1) << false;
     QTest::newRow("65535 random") << qint64(65535) << false;
-    QTest::newRow("1 MiB + 7 random") << qint64(1024 * 1024 + 7) << false;
-    QTest::newRow("1 MiB + 7 log text") << qint64(1024 * 1024 + 7) << true;
-    QTest::newRow("10 MiB random") << qint64(10 * 1024 * 1024) << false;
+    QTest::newRow("1 MiB + 7 random") << qint64(MiB + 7) << false;
+    QTest::newRow("1 MiB + 7 log text") << qint64(MiB + 7) << true;
+    QTest::newRow("10 MiB random") << qint64(10 * MiB) << false;
 }
 
 void TestArchive::gzipRoundTrip()
@@ -282,7 +283,7 @@ void TestArchive::plainFile_data()
     QTest::addColumn<qint64>("size");
     QTest::newRow("empty") << qint64(0);
     QTest::newRow("1 byte") << qint64(1);
-    QTest::newRow("300 KiB") << qint64(300 * 1024);
+    QTest::newRow("300 KiB") << qint64(300 * KiB);
 }
 
 void TestArchive::plainFile()
@@ -367,7 +368,7 @@ void TestArchive::truncatedGzip()
     QFETCH(qint64, cutAt);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QByteArray original = text ? logText(2 * 1024 * 1024, 5) : randomBytes(1024 * 1024, 5);
+    const QByteArray original = text ? logText(2 * MiB, 5) : randomBytes(MiB, 5);
     const QString source = dir.filePath(QStringLiteral("inSyncMigration.log.1"));
     const QString gz = dir.filePath(QStringLiteral("inSyncMigration.log.2.gz"));
     writeFile(source, original);
@@ -375,7 +376,7 @@ void TestArchive::truncatedGzip()
     const QByteArray compressed = fileContent(gz);
     qint64 cut = cutAt;
     if (cutFraction > 0)
-        cut = qint64(compressed.size() * cutFraction);
+        cut = qint64(static_cast<double>(compressed.size()) * cutFraction);
     else if (cutFraction < 0)
         cut = compressed.size() + qint64(cutFraction);
     QVERIFY(cut < compressed.size());
@@ -390,7 +391,7 @@ void TestArchive::truncatedGzip()
     // A cut in the middle of a file still yields most of what precedes it (libarchive decodes
     // in 64 KiB pieces and drops the piece that hits the damage).
     if (cutFraction > 0)
-        QVERIFY2(decoded.data.size() >= qint64(original.size() * cutFraction * 0.5) - 128 * 1024,
+        QVERIFY2(decoded.data.size() >= qint64(original.size() * cutFraction * 0.5) - 128 * KiB,
             qPrintable(QStringLiteral("only %1 bytes").arg(decoded.data.size())));
 }
 
@@ -414,14 +415,14 @@ void TestArchive::corruptGzip()
     QFETCH(double, flipFraction);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QByteArray original = text ? logText(4 * 1024 * 1024, 9) : randomBytes(2 * 1024 * 1024, 9);
+    const QByteArray original = text ? logText(4 * MiB, 9) : randomBytes(2 * MiB, 9);
     const QString source = dir.filePath(QStringLiteral("log"));
     const QString gz = dir.filePath(QStringLiteral("log.gz"));
     writeFile(source, original);
     QVERIFY(gzipFile(source, gz));
     QByteArray compressed = fileContent(gz);
-    const qint64 at
-        = flipFraction > 0 ? qint64(compressed.size() * flipFraction) : compressed.size() + qint64(flipFraction);
+    const qint64 at = flipFraction > 0 ? qint64(static_cast<double>(compressed.size()) * flipFraction)
+                                       : compressed.size() + qint64(flipFraction);
     // A few bytes, so that the damage is not a single bit that Huffman decoding might absorb.
     for (qint64 i = at; i < qMin<qint64>(at + 3, compressed.size()); ++i)
         compressed[i] = static_cast<char>(compressed[i] ^ 0x5a);
@@ -438,7 +439,7 @@ void TestArchive::corruptGzip()
     } else {
         // ...and what precedes the damage arrives intact (what follows it, up to the point where
         // inflate or the checksum notices, may be garbled: gzip cannot tell sooner).
-        QVERIFY2(good >= qint64(original.size() * flipFraction * 0.5) - 128 * 1024,
+        QVERIFY2(good >= qint64(original.size() * flipFraction * 0.5) - 128 * KiB,
             qPrintable(QStringLiteral("only %1 good bytes").arg(good)));
     }
 }
@@ -541,7 +542,7 @@ void TestArchive::deviceReportsDamage()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QByteArray original = logText(1024 * 1024, 22);
+    const QByteArray original = logText(MiB, 22);
     const QString source = dir.filePath(QStringLiteral("log.1"));
     const QString gz = dir.filePath(QStringLiteral("log.2.gz"));
     writeFile(source, original);
@@ -569,7 +570,7 @@ void TestArchive::tarRoundTrip()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("out")));
-    const QByteArray big = randomBytes(3 * 1024 * 1024 + 123, 31);
+    const QByteArray big = randomBytes(3 * MiB + 123, 31);
     const QByteArray small = "ts=2026-11-24T10:15:02.123Z level=info msg=hello\n";
     const QString bigPath = dir.filePath(QStringLiteral("big.bin"));
     const QString smallPath = dir.filePath(QStringLiteral("Prüfung ünïcode.log"));
@@ -623,7 +624,7 @@ void TestArchive::tarRoundTrip()
         QCOMPARE(entry.size, e.data.size());
         if (e.mode >= 0)
             QCOMPARE(entry.mode, e.mode);
-        auto data = reader.readAll(16 * 1024 * 1024);
+        auto data = reader.readAll(16 * MiB);
         QVERIFY2(data, qPrintable(data.message()));
         QVERIFY(*data == e.data);
     }
@@ -756,7 +757,6 @@ void TestArchive::temporaryNames_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("expected");
-    const QString final = QStringLiteral("inSyncMigration.log.2.gz");
     QTest::newRow("made by create") << QStringLiteral(".inSyncMigration.log.2.gz.1234-0123456789abcdef.tmp") << true;
     QTest::newRow("no dot") << QStringLiteral("inSyncMigration.log.2.gz.1234-0123456789abcdef.tmp") << false;
     QTest::newRow("other file") << QStringLiteral(".inSyncMigration.log.3.gz.1234-0123456789abcdef.tmp") << false;

@@ -7,6 +7,7 @@
 #include "storage/backupjob.h"
 #include "storage/userstore.h"
 #include "testtree.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QFile>
@@ -39,7 +40,7 @@ TreeSpec smallSpec(quint32 seed)
     spec.files = 60;
     spec.directories = 8;
     spec.bigFiles = 1;
-    spec.bigFileSize = 5 * 1024 * 1024;
+    spec.bigFileSize = 5 * MiB;
     spec.seed = seed;
     return spec;
 }
@@ -59,9 +60,9 @@ private slots:
         TreeSpec spec;
         spec.files = 3000;
         spec.directories = 150;
-        spec.smallFileMax = 16 * 1024;
+        spec.smallFileMax = 16 * KiB;
         spec.bigFiles = 2;
-        spec.bigFileSize = 9 * 1024 * 1024;
+        spec.bigFileSize = 9 * MiB;
         spec.symlinks = 12;
         spec.emptyFiles = 25;
         const TreeStats stats = generateTree(source, spec);
@@ -119,7 +120,7 @@ private slots:
         // A small change in the middle of a big file stores only the chunks around it.
         QFile big(source + QStringLiteral("/big0.bin"));
         QVERIFY(big.open(QIODevice::ReadWrite));
-        big.seek(2 * 1024 * 1024);
+        big.seek(2 * MiB);
         big.write("changed!");
         big.close();
         auto third = fixture.master().backup(QStringLiteral("bob"), source, QString());
@@ -136,7 +137,7 @@ private slots:
         QVERIFY(fixture.master().restore(QStringLiteral("bob"), older, first->result.snapshotId, false));
         QFile restoredBig(older + QStringLiteral("/big0.bin"));
         QVERIFY(restoredBig.open(QIODevice::ReadOnly));
-        restoredBig.seek(2 * 1024 * 1024);
+        restoredBig.seek(2 * MiB);
         QVERIFY(restoredBig.read(8) != QByteArray("changed!"));
     }
 
@@ -149,13 +150,13 @@ private slots:
     void quotaExhaustionFailsCleanly()
     {
         QFETCH(bool, existingUser);
-        PoolFixture fixture({ { QStringLiteral("small"), 12 * 1024 * 1024 } });
+        PoolFixture fixture({ { QStringLiteral("small"), 12 * MiB } });
         QVERIFY2(fixture.isValid(), qPrintable(fixture.error()));
         const QString user = QStringLiteral("carol");
         if (existingUser) {
             const QString first = fixture.scratch(QStringLiteral("first"));
             QDir().mkpath(first);
-            writeRandomFile(first + QStringLiteral("/a.bin"), 3 * 1024 * 1024, 1);
+            writeRandomFile(first + QStringLiteral("/a.bin"), 3 * MiB, 1);
             QVERIFY(fixture.master().backup(user, first, QString()));
         }
         const StorageRecord before = fixture.storage(QStringLiteral("small"));
@@ -164,7 +165,7 @@ private slots:
         const QString big = fixture.scratch(QStringLiteral("big"));
         QDir().mkpath(big);
         for (int i = 0; i < 4; ++i)
-            writeRandomFile(big + QStringLiteral("/part%1.bin").arg(i), 4 * 1024 * 1024, 10 + i);
+            writeRandomFile(big + QStringLiteral("/part%1.bin").arg(i), 4 * MiB, 10 + i);
         auto backup = fixture.master().backup(user, big, QString());
         QVERIFY(!backup);
         QCOMPARE(backup.error().code, ErrorCode::Failed);
@@ -197,7 +198,7 @@ private slots:
         PoolFixture fixture;
         const QString source = fixture.scratch(QStringLiteral("source"));
         QDir().mkpath(source);
-        writeRandomFile(source + QStringLiteral("/data.bin"), 2 * 1024 * 1024, 4);
+        writeRandomFile(source + QStringLiteral("/data.bin"), 2 * MiB, 4);
         QVERIFY(fixture.master().backup(QStringLiteral("dave"), source, QString()));
         const UserStore store = storeOf(fixture, QStringLiteral("dave"));
         const Manifest manifest = store.readManifest(store.snapshotIds()->constLast()).value();
@@ -335,17 +336,16 @@ private slots:
 
     void newUsersGoToTheFreestStorage()
     {
-        PoolFixture fixture(
-            { { QStringLiteral("s1"), 100 * 1024 * 1024 }, { QStringLiteral("s2"), 100 * 1024 * 1024 } });
+        PoolFixture fixture({ { QStringLiteral("s1"), 100 * MiB }, { QStringLiteral("s2"), 100 * MiB } });
         const QString source = fixture.scratch(QStringLiteral("source"));
         QDir().mkpath(source);
-        writeRandomFile(source + QStringLiteral("/x"), 3 * 1024 * 1024, 1);
+        writeRandomFile(source + QStringLiteral("/x"), 3 * MiB, 1);
         auto first = fixture.master().backup(QStringLiteral("u1"), source, QString());
         QCOMPARE(first->storageName, QStringLiteral("s1"));
         auto second = fixture.master().backup(QStringLiteral("u2"), source, QString());
         QCOMPARE(second->storageName, QStringLiteral("s2"));
         // u1 grows on its own storage even though s2 is freer now.
-        writeRandomFile(source + QStringLiteral("/y"), 3 * 1024 * 1024, 2);
+        writeRandomFile(source + QStringLiteral("/y"), 3 * MiB, 2);
         auto third = fixture.master().backup(QStringLiteral("u1"), source, QString());
         QCOMPARE(third->storageName, QStringLiteral("s1"));
         // A marked storage takes no new users even when it is the freest.
@@ -390,7 +390,7 @@ private slots:
         const QString source = fixture.scratch(QStringLiteral("source"));
         QDir().mkpath(source);
         for (int i = 0; i < 8; ++i)
-            writeRandomFile(source + QStringLiteral("/f%1").arg(i), 6 * 1024 * 1024, static_cast<quint32>(i));
+            writeRandomFile(source + QStringLiteral("/f%1").arg(i), 6 * MiB, static_cast<quint32>(i));
         const StorageRecord storage = fixture.storage(QStringLiteral("s1"));
         UserStore store(fixture.master().openStorage(storage).value(), QStringLiteral("user-uuid"));
         QVERIFY(store.create(QStringLiteral("jack")));

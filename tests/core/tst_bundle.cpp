@@ -11,6 +11,7 @@
 #include "logs/migrationlog.h"
 #include "poolfixture.h"
 #include "testtree.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QFile>
@@ -55,7 +56,6 @@ private slots:
         ArchiveReader reader;
         QVERIFY(reader.open(out));
         QStringList names;
-        QByteArray configDb;
         QHash<QString, QByteArray> contents;
         ArchiveEntry entry;
         for (;;) {
@@ -65,7 +65,7 @@ private slots:
                 break;
             const QString name = entry.name.section(u'/', 1);
             names.append(name);
-            auto data = reader.readAll(64 * 1024 * 1024);
+            auto data = reader.readAll(64 * MiB);
             QVERIFY(data);
             contents.insert(name, *data);
             QVERIFY2(!data->contains(secret), qPrintable(QStringLiteral("backup data in %1").arg(name)));

@@ -3,6 +3,7 @@
 
 #include "storage/chunker.h"
 #include "storage/sha256.h"
+#include "util/sizes.h"
 
 #include <QRandomGenerator>
 #include <QSet>
@@ -59,11 +60,11 @@ private slots:
         QTest::addColumn<qint64>("size");
         QTest::newRow("empty") << qint64(0);
         QTest::newRow("one byte") << qint64(1);
-        QTest::newRow("below min") << qint64(100 * 1024);
-        QTest::newRow("exactly min") << qint64(256 * 1024);
-        QTest::newRow("exactly max") << qint64(4 * 1024 * 1024);
-        QTest::newRow("max plus one") << qint64(4 * 1024 * 1024 + 1);
-        QTest::newRow("30 MiB") << qint64(30 * 1024 * 1024 + 17);
+        QTest::newRow("below min") << qint64(100 * KiB);
+        QTest::newRow("exactly min") << qint64(256 * KiB);
+        QTest::newRow("exactly max") << qint64(4 * MiB);
+        QTest::newRow("max plus one") << qint64(4 * MiB + 1);
+        QTest::newRow("30 MiB") << qint64(30 * MiB + 17);
     }
     void limits()
     {
@@ -86,7 +87,7 @@ private slots:
     {
         // Constant data never matches the mask: chunks are cut at the maximum size.
         const Chunker chunker;
-        const std::vector<std::uint8_t> zeros(10 * 1024 * 1024, 0);
+        const std::vector<std::uint8_t> zeros(10 * MiB, 0);
         const QList<size_t> cuts = split(chunker, zeros);
         QCOMPARE(cuts.size(), 3);
         QCOMPARE(cuts.at(0), Chunker::maxChunkSize);
@@ -95,17 +96,17 @@ private slots:
 
     void deterministic()
     {
-        const auto data = randomBytes(12 * 1024 * 1024, 3);
+        const auto data = randomBytes(12 * MiB, 3);
         QCOMPARE(split(Chunker(), data), split(Chunker(), data));
     }
 
     void averageNearTarget()
     {
         const Chunker chunker;
-        const auto data = randomBytes(64 * 1024 * 1024, 11);
+        const auto data = randomBytes(64 * MiB, 11);
         const QList<size_t> cuts = split(chunker, data);
         const double average = static_cast<double>(data.size()) / static_cast<double>(cuts.size());
-        QVERIFY2(average > 0.6 * 1024 * 1024 && average < 1.8 * 1024 * 1024, qPrintable(QString::number(average)));
+        QVERIFY2(average > 0.6 * MiB && average < 1.8 * MiB, qPrintable(QString::number(average)));
     }
 
     void insertionShiftsFewChunks_data()
@@ -113,15 +114,15 @@ private slots:
         QTest::addColumn<int>("offset");
         QTest::addColumn<int>("inserted");
         QTest::newRow("near start") << 1000 << 100;
-        QTest::newRow("middle") << 10 * 1024 * 1024 << 1;
-        QTest::newRow("big insert") << 5 * 1024 * 1024 << 70000;
+        QTest::newRow("middle") << 10 * MiB << 1;
+        QTest::newRow("big insert") << 5 * MiB << 70000;
     }
     void insertionShiftsFewChunks()
     {
         QFETCH(int, offset);
         QFETCH(int, inserted);
         const Chunker chunker;
-        const auto original = randomBytes(24 * 1024 * 1024, 5);
+        const auto original = randomBytes(24 * MiB, 5);
         auto changed = original;
         const auto extra = randomBytes(static_cast<size_t>(inserted), 99);
         changed.insert(changed.begin() + offset, extra.begin(), extra.end());

@@ -64,7 +64,7 @@ QStringList poolNames(const test::CliResult& result)
 {
     QStringList names;
     const QJsonArray pools = result.json().array();
-    for (const QJsonValue& pool : pools)
+    for (const auto& pool : pools)
         names.append(pool.toObject().value(QLatin1String("name")).toString());
     return names;
 }

@@ -800,8 +800,8 @@ private slots:
         QFETCH(int, mix);
         QFETCH(int, maxCandidates);
         QRandomGenerator rng(seed);
-        int moves = 0;
-        int stuck = 0;
+        qsizetype moves = 0;
+        qsizetype stuck = 0;
         for (int i = 0; i < pools; ++i) {
             const GeneratedPool pool = generatePool(rng, KindMix(mix), 2, 8, maxCandidates);
             const PlannerOutput output = Planner::plan(pool.input);

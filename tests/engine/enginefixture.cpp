@@ -44,7 +44,7 @@ CrowdedPool::CrowdedPool(int users, qint64 userBytes, qint64 crowdedQuota, qint6
     for (int i = 0; i < users; ++i) {
         const QString user = i == 0 ? QStringLiteral("Zoë user-%1").arg(i) : QStringLiteral("user-%1").arg(i);
         const QString tree = m_fixture.scratch(QStringLiteral("tree-%1-v0").arg(i));
-        makeUserTree(tree, userBytes + i * 17000, static_cast<quint32>(100 + i));
+        makeUserTree(tree, userBytes + qint64(i) * 17000, static_cast<quint32>(100 + i));
         auto backup = master().backup(user, tree, QString());
         if (!backup) {
             m_error = backup.message();
@@ -71,7 +71,7 @@ PoolRecord CrowdedPool::pool()
 QString CrowdedPool::changeTree(const QString& user, quint32 seed)
 {
     // Only the newest version is ever compared, so the tree changes in place.
-    const QString tree = m_trees.value(user);
+    QString tree = m_trees.value(user);
     writeRandomFile(tree + QStringLiteral("/added-%1.bin").arg(seed), 300000, seed);
     return tree;
 }

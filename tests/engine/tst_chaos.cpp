@@ -14,6 +14,7 @@
 #include "enginefixture.h"
 #include "testtree.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QEventLoop>
@@ -29,8 +30,6 @@ using namespace pk;
 using namespace pk::test;
 
 namespace {
-
-constexpr qint64 MiB = 1024 * 1024;
 
 struct Snapshot
 {
@@ -101,7 +100,7 @@ private slots:
                 moving.insert(job.userId);
             int created = 0;
             for (int attempt = 0; attempt < 20 && created < 2; ++attempt) {
-                const QString name = users.at(static_cast<int>(random.bounded(users.size())));
+                const QString& name = users.at(static_cast<int>(random.bounded(users.size())));
                 auto user = UserRepo(pool.db()).byName(name);
                 if (!user || moving.contains(user->id))
                     continue;
@@ -130,7 +129,7 @@ private slots:
                 QStringLiteral("--max-rate"), QStringLiteral("%1").arg(MiB + random.bounded(3 * MiB)) });
             // Backups of existing users, each from a new version of the user's tree.
             for (int n = 0; n < 2; ++n) {
-                const QString user = users.at(static_cast<int>(random.bounded(users.size())));
+                const QString& user = users.at(static_cast<int>(random.bounded(users.size())));
                 if (std::any_of(actors.cbegin(), actors.cend(), [&](const Actor& a) { return a.user == user; }))
                     continue;
                 const QString tree = pool.fixture().scratch(QStringLiteral("tree-%1-r%2").arg(qHash(user)).arg(round));
@@ -220,7 +219,7 @@ private slots:
             QVERIFY2(verify.exitCode == 0, qPrintable(name + u' ' + verify.describe()));
             const UserRecord user = UserRepo(pool.db()).byName(name).value();
             for (const StorageRecord& storage : std::as_const(storages)) {
-                const bool present = QFileInfo(storage.rootPath + QStringLiteral("/users/") + user.uuid).exists();
+                const bool present = QFileInfo::exists(storage.rootPath + QStringLiteral("/users/") + user.uuid);
                 QVERIFY2(present == (storage.id == user.storageId),
                     qPrintable(QStringLiteral("%1 on %2 (ConfigDb: %3)").arg(name, storage.name, user.storageName)));
             }

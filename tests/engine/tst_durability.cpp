@@ -12,6 +12,7 @@
 #include "storage/sha256.h"
 #include "testtree.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QFile>
@@ -26,8 +27,6 @@ using namespace pk;
 using namespace pk::test;
 
 namespace {
-
-constexpr qint64 MiB = 1024 * 1024;
 
 // One system call as strace -f -y saw it; a call another thread interrupted is joined again.
 struct Call
@@ -289,7 +288,8 @@ private slots:
                                            "manifest that names it: %1")
                                 .arg(leftOverDir));
         // And the manifest's own name is durable before the command reports success.
-        problems += namesNotDurableBefore(trace, userDir + QStringLiteral("/snapshots"), trace.calls().size() * 2 + 1);
+        problems += namesNotDurableBefore(
+            trace, userDir + QStringLiteral("/snapshots"), static_cast<int>(trace.calls().size() * 2 + 1));
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
     }
 

@@ -20,6 +20,7 @@
 #include "storage/storageroot.h"
 #include "storage/userstore.h"
 #include "testtree.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -36,8 +37,6 @@ using namespace pk;
 using namespace pk::test;
 
 namespace {
-
-constexpr qint64 MiB = 1024 * 1024;
 
 JobState stateOf(CrowdedPool& pool, qint64 job)
 {
@@ -228,7 +227,7 @@ private slots:
     {
         // A job approved before the destination filled up (the plan is stale): the quota stops
         // the copy, it is removed again and the user stays.
-        CrowdedPool pool(4, MiB, qint64(5 * MiB), 600 * 1024);
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 600 * KiB);
         QVERIFY2(pool.isValid(), qPrintable(pool.error()));
         const UserRecord user = pool.fixture().user(pool.users().constFirst());
         const StorageRecord destination = pool.fixture().storage(QStringLiteral("s2"));
@@ -405,7 +404,7 @@ private slots:
         QElapsedTimer timer;
         timer.start();
         for (int i = 0; i < 24; ++i)
-            QVERIFY(limiter.acquire(256 * 1024));
+            QVERIFY(limiter.acquire(256 * KiB));
         QVERIFY2(timer.elapsed() >= 400, qPrintable(QString::number(timer.elapsed())));
         std::atomic<bool> stop { true };
         QVERIFY(!limiter.acquire(64 * MiB, &stop));

@@ -15,6 +15,7 @@
 #include "testtree.h"
 #include "util/filelock.h"
 #include "util/posixio.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -31,8 +32,6 @@ using namespace pk;
 using namespace pk::test;
 
 namespace {
-
-constexpr qint64 MiB = 1024 * 1024;
 
 JobRecord jobOf(CrowdedPool& pool, qint64 id)
 {

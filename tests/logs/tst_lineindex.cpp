@@ -7,6 +7,7 @@
 #include "logs/lineindex.h"
 #include "logs/logfile.h"
 #include "logtestutil.h"
+#include "util/sizes.h"
 
 #include <QFile>
 #include <QRandomGenerator>
@@ -17,7 +18,7 @@ using namespace pk;
 
 namespace {
 
-constexpr quint64 GiB = quint64(1) << 30;
+constexpr quint64 gibibyte = quint64(1) << 30; // unsigned: the rows hold quint64 offsets
 
 std::vector<quint64> naiveStarts(const QByteArray& data)
 {
@@ -146,14 +147,15 @@ void TestLineIndex::encoding_data()
     QTest::addColumn<QList<quint64>>("gaps"); // cycled through
     QTest::addColumn<int>("lines");
     QTest::newRow("narrow: short lines") << quint64(0) << QList<quint64> { 1, 200, 87, 4000 } << 20000;
-    QTest::newRow("narrow above 4 GiB") << 5 * GiB << QList<quint64> { 150, 151, 1 } << 20000;
-    QTest::newRow("crossing 4 GiB") << 4 * GiB - 300000 << QList<quint64> { 97 } << 20000;
+    QTest::newRow("narrow above 4 GiB") << 5 * gibibyte << QList<quint64> { 150, 151, 1 } << 20000;
+    QTest::newRow("crossing 4 GiB") << 4 * gibibyte - 300000 << QList<quint64> { 97 } << 20000;
     QTest::newRow("wide: 1 MiB lines") << quint64(17) << QList<quint64> { 1 << 20 } << 3000;
     QTest::newRow("wide once in a block") << quint64(0) << QList<quint64> { 100, 100, 20 << 20, 100 } << 3000;
-    QTest::newRow("huge: 5 GiB lines") << quint64(3) << QList<quint64> { 5 * GiB } << 200;
+    QTest::newRow("huge: 5 GiB lines") << quint64(3) << QList<quint64> { 5 * gibibyte } << 200;
     QTest::newRow("narrow, wide, huge in one block")
-        << 9 * GiB << QList<quint64> { 10, 17 << 20, 6 * GiB, 10, 10 } << 1000;
-    QTest::newRow("wide then huge") << quint64(0) << QList<quint64> { 100 << 20, 100 << 20, 100 << 20, 3 * GiB } << 500;
+        << 9 * gibibyte << QList<quint64> { 10, 17 << 20, 6 * gibibyte, 10, 10 } << 1000;
+    QTest::newRow("wide then huge") << quint64(0) << QList<quint64> { 100 << 20, 100 << 20, 100 << 20, 3 * gibibyte }
+                                    << 500;
     QTest::newRow("near the 62-bit limit") << (quint64(1) << 61) << QList<quint64> { 1 << 25, 1 } << 500;
 }
 
@@ -207,7 +209,7 @@ void TestLineIndex::boundBeyond4GiB()
     // 64-bit block bases carry the high bits, the lines still cost about 3.1 bytes.
     LineIndex index;
     const int lines = 1000000;
-    quint64 offset = 6 * GiB;
+    quint64 offset = 6 * gibibyte;
     for (int i = 0; i < lines; ++i) {
         index.append(offset);
         offset += 180 + quint64(i % 40);
@@ -215,12 +217,12 @@ void TestLineIndex::boundBeyond4GiB()
     const double perLine = double(index.memoryBytes()) / lines;
     QVERIFY2(perLine <= 3.2, qPrintable(QString::number(perLine)));
     QCOMPARE(index.at(lines - 1), offset - 180 - quint64((lines - 1) % 40));
-    QCOMPARE(index.at(0), 6 * GiB);
+    QCOMPARE(index.at(0), 6 * gibibyte);
 
     // Lines of 1 KiB (a wide block every time would break the bound; it does not happen).
     LineIndex kib;
     for (int i = 0; i < 100000; ++i)
-        kib.append(5 * GiB + quint64(i) * 1024);
+        kib.append(5 * gibibyte + quint64(i) * 1024);
     QVERIFY(double(kib.memoryBytes()) / 100000 <= 3.2);
 }
 
@@ -277,7 +279,7 @@ void TestLineIndex::fileAgainstNaiveSplit()
     const QString path = dir.filePath(QStringLiteral("inSyncMigration.log"));
     writeFile(path, data);
     const QList<QByteArray> expected = test::splitLines(data);
-    for (const qint64 readSize : { qint64(64 * 1024), qint64(4) << 20 }) {
+    for (const qint64 readSize : { qint64(64 * KiB), qint64(4) << 20 }) {
         auto file = LogFile::open(path, true);
         QVERIFY2(file, qPrintable(file.message()));
         indexToEnd(**file, readSize);
@@ -328,14 +330,14 @@ void TestLineIndex::lineCutByAReadIsHidden()
     writeFile(path, data);
     auto file = LogFile::open(path, false);
     QVERIFY(file);
-    LogFileBatch batch = (*file)->readMore(64 * 1024);
+    LogFileBatch batch = (*file)->readMore(64 * KiB);
     QVERIFY(!batch.endOfData);
     (*file)->commit(std::move(batch));
     const QList<QByteArray> all = test::splitLines(data);
-    const QList<QByteArray> complete = test::splitLines(data.left(data.lastIndexOf('\n', 64 * 1024 - 1) + 1));
+    const QList<QByteArray> complete = test::splitLines(data.left(data.lastIndexOf('\n', 64 * KiB - 1) + 1));
     QCOMPARE((*file)->lineCount(), qint64(complete.size()));
     QCOMPARE(readAll(**file, 1 << 20), complete);
-    indexToEnd(**file, 64 * 1024);
+    indexToEnd(**file, 64 * KiB);
     QCOMPARE(readAll(**file, 1 << 20), all);
     QVERIFY((*file)->isComplete());
 }

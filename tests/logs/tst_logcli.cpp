@@ -145,14 +145,14 @@ void TestLogCli::storageWithRotations()
     MigrationLog log(workspace.root(QStringLiteral("s1")), options);
     for (int i = 0; i < 200; ++i)
         QVERIFY(log.append(line(i, i % 3)));
-    QVERIFY(MigrationLog::files(workspace.root(QStringLiteral("s1"))).first().endsWith(QStringLiteral(".gz")));
+    QVERIFY(MigrationLog::files(workspace.root(QStringLiteral("s1"))).constFirst().endsWith(QStringLiteral(".gz")));
     const CliResult result = workspace.cli.run({ QStringLiteral("log"), QStringLiteral("s1") });
     QVERIFY2(result.exitCode == 0, qPrintable(result.describe()));
     QVERIFY(result.err.isEmpty());
     const QList<QByteArray> expected = naiveLogLines(workspace.root(QStringLiteral("s1")));
     QVERIFY(expected.size() > 50);
     QCOMPARE(outputLines(result), expected);
-    QCOMPARE(outputLines(result).last(), formatted(199, 199 % 3));
+    QCOMPARE(outputLines(result).constLast(), formatted(199, 199 % 3));
 
     // A storage without any log: nothing, and success.
     const CliResult empty = workspace.cli.run({ QStringLiteral("log"), QStringLiteral("s2") });

@@ -6,6 +6,7 @@
 #include "logs/logdocument.h"
 #include "logs/mergedorder.h"
 #include "logtestutil.h"
+#include "util/sizes.h"
 
 #include <QDir>
 #include <QRandomGenerator>
@@ -186,7 +187,7 @@ void TestLogDocument::rotationsOfOneStorage()
     // The real writer with a tiny rotation size: .5.gz ... .2.gz, .1 and the current file.
     QTemporaryDir dir;
     MigrationLog::Options options;
-    options.rotateBytes = 8 * 1024;
+    options.rotateBytes = 8 * KiB;
     options.keep = 5;
     MigrationLog log(dir.path(), options);
     for (int i = 0; i < 300; ++i)
@@ -209,7 +210,7 @@ void TestLogDocument::rotationsOfOneStorage()
     QCOMPARE(stats.files, int(files.size()));
     QVERIFY(document.errors().isEmpty());
     // The oldest lines were dropped beyond keep; the rest are in order.
-    const QByteArray last = expected.last();
+    const QByteArray& last = expected.last();
     QVERIFY(last.contains("msg=\"line 299\""));
 }
 
@@ -311,7 +312,7 @@ void TestLogDocument::backgroundIndexing()
     QCOMPARE(next, qint64(240000));
     QCOMPARE(document.rowCount(), qint64(240000));
     QVERIFY(document.isFinished());
-    const LogIndexProgress last = progress.last().at(0).value<LogIndexProgress>();
+    const auto last = progress.last().at(0).value<LogIndexProgress>();
     QVERIFY(last.finished);
     QCOMPARE(last.bytesDone, last.bytesTotal);
     QVERIFY(last.bytesTotal > 0);

@@ -272,7 +272,7 @@ void TestLogFollow::backgroundFollow()
     QVERIFY(log.append(numbered(500)));
     QVERIFY(reset.wait(20000));
     QTRY_COMPARE_WITH_TIMEOUT(document.rowCount(), 100 - currentLines + 1, 20000);
-    QCOMPARE(documentLines(document).last(), lineOf(500));
+    QCOMPARE(documentLines(document).constLast(), lineOf(500));
 
     // Following off: nothing more arrives.
     document.setFollowing(false);

@@ -6,6 +6,7 @@
 #include "logs/logquery.h"
 #include "logs/logtablemodel.h"
 #include "logtestutil.h"
+#include "util/sizes.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -59,7 +60,7 @@ void TestLogModel::modelTester()
 {
     QTemporaryDir dir;
     MigrationLog::Options options;
-    options.rotateBytes = 64 * 1024;
+    options.rotateBytes = 64 * KiB;
     MigrationLog log(dir.path(), options);
     writeLines(log, 0, 1500);
     LogDocument document({ { QStringLiteral("s"), dir.path() } });
@@ -139,7 +140,7 @@ void TestLogModel::columnsAndRoles()
     QCOMPARE(cell(model, 7, LogTableModel::SinceColumn).toString(), QStringLiteral("+1.500 s"));
     QCOMPARE(cell(model, 1, LogTableModel::SinceColumn).toString(), QString());
     QCOMPARE(cell(model, 7, 0, LogTableModel::JobRole).toLongLong(), qint64(1));
-    QCOMPARE(cell(model, 7, 0, LogTableModel::TimeMsRole).toLongLong(), baseTimeMs + 7 * 250);
+    QCOMPARE(cell(model, 7, 0, LogTableModel::TimeMsRole).toLongLong(), baseTimeMs + 1750);
     QCOMPARE(cell(model, 7, 0, LogTableModel::DocumentRowRole).toLongLong(), qint64(7));
     QVERIFY(cell(model, 7, 0, LogTableModel::LogfmtRole).toBool());
     QCOMPARE(cell(model, 7, 0, LogTableModel::EventRole).toString(), QStringLiteral("phase"));
@@ -212,7 +213,7 @@ void TestLogModel::searchMarksMatches()
     QVERIFY(cell(model, 12, 0, LogTableModel::MatchRole).toBool());
     QVERIFY(!cell(model, 13, 0, LogTableModel::MatchRole).toBool());
     QVERIFY(!changed.isEmpty());
-    const QModelIndex first = changed.last().at(0).value<QModelIndex>();
+    const auto first = changed.last().at(0).value<QModelIndex>();
     QVERIFY(first.row() <= 12);
 }
 
@@ -226,7 +227,7 @@ void TestLogModel::sinceInMergedView()
     MigrationLog a(dir.filePath(QStringLiteral("a")));
     MigrationLog b(dir.filePath(QStringLiteral("b")));
     for (int i = 0; i < 3; ++i) {
-        const LogRecord record = engineRecord(baseTimeMs + i * 2000, LogLevel::Info, 9, QStringLiteral("u"),
+        const LogRecord record = engineRecord(baseTimeMs + qint64(i) * 2000, LogLevel::Info, 9, QStringLiteral("u"),
             QStringLiteral("phase"), QStringLiteral("m"));
         QVERIFY(a.append(record));
         QVERIFY(b.append(record));

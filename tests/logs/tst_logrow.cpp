@@ -58,7 +58,7 @@ void TestLogRow::columns_data()
                           << "boom"
                           << "";
     QTest::newRow("escapes in values") << QByteArray(
-        "ts=2026-11-24T10:15:02.5Z level=warn user=\"o\\\"brien\" msg=\"a\\nb\\tc\"")
+        R"(ts=2026-11-24T10:15:02.5Z level=warn user="o\"brien" msg="a\nb\tc")")
                                        << "2026-11-24 10:15:02.500" << int(LogLevel::Warn) << "" << qint64(-1)
                                        << "o\"brien"
                                        << ""
@@ -109,7 +109,7 @@ void TestLogRow::columns_data()
         << ""
         << "Low Free Space Available"
         << "storage=s1 pool=p";
-    QTest::newRow("empty quoted value") << QByteArray("level=info msg=\"\" note=\"two words\"") << ""
+    QTest::newRow("empty quoted value") << QByteArray(R"(level=info msg="" note="two words")") << ""
                                         << int(LogLevel::Info) << "" << qint64(-1) << ""
                                         << ""
                                         << ""
@@ -157,7 +157,7 @@ void TestLogRow::malformed_data()
     QTest::newRow("equals without key") << QByteArray("=value level=info");
     QTest::newRow("quote inside a bare value") << QByteArray("level=info msg=a\"b");
     QTest::newRow("control byte") << QByteArray("level=info msg=a\x01");
-    QTest::newRow("bad escape") << QByteArray("level=info msg=\"a\\qb\"");
+    QTest::newRow("bad escape") << QByteArray(R"(level=info msg="a\qb")");
     QTest::newRow("nul bytes") << QByteArray("level=info\0msg=x", 16);
     QTest::newRow("invalid utf-8") << QByteArray("\xff\xfe\xfd plain");
 }

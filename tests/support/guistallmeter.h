@@ -20,7 +20,7 @@ public:
         : m_active(std::move(active))
     {
         m_ticker.setInterval(10);
-        QObject::connect(&m_ticker, &QTimer::timeout, [this] {
+        QObject::connect(&m_ticker, &QTimer::timeout, &m_ticker, [this] {
             const qint64 now = m_clock.elapsed();
             const bool working = !m_active || m_active();
             if (working) {

@@ -114,17 +114,17 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
     ++stats.directories; // "deep" itself
 
     for (int i = 0; i < spec.files; ++i) {
-        const QString dir = dirs.at(random.bounded(static_cast<int>(dirs.size())));
+        const QString& dir = dirs.at(random.bounded(static_cast<int>(dirs.size())));
         QString name = QStringLiteral("file%1.dat").arg(i);
         if (spec.unicodeNames && i % 7 == 3)
             name = unicode.at(i % unicode.size()) + QStringLiteral(" %1.txt").arg(i);
-        const qint64 size = random.bounded(static_cast<quint64>(spec.smallFileMax)) + 1;
+        const auto size = static_cast<qint64>(random.bounded(static_cast<quint64>(spec.smallFileMax))) + 1;
         writeRandomFile(dir + u'/' + name, size, spec.seed * 7919 + static_cast<quint32>(i));
         stats.bytes += size;
         ++stats.files;
     }
     for (int i = 0; i < spec.bigFiles; ++i) {
-        const qint64 size = spec.bigFileSize + i * 333333;
+        const qint64 size = spec.bigFileSize + qint64(i) * 333333;
         writeRandomFile(dirs.at(i % dirs.size()) + QStringLiteral("/big%1.bin").arg(i), size,
             spec.seed * 104729 + static_cast<quint32>(i));
         stats.bytes += size;
@@ -140,7 +140,7 @@ TreeStats generateTree(const QString& root, const TreeSpec& spec)
         stats.directories += 2;
     }
     for (int i = 0; i < spec.symlinks; ++i) {
-        const QString dir = dirs.at(random.bounded(static_cast<int>(dirs.size())));
+        const QString& dir = dirs.at(random.bounded(static_cast<int>(dirs.size())));
         const QByteArray target = i % 2 ? QByteArray("../nowhere/dangling") : QByteArray("file0.dat");
         const QByteArray link = enc(dir + QStringLiteral("/link%1").arg(i));
         if (::symlink(target.constData(), link.constData()) != 0)

@@ -4,6 +4,8 @@
 // than a chunk, symlinks, unicode names, deep directories, modes and mtimes), compare two trees
 // byte for byte with their metadata, and fingerprint a tree to prove nothing changed.
 
+#include "util/sizes.h"
+
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
@@ -15,9 +17,9 @@ struct TreeSpec
     int files = 200;
     int directories = 20;
     int maxDepth = 6;
-    qint64 smallFileMax = 64 * 1024; // most files are small...
+    qint64 smallFileMax = 64 * KiB; // most files are small...
     int bigFiles = 2; // ...a few are bigger than one chunk
-    qint64 bigFileSize = 9 * 1024 * 1024;
+    qint64 bigFileSize = 9 * MiB;
     int symlinks = 5;
     int emptyFiles = 10;
     int emptyDirectories = 3;

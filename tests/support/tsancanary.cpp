@@ -19,12 +19,12 @@ void bump()
 
 } // namespace
 
-int main(int argc, char **argv)
+int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     // One plain thread and one QThread: the annotations for Qt's threads must not order these.
     std::thread plain(bump);
-    QThread *qt = QThread::create(bump);
+    QThread* qt = QThread::create(bump);
     qt->start();
     plain.join();
     qt->wait();

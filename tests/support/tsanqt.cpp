@@ -38,8 +38,7 @@
 
 namespace {
 
-template <typename Function>
-Function next(const char* mangledName)
+template<typename Function> Function next(const char* mangledName)
 {
     return reinterpret_cast<Function>(dlsym(RTLD_NEXT, mangledName));
 }
@@ -87,8 +86,7 @@ void annotatedLock(QReadWriteLock* lock, LockFn real, unsigned flags)
     remember(lock, flags);
 }
 
-template <typename Try>
-bool annotatedTryLock(QReadWriteLock* lock, unsigned flags, Try tryLock)
+template<typename Try> bool annotatedTryLock(QReadWriteLock* lock, unsigned flags, Try tryLock)
 {
     flags |= __tsan_mutex_try_lock;
     __tsan_mutex_pre_lock(lock, flags);
@@ -199,8 +197,8 @@ void QReadWriteLock::unlock()
 bool QMetaObject::invokeMethodImpl(
     QObject* object, QtPrivate::QSlotObjectBase* slot, Qt::ConnectionType type, void* ret)
 {
-    static const auto real
-        = next<InvokeFn>("_ZN11QMetaObject16invokeMethodImplEP7QObjectPN9QtPrivate15QSlotObjectBaseEN2Qt14ConnectionTypeEPv");
+    static const auto real = next<InvokeFn>(
+        "_ZN11QMetaObject16invokeMethodImplEP7QObjectPN9QtPrivate15QSlotObjectBaseEN2Qt14ConnectionTypeEPv");
     if (slot)
         slot = new AnnotatedSlot(slot, nullptr);
     return real(object, slot, type, ret);

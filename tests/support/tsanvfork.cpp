@@ -15,11 +15,10 @@
 // child does what it did before: Qt's child code writes nothing the parent reads back from memory
 // (it reports a failed exec through a pipe), which is how Qt itself runs it when it uses fork().
 
+#include <cstdarg>
 #include <dlfcn.h>
 #include <sched.h>
 #include <sys/types.h>
-
-#include <cstdarg>
 
 extern "C" int clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) noexcept
 {

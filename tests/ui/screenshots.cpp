@@ -79,7 +79,7 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "usage: poolkeeper-screenshots OUTDIR [--dark]\n");
         return 2;
     }
-    const QString out = args.at(1);
+    const QString& out = args.at(1);
     const bool dark = args.contains(QStringLiteral("--dark"));
     const QString suffix = dark ? QStringLiteral("-dark") : QString();
     if (dark)

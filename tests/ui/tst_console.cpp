@@ -29,6 +29,7 @@
 #include "panels/welcomepage.h"
 #include "testtree.h"
 #include "uihelpers.h"
+#include "util/sizes.h"
 
 #include <QDialogButtonBox>
 #include <QDir>
@@ -44,11 +45,9 @@ using namespace pk::test;
 
 namespace {
 
-constexpr qint64 MiB = 1024 * 1024;
-
 std::unique_ptr<ConfigDb> openDb(const QString& workspace)
 {
-    return std::move(ConfigDb::open(Workspace::configDbPath(workspace), ConfigDb::OpenMode::MustExist).value());
+    return ConfigDb::open(Workspace::configDbPath(workspace), ConfigDb::OpenMode::MustExist).value();
 }
 
 bool allJobsFinished(const EngineController* controller)
@@ -68,7 +67,7 @@ template<typename R> void must(const R& result, const char* what)
 // A workspace with one full storage holding a big user and a few small ones, and an empty one.
 QString makeWorkspace(const QString& root, qint64 bigUserBytes, qint64 maxRate = 0)
 {
-    const QString workspace = root + QStringLiteral("/ws");
+    QString workspace = root + QStringLiteral("/ws");
     auto db = Workspace::create(workspace);
     Master master(**db);
     must(master.addPool(QStringLiteral("main"), 80, 70, PoolMode::Review), "adding the pool");
@@ -79,7 +78,7 @@ QString makeWorkspace(const QString& root, qint64 bigUserBytes, qint64 maxRate =
     }
     QDir().mkpath(root + QStringLiteral("/s1"));
     QDir().mkpath(root + QStringLiteral("/s2"));
-    const qint64 quota = static_cast<qint64>((bigUserBytes + 2 * MiB) / 0.85);
+    const auto quota = static_cast<qint64>(static_cast<double>(bigUserBytes + 2 * MiB) / 0.85);
     must(master.addStorage(QStringLiteral("main"), QStringLiteral("s1"), root + QStringLiteral("/s1"), quota),
         "adding s1");
     QDir().mkpath(root + QStringLiteral("/src/big"));
@@ -173,7 +172,8 @@ private slots:
             QCOMPARE(viewer->model()->index(row, LogTableModel::JobColumn).data().toString(), QString::number(shown));
             phases.insert(viewer->model()->index(row, LogTableModel::PhaseColumn).data().toString());
         }
-        QVERIFY2(phases.contains(QStringLiteral("verifying")), qPrintable(QStringList(phases.values()).join(u',')));
+        QVERIFY2(phases.contains(QStringLiteral("verifying")),
+            qPrintable(QStringList(phases.cbegin(), phases.cend()).join(u',')));
         QTRY_COMPARE_WITH_TIMEOUT(viewer->timeline()->selectedJob(), shown, 10000);
         viewer->close();
 

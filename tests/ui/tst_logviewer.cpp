@@ -12,6 +12,7 @@
 #include "logviewer/logfilterbar.h"
 #include "logviewer/logsearchbar.h"
 #include "logviewer/logviewerwindow.h"
+#include "util/sizes.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -43,7 +44,7 @@ constexpr int linesPerJob = 40;
 QHash<qint64, int> writeLogs(const QString& a, const QString& b)
 {
     MigrationLog::Options options;
-    options.rotateBytes = 6 * 1024; // a few rotations, compressed ones included
+    options.rotateBytes = 6 * KiB; // a few rotations, compressed ones included
     MigrationLog logA(a, options);
     MigrationLog logB(b, options);
     QHash<qint64, int> counts;
@@ -249,11 +250,11 @@ private slots:
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         QList<LogRecord> records;
         for (int i = 0; i < 10; ++i) {
-            records.append(engineRecord(now - 2 * 3600 * 1000 + i, LogLevel::Info, 1, QStringLiteral("old"),
+            records.append(engineRecord(now - 7'200'000 + i, LogLevel::Info, 1, QStringLiteral("old"),
                 QStringLiteral("progress"), QStringLiteral("two hours ago")));
         }
         for (int i = 0; i < 10; ++i) {
-            records.append(engineRecord(now - 5 * 60 * 1000 + i, LogLevel::Info, 2, QStringLiteral("new"),
+            records.append(engineRecord(now - 300'000 + i, LogLevel::Info, 2, QStringLiteral("new"),
                 QStringLiteral("progress"), QStringLiteral("five minutes ago")));
         }
         QVERIFY(log.appendLines(records));
@@ -310,7 +311,7 @@ private slots:
     {
         // Cut the oldest compressed rotation in half: its readable lines and everything after stay.
         const QStringList files = MigrationLog::files(m_a);
-        const QString gz = files.constFirst();
+        const QString& gz = files.constFirst();
         QVERIFY(gz.endsWith(QLatin1String(".gz")));
         QFile file(gz);
         QVERIFY(file.open(QIODevice::ReadWrite));

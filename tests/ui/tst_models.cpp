@@ -269,7 +269,7 @@ private slots:
             entry.userId = i + 1;
             entry.userName = QStringLiteral("u%1").arg(i);
             entry.storageName = QStringLiteral("a");
-            entry.bytes = 1000 * (i + 1);
+            entry.bytes = qint64(1000) * (i + 1);
             entry.candidate = i != 3;
             entry.reason = i == 3 ? QStringLiteral("inconsistent: chunk x is missing") : QStringLiteral("consistent");
             report.entries.append(entry);

@@ -41,8 +41,8 @@ HistoryChart::HistoryChart(QWidget* parent)
 
 void HistoryChart::setHistory(const PoolHistory& history, double highPercent, double lowPercent)
 {
-    double minX = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - 3600 * 1000);
-    double maxX = static_cast<double>(QDateTime::currentMSecsSinceEpoch());
+    auto minX = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - 3'600'000);
+    auto maxX = static_cast<double>(QDateTime::currentMSecsSinceEpoch());
     bool any = false;
     QSet<qint64> seen;
     int index = 0;
@@ -68,23 +68,21 @@ void HistoryChart::setHistory(const PoolHistory& history, double highPercent, do
             any = true;
         }
     }
-    for (auto it = m_series.begin(); it != m_series.end();) {
-        if (!seen.contains(it.key())) {
-            m_chart->removeSeries(it.value());
-            delete it.value();
-            it = m_series.erase(it);
-        } else {
-            ++it;
-        }
-    }
+    m_series.removeIf([&](QHash<qint64, QLineSeries*>::iterator it) {
+        if (seen.contains(it.key()))
+            return false;
+        m_chart->removeSeries(it.value());
+        delete it.value();
+        return true;
+    });
     // A short history starts at the left and grows to the right, as a live chart should.
     maxX = qMax(maxX, minX + 120000.0);
     m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(minX)),
         QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(maxX)));
     const double span = maxX - minX;
-    m_axisX->setFormat(span > 2 * 24 * 3600 * 1000.0
+    m_axisX->setFormat(span > 2 * 24 * 3'600'000.0
             ? QStringLiteral("dd.MM.")
-            : (span > 10 * 60 * 1000.0 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss")));
+            : (span > 10 * 60'000.0 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss")));
     chartstyle::setWatermark(m_high, highPercent, minX, maxX);
     chartstyle::setWatermark(m_low, lowPercent, minX, maxX);
 }

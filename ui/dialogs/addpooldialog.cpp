@@ -5,6 +5,8 @@
 #include <QFormLayout>
 #include <QLineEdit>
 
+#include <utility>
+
 namespace pk {
 
 namespace {
@@ -21,9 +23,9 @@ QDoubleSpinBox* percentSpin(double value, QWidget* parent)
 
 } // namespace
 
-AddPoolDialog::AddPoolDialog(const QStringList& existingNames, QWidget* parent)
+AddPoolDialog::AddPoolDialog(QStringList existingNames, QWidget* parent)
     : ValidatedDialog(parent)
-    , m_existing(existingNames)
+    , m_existing(std::move(existingNames))
     , m_name(new QLineEdit(this))
     , m_high(percentSpin(80, this))
     , m_low(percentSpin(70, this))

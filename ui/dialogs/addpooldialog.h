@@ -15,7 +15,7 @@ class AddPoolDialog : public ValidatedDialog
 {
     Q_OBJECT
 public:
-    AddPoolDialog(const QStringList& existingNames, QWidget* parent = nullptr);
+    AddPoolDialog(QStringList existingNames, QWidget* parent = nullptr);
 
     QString name() const;
     double highPercent() const;

@@ -12,13 +12,14 @@
 #include <QPushButton>
 
 #include <cmath>
+#include <utility>
 
 namespace pk {
 
 AddStorageDialog::AddStorageDialog(
-    const QStringList& pools, const QString& currentPool, const QStringList& existingStorages, QWidget* parent)
+    const QStringList& pools, const QString& currentPool, QStringList existingStorages, QWidget* parent)
     : ValidatedDialog(parent)
-    , m_existing(existingStorages)
+    , m_existing(std::move(existingStorages))
     , m_pool(new QComboBox(this))
     , m_name(new QLineEdit(this))
     , m_path(new QLineEdit(this))
@@ -96,7 +97,7 @@ QString AddStorageDialog::validate() const
         return tr("Give the storage a name.");
     if (m_existing.contains(name()))
         return tr("A storage named \"%1\" already exists.").arg(name());
-    if (const QString problem = StorageRoot::describePathProblem(path()); !problem.isEmpty())
+    if (QString problem = StorageRoot::describePathProblem(path()); !problem.isEmpty())
         return problem;
     if (m_useQuota->isChecked() && quotaBytes() <= 0)
         return tr("The quota must be greater than zero.");

@@ -16,8 +16,8 @@ class AddStorageDialog : public ValidatedDialog
 {
     Q_OBJECT
 public:
-    AddStorageDialog(const QStringList& pools, const QString& currentPool, const QStringList& existingStorages,
-        QWidget* parent = nullptr);
+    AddStorageDialog(
+        const QStringList& pools, const QString& currentPool, QStringList existingStorages, QWidget* parent = nullptr);
 
     QString pool() const;
     QString name() const;

@@ -155,7 +155,7 @@ void JobTimelineWidget::paintEvent(QPaintEvent*)
     painter.setPen(text);
     const QRect axis(margin, margin, width() - 2 * margin, axisHeight);
     // Short spans (a demo, a quick retry) need milliseconds to tell the ends apart.
-    const bool shortSpan = m_lastMs - m_firstMs < 60 * 1000;
+    const bool shortSpan = m_lastMs - m_firstMs < 60'000;
     painter.drawText(axis, Qt::AlignLeft | Qt::AlignVCenter, timeText(m_firstMs, true, shortSpan));
     painter.drawText(axis, Qt::AlignRight | Qt::AlignVCenter, timeText(m_lastMs, true, shortSpan));
     painter.drawText(axis, Qt::AlignHCenter | Qt::AlignVCenter,

@@ -84,7 +84,7 @@ LogFilterBar::LogFilterBar(const QStringList& storages, QWidget* parent)
     m_delay.setSingleShot(true);
     m_delay.setInterval(250);
     connect(&m_delay, &QTimer::timeout, this, &LogFilterBar::emitNow);
-    m_slide.setInterval(60 * 1000);
+    m_slide.setInterval(60'000);
     connect(&m_slide, &QTimer::timeout, this, &LogFilterBar::emitNow);
     connect(m_level, &QComboBox::currentIndexChanged, this, &LogFilterBar::emitNow);
     connect(m_storage, &QComboBox::currentIndexChanged, this, &LogFilterBar::emitNow);
@@ -117,10 +117,10 @@ LogFilter LogFilterBar::filter() const
         filter.fromMs = now - qint64(3600) * 1000;
         break;
     case LastDay:
-        filter.fromMs = now - qint64(24) * 3600 * 1000;
+        filter.fromMs = now - qint64(24) * 3'600'000;
         break;
     case LastWeek:
-        filter.fromMs = now - qint64(7) * 24 * 3600 * 1000;
+        filter.fromMs = now - qint64(7) * 24 * 3'600'000;
         break;
     case Custom:
         filter.fromMs = m_from->dateTime().toMSecsSinceEpoch();
@@ -188,7 +188,7 @@ void LogFilterBar::updateTimeRange()
         const QDateTime now = QDateTime::currentDateTimeUtc();
         const QSignalBlocker fromBlocker(m_from);
         const QSignalBlocker toBlocker(m_to);
-        m_from->setDateTime(now.addSecs(-24 * 3600));
+        m_from->setDateTime(now.addSecs(qint64(-24) * 3600));
         m_to->setDateTime(now);
     }
     m_from->setVisible(custom);

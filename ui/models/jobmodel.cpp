@@ -68,7 +68,7 @@ QVariant JobModel::data(const QModelIndex& index, int role) const
         case EtaColumn: {
             if (rate <= 0 || done >= total || !isActive(job.state))
                 return QString();
-            const qint64 seconds = static_cast<qint64>(static_cast<double>(total - done) / rate);
+            const auto seconds = static_cast<qint64>(static_cast<double>(total - done) / rate);
             return seconds >= 3600
                 ? tr("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60)
                 : (seconds >= 60 ? tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60) : tr("%1 s").arg(seconds));
