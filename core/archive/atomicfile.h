@@ -20,8 +20,10 @@ public:
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
 
-    // Creates "<dir of finalPath>/.<name>.<pid>-<random>.tmp"; the final path is not touched.
-    Status create(const QString& finalPath, mode_t mode = 0644);
+    // Creates "<dir of finalPath>/.<name>.<pid>-<random>.tmp" with mode (less the umask; owner-only
+    // unless a caller needs more, like a rotated log keeping its source's mode); the final path is
+    // not touched.
+    Status create(const QString& finalPath, mode_t mode = 0600);
     // fsync, close, rename over the final path, fsync the directory.
     Status commit();
     // Closes and removes the temporary file (also done by the destructor).

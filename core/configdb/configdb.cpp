@@ -12,6 +12,8 @@
 #include <QSqlRecord>
 
 #include <atomic>
+#include <cerrno>
+#include <fcntl.h>
 #include <sqlite3.h>
 
 namespace pk {
@@ -26,6 +28,18 @@ QString sqlErrorText(const QSqlError& error)
     if (text.isEmpty())
         text = error.text();
     return text;
+}
+
+// SQLite creates a database 0644 (less the umask) and gives its -wal, -shm and -journal the
+// database's mode: an empty file made owner-only first makes them all owner-only. A new file no
+// connection has opened yet: closing this descriptor drops nobody's lock.
+Status createDatabaseFileOwnerOnly(const QString& path)
+{
+    const UniqueFd fd(
+        ::open(posix::encodePath(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd && errno != EEXIST) // EEXIST: someone created it meanwhile; SQLite opens theirs
+        return posix::ioError(QStringLiteral("create"), path, errno);
+    return {};
 }
 
 } // namespace
@@ -54,6 +68,10 @@ Result<std::unique_ptr<ConfigDb>> ConfigDb::open(const QString& path, OpenMode m
     // SQLite's other connections, and another process would then believe it is the last user
     // and delete the WAL they still write to. configure() reads the header through SQLite,
     // which refuses a foreign file before anything is written.
+    if (!info.exists() && mode == OpenMode::Create) {
+        if (auto created = createDatabaseFileOwnerOnly(path); !created)
+            return created.error();
+    }
 
     std::unique_ptr<ConfigDb> db(new ConfigDb);
     db->m_path = path;
@@ -163,12 +181,16 @@ Status ConfigDb::backupTo(const QString& destination)
     if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return failed(QStringLiteral("the Qt SQLite driver gives no database handle: cannot copy ConfigDb"));
     sqlite3* source = *static_cast<sqlite3* const*>(handle.constData());
+    // The copy holds everything ConfigDb does: owner-only like it.
+    if (auto created = createDatabaseFileOwnerOnly(destination); !created)
+        return created;
     sqlite3* target = nullptr;
     if (sqlite3_open_v2(
             QFile::encodeName(destination).constData(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
         != SQLITE_OK) {
         const QString error = target ? QString::fromUtf8(sqlite3_errmsg(target)) : QStringLiteral("out of memory");
         sqlite3_close(target);
+        QFile::remove(destination);
         return failed(QStringLiteral("cannot create '%1': %2").arg(destination, error));
     }
     sqlite3_backup* backup = sqlite3_backup_init(target, "main", source, "main");

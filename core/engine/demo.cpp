@@ -162,11 +162,15 @@ Status DemoWorkspace::create(const QString& directory, const std::function<void(
                         continue;
                     const QString chunk = store.chunkPath(entry.chunks.constFirst().hash);
                     QFile::setPermissions(chunk, QFile::ReadOwner | QFile::WriteOwner);
-                    QFile file(chunk);
-                    if (file.open(QIODevice::ReadWrite)) {
-                        file.seek(100);
-                        file.write("bitrot");
+                    {
+                        QFile file(chunk);
+                        if (file.open(QIODevice::ReadWrite)) {
+                            file.seek(100);
+                            file.write("bitrot");
+                        }
                     }
+                    // Read-only for its owner again, like every chunk.
+                    QFile::setPermissions(chunk, QFile::ReadOwner);
                     break;
                 }
             }

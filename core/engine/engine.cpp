@@ -17,6 +17,7 @@
 #include "master/storagebooks.h"
 #include "master/workspace.h"
 #include "migration/ratelimiter.h"
+#include "storage/ownermodes.h"
 #include "supportbundle.h"
 #include "util/logging.h"
 
@@ -96,8 +97,14 @@ bool Engine::tryTakeLock()
     }
     if (auto storages = StorageRepo(*m_db).list()) {
         for (const StorageRecord& storage : std::as_const(*storages)) {
-            if (auto root = m_master->openStorage(storage))
-                root->removeStaleTemporaries();
+            auto root = m_master->openStorage(storage);
+            if (!root)
+                continue;
+            root->removeStaleTemporaries();
+            // What an earlier version wrote group- or world-readable, once per storage (a marker
+            // skips the walk afterwards); a storage offline now is walked at a later start.
+            if (auto modes = OwnerModes::tightenStorage(*root, storage.name, OwnerModes::Pass::UnlessMarked); !modes)
+                qCWarning(lcEngine) << "cannot make storage" << storage.name << "owner-only:" << modes.message();
         }
     }
     // What killed backups and failed moves left behind is settled before anything else runs.
@@ -189,6 +196,9 @@ void Engine::start()
         emit startFailed(db.message());
         return;
     }
+    // ConfigDb names every user: a workspace an earlier version made world-readable is narrowed.
+    if (auto modes = OwnerModes::tightenWorkspace(m_settings.workspaceDir); !modes)
+        qCWarning(lcEngine) << "cannot make the workspace owner-only:" << modes.message();
     m_publisher.reset();
     m_db = std::move(*db);
     m_master = std::make_unique<Master>(*m_db);

@@ -28,7 +28,7 @@ QString EngineLock::path(const QString& workspaceDir)
 Result<EngineLock> EngineLock::acquire(const QString& workspaceDir)
 {
     const QString file = path(workspaceDir);
-    UniqueFd fd(::open(posix::encodePath(file).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(posix::encodePath(file).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd)
         return posix::ioError(QStringLiteral("open the engine lock"), file, errno);
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {

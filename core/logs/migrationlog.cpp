@@ -241,9 +241,10 @@ Status MigrationLog::write(const QByteArray& lines)
 
     // O_APPEND and one write: even a writer that ignores the lock cannot split a line.
     // O_NONBLOCK: a FIFO planted under the log's name must not stop a migration waiting for a
-    // reader; it is refused below like any file that is not a regular one.
+    // reader; it is refused below like any file that is not a regular one. 0640: the operators'
+    // group may read the log, nobody else (rotation keeps the mode).
     UniqueFd fd(::open(posix::encodePath(path()).constData(),
-        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
+        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640));
     if (!fd)
         return posix::ioError(QStringLiteral("open the migration log"), path(), errno);
     struct stat opened

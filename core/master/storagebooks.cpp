@@ -5,6 +5,7 @@
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "master.h"
+#include "storage/ownermodes.h"
 #include "storage/userstore.h"
 #include "util/failpoint.h"
 #include "util/filelock.h"
@@ -13,6 +14,7 @@
 #include "util/sizes.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QHash>
 #include <QSet>
 
@@ -35,6 +37,21 @@ qint64 sumOf(const QList<ClaimRecord>& claims)
     for (const ClaimRecord& claim : claims)
         sum += claim.bytes;
     return sum;
+}
+
+// What narrowing modes to owner-only did, as rescan notes (the walk itself logs it too).
+void addTighteningNotes(const Result<TighteningReport>& report, const QString& what, QStringList& notes)
+{
+    if (!report) {
+        notes.append(QStringLiteral("cannot make %1 owner-only: %2").arg(what, report.message()));
+        return;
+    }
+    if (report->tightened > 0)
+        notes.append(QStringLiteral("tightened %1 entries of %2 to owner-only").arg(report->tightened).arg(what));
+    if (report->problemCount > 0)
+        notes.append(QStringLiteral("%1 entries of %2 could not be made owner-only; the first: %3")
+                         .arg(report->problemCount)
+                         .arg(what, report->problems.join(QLatin1String("; "))));
 }
 
 } // namespace
@@ -177,6 +194,12 @@ Result<RescanResult> StorageBooks::rescan(const QString& name, const std::atomic
     root->removeStaleTemporaries();
 
     RescanResult result;
+    // Rescan always walks (the engine's start only until a full pass left its marker): an operator
+    // who widened modes by hand gets them narrowed again here.
+    addTighteningNotes(OwnerModes::tightenStorage(*root, name, OwnerModes::Pass::Always),
+        QStringLiteral("storage '%1'").arg(name), result.notes);
+    addTighteningNotes(
+        OwnerModes::tightenWorkspace(QFileInfo(db.path()).path()), QStringLiteral("the workspace"), result.notes);
     result.usedBytesBefore = storage->usedBytes;
     UserRepo users(db);
     ClaimRepo claims(db);

@@ -109,7 +109,8 @@ Status UserCopier::copyChunk(const ChunkRef& chunk, QByteArray& touchedFanout)
         return failed(QStringLiteral("on the source: %1").arg(source.message()));
     const UniqueFd& in = source->fd;
     const QByteArray tmp = posix::encodePath(m_destination.tmpDir() + u'/' + posix::temporaryName());
-    UniqueFd out(::open(tmp.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    // Chunks are immutable and owner-only: read-only for the owner, nothing for anyone else.
+    UniqueFd out(::open(tmp.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400));
     if (!out)
         return posix::ioError(QStringLiteral("create"), QString::fromLocal8Bit(tmp), errno);
     Status status = copyFileData(in.get(), out.get(), chunk.size, sourcePath);
@@ -118,7 +119,7 @@ Status UserCopier::copyChunk(const ChunkRef& chunk, QByteArray& touchedFanout)
     out.reset();
     const QByteArray finalPath = posix::encodePath(m_destination.chunkPath(chunk.hash));
     const QByteArray fanout = posix::encodePath(m_destination.chunkFanoutDir(chunk.hash));
-    if (status && ::mkdir(fanout.constData(), 0755) != 0 && errno != EEXIST)
+    if (status && ::mkdir(fanout.constData(), 0700) != 0 && errno != EEXIST)
         status = posix::ioError(QStringLiteral("create directory"), QString::fromLocal8Bit(fanout), errno);
     if (status && ::rename(tmp.constData(), finalPath.constData()) != 0)
         status = posix::ioError(QStringLiteral("rename into"), QString::fromLocal8Bit(finalPath), errno);

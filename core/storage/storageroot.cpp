@@ -1,5 +1,6 @@
 #include "storageroot.h"
 
+#include "ownermodes.h"
 #include "util/logging.h"
 #include "util/posixio.h"
 
@@ -115,6 +116,9 @@ Result<StorageRoot> StorageRoot::initialize(const QString& path, const StorageId
         if (auto status = posix::makePath(dir); !status)
             return status.error();
     }
+    // Everything this version writes is owner-only: the engine need not walk the new storage.
+    if (auto status = OwnerModes::writeMarker(root); !status)
+        return status.error();
     QJsonObject object;
     object.insert(QLatin1String("format"), formatVersion);
     object.insert(QLatin1String("storage_id"), identity.storageId);

@@ -19,7 +19,7 @@ Result<UniqueFd> openLockFile(const QString& path)
     // O_NONBLOCK and O_NOFOLLOW: a FIFO or symlink planted under the lock's name is refused at
     // once instead of blocking the open or locking a file elsewhere.
     UniqueFd fd(
-        ::open(posix::encodePath(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0644));
+        ::open(posix::encodePath(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0600));
     if (!fd)
         return posix::ioError(QStringLiteral("open lock file"), path, errno);
     struct stat st

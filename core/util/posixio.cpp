@@ -174,7 +174,7 @@ Status fsyncDirectory(const QString& path)
     return fsyncFd(fd->get(), path);
 }
 
-Status makePath(const QString& path)
+Status makePath(const QString& path, mode_t mode)
 {
     const QByteArray encoded = encodePath(path);
     struct stat st
@@ -186,10 +186,10 @@ Status makePath(const QString& path)
     }
     const QString parent = QFileInfo(path).path();
     if (parent != path && !parent.isEmpty()) {
-        if (auto status = makePath(parent); !status)
+        if (auto status = makePath(parent, mode); !status)
             return status;
     }
-    if (::mkdir(encoded.constData(), 0755) != 0 && errno != EEXIST)
+    if (::mkdir(encoded.constData(), mode) != 0 && errno != EEXIST)
         return ioError(QStringLiteral("create directory"), path, errno);
     return {};
 }
@@ -212,7 +212,7 @@ Status writeFileAtomically(const QString& finalPath, const QByteArray& data, con
 {
     const QString tmpPath = tmpDir + u'/' + temporaryName();
     const QByteArray tmpEncoded = encodePath(tmpPath);
-    UniqueFd fd(::open(tmpEncoded.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(tmpEncoded.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd)
         return ioError(QStringLiteral("create"), tmpPath, errno);
     Status status = writeFull(fd.get(), data.constData(), data.size(), tmpPath);

@@ -45,11 +45,13 @@ Result<QByteArray> readFile(const QString& path, qint64 maxBytes);
 
 Status fsyncFd(int fd, const QString& pathForErrors);
 Status fsyncDirectory(const QString& path);
-// mkdir -p with mode 0755; existing directories are fine.
-Status makePath(const QString& path);
+// mkdir -p; the directories it creates get mode, owner-only by default (the umask can only
+// narrow it); existing directories are kept as they are.
+Status makePath(const QString& path, mode_t mode = 0700);
 
-// Writes data to tmpDir under a unique name, fsyncs it, renames it to finalPath and fsyncs the
-// directory of finalPath: a reader sees the old file or the whole new one, never a part.
+// Writes data to tmpDir under a unique name (mode 0600: storage and workspace files are
+// owner-only), fsyncs it, renames it to finalPath and fsyncs the directory of finalPath: a reader
+// sees the old file or the whole new one, never a part.
 Status writeFileAtomically(const QString& finalPath, const QByteArray& data, const QString& tmpDir);
 
 // A unique name for a temporary file of this process: "<pid>-<random>.tmp". The pid lets a later
