@@ -9,7 +9,7 @@ qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
 libqt6sql6-sqlite qt6-qpa-plugins libgl-dev libxkbcommon-dev
 libssl-dev libarchive-dev zlib1g-dev libsqlite3-dev
 lintian desktop-file-utils appstream dpkg-dev
-util-linux xvfb xauth fonts-dejavu-core
+util-linux rsync xvfb xauth fonts-dejavu-core
 "
 
 missing=""

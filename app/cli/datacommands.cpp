@@ -62,7 +62,7 @@ int runRestore(Context& context, const ParsedArgs& args)
     timer.start();
     auto result = Master(**db).restore(
         args.positional.at(0), args.positional.at(1), args.value(QStringLiteral("snapshot")),
-        args.has(QStringLiteral("force")),
+        RestoreOptions { args.has(QStringLiteral("force")), args.has(QStringLiteral("numeric-owner")) },
         [&](const RestoreProgress& p) {
             const int percent = p.bytesTotal > 0 ? static_cast<int>(100 * p.bytesDone / p.bytesTotal) : 100;
             context.progress(
@@ -74,9 +74,16 @@ int runRestore(Context& context, const ParsedArgs& args)
     if (!result)
         return context.fail(result.error());
     context.endProgress();
+    for (const QString& warning : std::as_const(result->warnings))
+        context.warn(warning);
     context.out() << "restored snapshot " << result->snapshotId << " of user '" << args.positional.at(0) << "' into '"
                   << args.positional.at(1) << "': " << result->files << " files, " << result->directories
-                  << " directories, " << result->symlinks << " symlinks, " << formatBytes(result->bytes) << '\n';
+                  << " directories, " << result->symlinks << " symlinks, " << formatBytes(result->bytes);
+    if (result->hardLinks > 0)
+        context.out() << ", " << result->hardLinks << " hard links";
+    if (result->specialFiles > 0)
+        context.out() << ", " << result->specialFiles << " FIFOs, sockets and devices";
+    context.out() << '\n';
     return 0;
 }
 
@@ -152,11 +159,19 @@ QList<CommandSpec> dataCommands()
             runBackup },
         { { QStringLiteral("restore") }, QStringLiteral("USER DIR"), 2, 2,
             QStringLiteral("restore a snapshot of a user into a directory"),
-            QStringLiteral("Every chunk's hash is checked. DIR must be empty or missing unless --force is given."),
+            QStringLiteral(
+                "Every chunk's hash is checked. DIR must be empty or missing unless --force is given.\n"
+                "Modes, times, hard links, holes of sparse files, extended attributes and ACLs come back as they\n"
+                "were. Owners and groups are restored only when running as root (by name when the name exists\n"
+                "on this machine, else by id); otherwise every entry silently belongs to the restoring user, and\n"
+                "setuid/setgid bits are kept only where the owner they belong to is kept. Devices need root.\n"
+                "What cannot be kept (an attribute the target filesystem refuses...) is warned about, one line each."),
             { { QStringLiteral("snapshot"), QStringLiteral("ID"),
                   QStringLiteral("the snapshot to restore (default: the newest)") },
                 { QStringLiteral("force"), {},
-                    QStringLiteral("restore into a non-empty directory, replacing entries of the same name") } },
+                    QStringLiteral("restore into a non-empty directory, replacing entries of the same name") },
+                { QStringLiteral("numeric-owner"), {},
+                    QStringLiteral("as root, give owners and groups by their recorded ids, never by name") } },
             runRestore },
         { { QStringLiteral("users") }, {}, 0, 0, QStringLiteral("list users, where they live and their size"), {},
             { { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") } }, runUsers },

@@ -431,7 +431,8 @@ Result<BackupOutcome> Master::backup(const QString& userName, const QString& sou
 }
 
 Result<RestoreResult> Master::restore(const QString& userName, const QString& targetDir, const QString& snapshotId,
-    bool force, const std::function<void(const RestoreProgress&)>& progress, const std::atomic<bool>* stop)
+    const RestoreOptions& options, const std::function<void(const RestoreProgress&)>& progress,
+    const std::atomic<bool>* stop)
 {
     UserRepo users(m_db);
     for (int attempt = 0; attempt < maxPlacementRetries; ++attempt) {
@@ -483,7 +484,7 @@ Result<RestoreResult> Master::restore(const QString& userName, const QString& ta
         if (auto status = checkRestoreTarget(absoluteTarget, *manifest); !status)
             return status.error();
         RestoreJob job(*store, *manifest, absoluteTarget);
-        job.setForce(force);
+        job.setOptions(options);
         job.setStopFlag(stop);
         if (progress)
             job.setProgressHandler(progress);

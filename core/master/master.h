@@ -47,7 +47,7 @@ public:
         const std::function<void(const BackupProgress&)>& progress = {}, const std::atomic<bool>* stop = nullptr);
     // snapshotId empty: the newest snapshot.
     Result<RestoreResult> restore(const QString& userName, const QString& targetDir, const QString& snapshotId,
-        bool force, const std::function<void(const RestoreProgress&)>& progress = {},
+        const RestoreOptions& options, const std::function<void(const RestoreProgress&)>& progress = {},
         const std::atomic<bool>* stop = nullptr);
     Result<ConsistencyReport> verify(const QString& userName, bool deep, const std::atomic<bool>* stop = nullptr);
 

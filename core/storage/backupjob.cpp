@@ -3,6 +3,7 @@
 #include "chunker.h"
 #include "configdb/configdb.h"
 #include "sourcewalker.h"
+#include "sparsefile.h"
 #include "util/failpoint.h"
 #include "util/logging.h"
 #include "util/parallelfor.h"
@@ -63,7 +64,7 @@ public:
                               .arg(m_store.root().path()));
         const QByteArray tmpPath = posix::encodePath(m_store.tmpDir() + u'/' + posix::temporaryName());
         const QString display = QString::fromLocal8Bit(tmpPath);
-        UniqueFd fd(::open(tmpPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+        UniqueFd fd(::open(tmpPath.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400));
         if (!fd)
             return posix::ioError(QStringLiteral("create"), display, errno);
         Status status = posix::writeFull(fd.get(), reinterpret_cast<const char*>(data), ref.size, display);
@@ -76,7 +77,7 @@ public:
         }
         const QByteArray fanout = posix::encodePath(m_store.chunkFanoutDir(ref.hash));
         const QByteArray finalPath = posix::encodePath(m_store.chunkPath(ref.hash));
-        if (::mkdir(fanout.constData(), 0755) == 0) {
+        if (::mkdir(fanout.constData(), 0700) == 0) {
             std::lock_guard lock(m_mutex);
             m_createdDirectories.append(fanout);
         } else if (errno != EEXIST) {
@@ -171,7 +172,8 @@ public:
     { }
 
     // Chunks one file into the sink. Unreadable files become warnings; the entry is then marked
-    // skipped (path cleared) and left out of the manifest.
+    // skipped (path cleared) and left out of the manifest. A file that changed while it was read
+    // is read once more; if it changes again the second read is kept and marked as changing.
     Status process(SourceEntry& source, ChunkSink& sink, SharedState& shared, const ParallelFor& pool)
     {
         ManifestEntry& entry = source.entry;
@@ -180,37 +182,80 @@ public:
         UniqueFd fd(::open(source.absolutePath.constData(), flags | O_NOATIME));
         if (!fd && errno == EPERM)
             fd.reset(::open(source.absolutePath.constData(), flags)); // O_NOATIME needs ownership
-        struct stat st
+        struct stat before
         { };
-        if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-            const int errnum = fd ? (S_ISREG(st.st_mode) ? errno : EINVAL) : errno;
+        if (!fd || ::fstat(fd.get(), &before) != 0 || !S_ISREG(before.st_mode)) {
+            const int errnum = fd ? (S_ISREG(before.st_mode) ? errno : EINVAL) : errno;
             shared.warn(QStringLiteral("cannot read '%1': %2; it was left out")
                             .arg(displayPath(source.absolutePath), posix::errorText(errnum)));
             entry.path.clear();
             return {};
         }
         ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+        for (int attempt = 1;; ++attempt) {
+            bool readable = true;
+            if (auto status = readOnce(fd.get(), before, source, sink, shared, pool, readable); !status)
+                return status;
+            if (!readable || pool.cancelled())
+                return {};
+            struct stat after
+            { };
+            if (::fstat(fd.get(), &after) != 0) {
+                shared.warn(QStringLiteral("cannot read '%1': %2; it was left out")
+                                .arg(displayPath(source.absolutePath), posix::errorText(errno)));
+                entry.path.clear();
+                return {};
+            }
+            if (sameContentStamp(before, after))
+                return {};
+            if (attempt == 2) {
+                entry.changing = true;
+                shared.warn(QStringLiteral("'%1' kept changing while it was read; the snapshot holds its last read, "
+                                           "which may be inconsistent")
+                                .arg(displayPath(source.absolutePath)));
+                return {};
+            }
+            before = after;
+            // Unchanged fields of the walk (mode, owner...) stay: only the content is read again.
+            entry.mtimeNs = static_cast<qint64>(after.st_mtim.tv_sec) * 1000000000LL + after.st_mtim.tv_nsec;
+        }
+    }
 
+private:
+    static bool sameContentStamp(const struct stat& a, const struct stat& b)
+    {
+        return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec
+            && a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+    }
+
+    // One pass over the file's data. readable is cleared (and the entry skipped) on a read error.
+    Status readOnce(int fd, const struct stat& st, SourceEntry& source, ChunkSink& sink, SharedState& shared,
+        const ParallelFor& pool, bool& readable)
+    {
+        ManifestEntry& entry = source.entry;
+        entry.chunks.clear();
+        SparseReader reader(fd, st);
         std::uint8_t* buffer = m_buffer.data();
         const size_t capacity = m_buffer.size();
         size_t start = 0;
         size_t end = 0;
         bool eof = false;
-        qint64 total = 0;
         for (;;) {
             if (!eof && end - start < Chunker::maxChunkSize) {
                 std::memmove(buffer, buffer + start, end - start);
                 end -= start;
                 start = 0;
-                auto n = posix::readFull(fd.get(), reinterpret_cast<char*>(buffer + end),
-                    static_cast<qint64>(capacity - end), QString::fromLocal8Bit(source.absolutePath));
+                const qint64 wanted = static_cast<qint64>(capacity - end);
+                auto n = reader.read(
+                    reinterpret_cast<char*>(buffer + end), wanted, QString::fromLocal8Bit(source.absolutePath));
                 if (!n) {
                     shared.warn(n.message() + QStringLiteral("; it was left out"));
                     entry.path.clear();
+                    readable = false;
                     return {};
                 }
                 end += static_cast<size_t>(*n);
-                eof = end < capacity;
+                eof = *n < wanted;
             }
             if (start == end)
                 break;
@@ -221,20 +266,15 @@ public:
             entry.chunks.append(ref);
             failpoint("backup-chunk");
             start += cut;
-            total += static_cast<qint64>(cut);
             shared.bytesRead += static_cast<qint64>(cut);
             if (pool.cancelled())
                 return {};
         }
-        if (total != entry.size)
-            shared.warn(QStringLiteral("'%1' changed while it was read; the %2 bytes read were kept")
-                            .arg(displayPath(source.absolutePath))
-                            .arg(total));
-        entry.size = total;
+        entry.size = reader.size();
+        entry.holes = reader.holes();
         return {};
     }
 
-private:
     Chunker m_chunker;
     std::vector<std::uint8_t> m_buffer;
 };

@@ -3,15 +3,16 @@
 #include "chunker.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QSet>
 #include <QStringDecoder>
 
 #include <algorithm>
+#include <cstring>
 
 namespace pk {
 
@@ -56,17 +57,56 @@ std::optional<QByteArray> getBytes(const QJsonObject& object, const QString& key
     return std::nullopt;
 }
 
+constexpr qsizetype maxOwnerNameBytes = 256;
+constexpr qsizetype maxAttributeNameBytes = 255; // XATTR_NAME_MAX
+constexpr qsizetype maxAttributeValueBytes = 65536; // XATTR_SIZE_MAX
+constexpr qint64 maxId = 0xfffffffeLL; // (uid_t)-1 means "unchanged" to chown
+
+struct TypeName
+{
+    ManifestEntry::Type type;
+    QLatin1String name;
+};
+constexpr TypeName typeNames[] = {
+    { ManifestEntry::Type::File, QLatin1String("file") },
+    { ManifestEntry::Type::Directory, QLatin1String("dir") },
+    { ManifestEntry::Type::Symlink, QLatin1String("symlink") },
+    { ManifestEntry::Type::HardLink, QLatin1String("hardlink") },
+    { ManifestEntry::Type::Fifo, QLatin1String("fifo") },
+    { ManifestEntry::Type::Socket, QLatin1String("socket") },
+    { ManifestEntry::Type::CharDevice, QLatin1String("chardev") },
+    { ManifestEntry::Type::BlockDevice, QLatin1String("blockdev") },
+};
+
 QString typeName(ManifestEntry::Type type)
 {
-    switch (type) {
-    case ManifestEntry::Type::File:
-        return QStringLiteral("file");
-    case ManifestEntry::Type::Directory:
-        return QStringLiteral("dir");
-    case ManifestEntry::Type::Symlink:
-        return QStringLiteral("symlink");
+    for (const TypeName& known : typeNames) {
+        if (known.type == type)
+            return known.name;
     }
     return {};
+}
+
+std::optional<ManifestEntry::Type> typeFromName(const QString& name)
+{
+    for (const TypeName& known : typeNames) {
+        if (known.name == name)
+            return known.type;
+    }
+    return std::nullopt;
+}
+
+std::optional<qint64> idValue(const QJsonValue& value)
+{
+    const qint64 id = value.isDouble() ? value.toInteger(-1) : -1;
+    if (id < 0 || id > maxId)
+        return std::nullopt;
+    return id;
+}
+
+bool isValidOwnerName(const QByteArray& name)
+{
+    return name.size() <= maxOwnerNameBytes && !name.contains('\0');
 }
 
 } // namespace
@@ -80,6 +120,27 @@ bool isSafeRelativePath(const QByteArray& path)
             return false;
     }
     return true;
+}
+
+bool isKeptAttributeName(const QByteArray& name)
+{
+    if (name.size() > maxAttributeNameBytes || name.contains('\0'))
+        return false;
+    if (name == "security.capability" || name == "system.posix_acl_access" || name == "system.posix_acl_default")
+        return true;
+    for (const char* prefix : { "user.", "trusted." }) {
+        if (name.startsWith(prefix) && name.size() > qsizetype(std::strlen(prefix)))
+            return true;
+    }
+    return false;
+}
+
+qint64 ManifestEntry::dataBytes() const
+{
+    qint64 holeBytes = 0;
+    for (const Hole& hole : holes)
+        holeBytes += hole.length;
+    return size - holeBytes;
 }
 
 bool isValidSnapshotId(const QString& id)
@@ -117,6 +178,11 @@ qint64 Manifest::fileCount() const
         entries.cbegin(), entries.cend(), [](const ManifestEntry& e) { return e.type == ManifestEntry::Type::File; });
 }
 
+qint64 Manifest::changingFiles() const
+{
+    return std::count_if(entries.cbegin(), entries.cend(), [](const ManifestEntry& e) { return e.changing; });
+}
+
 qint64 Manifest::logicalBytes() const
 {
     qint64 total = 0;
@@ -140,8 +206,36 @@ QByteArray Manifest::toJson() const
             for (const ChunkRef& chunk : entry.chunks)
                 chunks.append(QJsonArray { chunk.hash.hex(), static_cast<qint64>(chunk.size) });
             object.insert(QLatin1String("chunks"), chunks);
-        } else if (entry.type == ManifestEntry::Type::Symlink) {
+            if (!entry.holes.isEmpty()) {
+                QJsonArray holes;
+                for (const Hole& hole : entry.holes)
+                    holes.append(QJsonArray { hole.offset, hole.length });
+                object.insert(QLatin1String("holes"), holes);
+            }
+            if (entry.changing)
+                object.insert(QLatin1String("changing"), true);
+        } else if (entry.type == ManifestEntry::Type::Symlink || entry.type == ManifestEntry::Type::HardLink) {
             putBytes(object, QStringLiteral("target"), entry.linkTarget);
+        } else if (entry.type == ManifestEntry::Type::CharDevice || entry.type == ManifestEntry::Type::BlockDevice) {
+            object.insert(QLatin1String("rdev"), QString::number(entry.rdev));
+        }
+        if (entry.owner) {
+            object.insert(QLatin1String("uid"), static_cast<qint64>(entry.owner->uid));
+            object.insert(QLatin1String("gid"), static_cast<qint64>(entry.owner->gid));
+            if (!entry.owner->userName.isEmpty())
+                putBytes(object, QStringLiteral("owner"), entry.owner->userName);
+            if (!entry.owner->groupName.isEmpty())
+                putBytes(object, QStringLiteral("group"), entry.owner->groupName);
+        }
+        if (!entry.xattrs.isEmpty()) {
+            QJsonArray xattrs;
+            for (const ExtendedAttribute& attribute : entry.xattrs) {
+                QJsonObject pair;
+                putBytes(pair, QStringLiteral("name"), attribute.name);
+                pair.insert(QLatin1String("value"), QString::fromLatin1(attribute.value.toBase64()));
+                xattrs.append(pair);
+            }
+            object.insert(QLatin1String("xattrs"), xattrs);
         }
         array.append(object);
     }
@@ -154,9 +248,78 @@ QByteArray Manifest::toJson() const
     root.insert(QLatin1String("source"), sourcePath);
     root.insert(QLatin1String("files"), fileCount());
     root.insert(QLatin1String("bytes"), logicalBytes());
+    if (const qint64 changing = changingFiles(); changing > 0)
+        root.insert(QLatin1String("changing_files"), changing);
     root.insert(QLatin1String("entries"), array);
     return QJsonDocument(root).toJson(QJsonDocument::Compact);
 }
+
+namespace {
+
+Status parseHoles(const QJsonObject& object, ManifestEntry& entry)
+{
+    const QJsonValue value = object.value(QLatin1String("holes"));
+    if (value.isUndefined())
+        return {};
+    auto invalid = [&entry] {
+        return failed(QStringLiteral("file '%1' has holes that overlap, are empty or run past its end")
+                          .arg(displayPath(entry.path)));
+    };
+    if (!value.isArray())
+        return invalid();
+    qint64 end = 0;
+    for (const QJsonValue& holeValue : value.toArray()) {
+        const QJsonArray pair = holeValue.toArray();
+        const qint64 offset = pair.size() == 2 && pair.at(0).isDouble() ? pair.at(0).toInteger(-1) : -1;
+        const qint64 length = pair.size() == 2 && pair.at(1).isDouble() ? pair.at(1).toInteger(-1) : -1;
+        if (offset < end || length <= 0 || length > entry.size || offset > entry.size - length)
+            return invalid();
+        entry.holes.append(Hole { offset, length });
+        end = offset + length;
+    }
+    return {};
+}
+
+Status parseOwnerAndAttributes(const QJsonObject& object, ManifestEntry& entry)
+{
+    const QJsonValue uid = object.value(QLatin1String("uid"));
+    const QJsonValue gid = object.value(QLatin1String("gid"));
+    if (!uid.isUndefined() || !gid.isUndefined()) {
+        const auto uidValue = idValue(uid);
+        const auto gidValue = idValue(gid);
+        const QByteArray userName = getBytes(object, QStringLiteral("owner")).value_or(QByteArray());
+        const QByteArray groupName = getBytes(object, QStringLiteral("group")).value_or(QByteArray());
+        if (!uidValue || !gidValue || !isValidOwnerName(userName) || !isValidOwnerName(groupName))
+            return failed(QStringLiteral("entry '%1' has an invalid owner or group").arg(displayPath(entry.path)));
+        entry.owner
+            = Ownership { static_cast<quint32>(*uidValue), static_cast<quint32>(*gidValue), userName, groupName };
+    }
+    const QJsonValue xattrs = object.value(QLatin1String("xattrs"));
+    if (xattrs.isUndefined())
+        return {};
+    auto invalid = [&entry] {
+        return failed(QStringLiteral("entry '%1' has an invalid extended attribute").arg(displayPath(entry.path)));
+    };
+    if (!xattrs.isArray())
+        return invalid();
+    for (const QJsonValue& pairValue : xattrs.toArray()) {
+        const QJsonObject pair = pairValue.toObject();
+        const auto name = getBytes(pair, QStringLiteral("name"));
+        const auto value = QByteArray::fromBase64Encoding(
+            pair.value(QLatin1String("value")).toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!name || !isKeptAttributeName(*name) || !pair.value(QLatin1String("value")).isString() || !value
+            || value.decoded.size() > maxAttributeValueBytes)
+            return invalid();
+        for (const ExtendedAttribute& earlier : std::as_const(entry.xattrs)) {
+            if (earlier.name == *name)
+                return invalid();
+        }
+        entry.xattrs.append(ExtendedAttribute { *name, value.decoded });
+    }
+    return {};
+}
+
+} // namespace
 
 Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where)
 {
@@ -192,20 +355,15 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
         return corrupt(QStringLiteral("no entry list"));
     const QJsonArray entries = entriesValue.toArray();
     manifest.entries.reserve(entries.size());
-    QSet<QByteArray> seen;
+    QHash<QByteArray, ManifestEntry::Type> seen; // the hard links' targets must come first
     seen.reserve(entries.size());
     for (qsizetype index = 0; index < entries.size(); ++index) {
         const QJsonObject object = entries.at(index).toObject();
         ManifestEntry entry;
-        const QString type = object.value(QLatin1String("type")).toString();
-        if (type == QLatin1String("file"))
-            entry.type = ManifestEntry::Type::File;
-        else if (type == QLatin1String("dir"))
-            entry.type = ManifestEntry::Type::Directory;
-        else if (type == QLatin1String("symlink"))
-            entry.type = ManifestEntry::Type::Symlink;
-        else
+        const auto type = typeFromName(object.value(QLatin1String("type")).toString());
+        if (!type || (manifest.format < 2 && *type > ManifestEntry::Type::Symlink))
             return corrupt(QStringLiteral("entry %1 has an unknown type").arg(index));
+        entry.type = *type;
         auto path = getBytes(object, QStringLiteral("path"));
         if (!path)
             return corrupt(QStringLiteral("entry %1 has no path").arg(index));
@@ -215,7 +373,7 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
                                .arg(displayPath(*path)));
         if (seen.contains(*path))
             return corrupt(QStringLiteral("path '%1' appears twice").arg(displayPath(*path)));
-        seen.insert(*path);
+        seen.insert(*path, entry.type);
         entry.path = *path;
         const qint64 mode = object.value(QLatin1String("mode")).toInteger(-1);
         if (mode < 0 || mode > 07777)
@@ -242,17 +400,34 @@ Result<Manifest> Manifest::fromJson(const QByteArray& json, const QString& where
                 entry.chunks.append(ChunkRef { *digest, static_cast<quint32>(size) });
                 sum += size;
             }
-            if (sum != entry.size)
-                return corrupt(QStringLiteral("file '%1': its chunks hold %2 bytes, its size is %3")
+            if (auto status = parseHoles(object, entry); !status)
+                return corrupt(status.message());
+            if (sum != entry.dataBytes())
+                return corrupt(QStringLiteral("file '%1': its chunks hold %2 bytes, its size without holes is %3")
                                    .arg(displayPath(entry.path))
                                    .arg(sum)
-                                   .arg(entry.size));
+                                   .arg(entry.dataBytes()));
+            entry.changing = object.value(QLatin1String("changing")).toBool(false);
         } else if (entry.type == ManifestEntry::Type::Symlink) {
             auto target = getBytes(object, QStringLiteral("target"));
             if (!target || target->isEmpty() || target->contains('\0'))
                 return corrupt(QStringLiteral("symlink '%1' has no valid target").arg(displayPath(entry.path)));
             entry.linkTarget = *target;
+        } else if (entry.type == ManifestEntry::Type::HardLink) {
+            auto target = getBytes(object, QStringLiteral("target"));
+            if (!target || !isSafeRelativePath(*target)
+                || seen.value(*target, ManifestEntry::Type::Directory) != ManifestEntry::Type::File)
+                return corrupt(QStringLiteral("hard link '%1' does not name a file of the snapshot before it")
+                                   .arg(displayPath(entry.path)));
+            entry.linkTarget = *target;
+        } else if (entry.type == ManifestEntry::Type::CharDevice || entry.type == ManifestEntry::Type::BlockDevice) {
+            bool ok = false;
+            entry.rdev = object.value(QLatin1String("rdev")).toString().toULongLong(&ok);
+            if (!ok)
+                return corrupt(QStringLiteral("device '%1' has no valid device number").arg(displayPath(entry.path)));
         }
+        if (auto status = parseOwnerAndAttributes(object, entry); !status)
+            return corrupt(status.message());
         manifest.entries.append(std::move(entry));
     }
     return manifest;

@@ -1,5 +1,7 @@
 #include "restorejob.h"
 
+#include "metadatarestorer.h"
+#include "sparsefile.h"
 #include "util/failpoint.h"
 #include "util/parallelfor.h"
 #include "util/posixio.h"
@@ -20,18 +22,6 @@
 namespace pk {
 
 namespace {
-
-timespec toTimespec(qint64 ns)
-{
-    timespec ts {};
-    ts.tv_sec = static_cast<time_t>(ns / 1000000000LL);
-    ts.tv_nsec = static_cast<long>(ns % 1000000000LL);
-    if (ts.tv_nsec < 0) {
-        ts.tv_nsec += 1000000000L;
-        ts.tv_sec -= 1;
-    }
-    return ts;
-}
 
 Status removeEntryAt(int dirFd, const QByteArray& name, const QString& display)
 {
@@ -219,6 +209,50 @@ QByteArray temporaryNameInTarget()
     return QByteArrayLiteral(".pk-restore-") + posix::temporaryName().toLatin1();
 }
 
+// Makes a symlink, hard link, FIFO, socket or device under a temporary name. False when it cannot
+// be made on this machine (a device without root): that is a warning, not an error.
+Result<bool> createNode(
+    TargetTree& tree, int dirFd, const QByteArray& temporary, const ManifestEntry& entry, MetadataRestorer& metadata)
+{
+    const QString display = tree.display(entry.path);
+    int made = 0;
+    switch (entry.type) {
+    case ManifestEntry::Type::Symlink:
+        made = ::symlinkat(entry.linkTarget.constData(), dirFd, temporary.constData());
+        break;
+    case ManifestEntry::Type::HardLink: {
+        auto targetDir = tree.openDirectory(TargetTree::parentOf(entry.linkTarget), false);
+        if (!targetDir)
+            return targetDir.error();
+        made = ::linkat(
+            targetDir->get(), TargetTree::nameOf(entry.linkTarget).constData(), dirFd, temporary.constData(), 0);
+        break;
+    }
+    case ManifestEntry::Type::Fifo:
+        made = ::mknodat(dirFd, temporary.constData(), S_IFIFO | 0600, 0);
+        break;
+    case ManifestEntry::Type::Socket:
+        made = ::mknodat(dirFd, temporary.constData(), S_IFSOCK | 0600, 0);
+        break;
+    case ManifestEntry::Type::CharDevice:
+    case ManifestEntry::Type::BlockDevice:
+        made = ::mknodat(dirFd, temporary.constData(),
+            (entry.type == ManifestEntry::Type::CharDevice ? S_IFCHR : S_IFBLK) | 0600, static_cast<dev_t>(entry.rdev));
+        if (made != 0 && errno == EPERM) {
+            metadata.warn(
+                QStringLiteral("device '%1' was not restored: only root can create device nodes").arg(display));
+            return false;
+        }
+        break;
+    case ManifestEntry::Type::File:
+    case ManifestEntry::Type::Directory:
+        return false;
+    }
+    if (made != 0)
+        return posix::ioError(QStringLiteral("create"), display, errno);
+    return true;
+}
+
 } // namespace
 
 Result<RestoreResult> RestoreJob::run()
@@ -233,7 +267,7 @@ Result<RestoreResult> RestoreJob::run()
     const QFileInfo targetInfo(m_targetDir);
     if (targetInfo.exists() && !targetInfo.isDir())
         return failed(QStringLiteral("restore target '%1' is not a directory: give a directory").arg(m_targetDir));
-    if (targetInfo.exists() && !m_force) {
+    if (targetInfo.exists() && !m_options.force) {
         auto empty = isDirectoryEmpty(m_targetDir);
         if (!empty)
             return empty.error();
@@ -261,7 +295,8 @@ Result<RestoreResult> RestoreJob::run()
     auto rootFd = posix::openDirectory(m_targetDir);
     if (!rootFd)
         return rootFd.error();
-    TargetTree tree(rootFd->get(), m_targetDir, m_force);
+    TargetTree tree(rootFd->get(), m_targetDir, m_options.force);
+    MetadataRestorer metadata(m_manifest, m_options.numericOwner);
 
     RestoreResult result;
     result.snapshotId = m_manifest.snapshotId;
@@ -270,7 +305,7 @@ Result<RestoreResult> RestoreJob::run()
     for (const ManifestEntry& entry : std::as_const(m_manifest.entries)) {
         if (entry.type == ManifestEntry::Type::File) {
             files.append(&entry);
-            progress.bytesTotal += entry.size;
+            progress.bytesTotal += entry.dataBytes();
         }
     }
     progress.filesTotal = files.size();
@@ -322,6 +357,7 @@ Result<RestoreResult> RestoreJob::run()
             Status dataStatus; // the snapshot's data is bad: this file is skipped, the others go on
             Status targetStatus; // the target cannot be written
             qint64 written = 0;
+            SparseWriter writer(out.get(), entry.holes, entry.size);
             for (const ChunkRef& chunk : entry.chunks) {
                 // Hashed and written straight from the mapping: one copy less than read().
                 auto mapped = m_store.mapChunk(chunk, true);
@@ -329,7 +365,7 @@ Result<RestoreResult> RestoreJob::run()
                     dataStatus = mapped.error();
                     break;
                 }
-                targetStatus = posix::writeFull(out.get(), mapped->data(), mapped->size(), tree.display(entry.path));
+                targetStatus = writer.write(mapped->data(), mapped->size(), tree.display(entry.path));
                 if (!targetStatus)
                     break;
                 written += mapped->size();
@@ -339,11 +375,10 @@ Result<RestoreResult> RestoreJob::run()
             }
             if (dataStatus && targetStatus && pool.cancelled())
                 dataStatus = failed(QStringLiteral("stopped"));
-            if (dataStatus && targetStatus && ::fchmod(out.get(), entry.mode) != 0)
-                targetStatus = posix::ioError(QStringLiteral("set the mode of"), tree.display(entry.path), errno);
-            const timespec times[2] = { toTimespec(entry.mtimeNs), toTimespec(entry.mtimeNs) };
-            if (dataStatus && targetStatus && ::futimens(out.get(), times) != 0)
-                targetStatus = posix::ioError(QStringLiteral("set the time of"), tree.display(entry.path), errno);
+            if (dataStatus && targetStatus)
+                targetStatus = writer.finish(tree.display(entry.path));
+            if (dataStatus && targetStatus)
+                targetStatus = metadata.applyToFd(out.get(), entry, tree.display(entry.path));
             struct stat existing
             { };
             const bool replacing = ::fstatat(parentFd.get(), name.constData(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
@@ -352,14 +387,14 @@ Result<RestoreResult> RestoreJob::run()
                 targetStatus = posix::fsyncFd(out.get(), tree.display(entry.path));
             out.reset();
             if (dataStatus && targetStatus && replacing && S_ISDIR(existing.st_mode)) {
-                if (!m_force)
+                if (!m_options.force)
                     dataStatus = failed(
                         QStringLiteral("'%1' already exists: use --force to replace it").arg(tree.display(entry.path)));
                 else
                     targetStatus = removeEntryAt(parentFd.get(), name, tree.display(entry.path));
             }
             if (dataStatus && targetStatus) {
-                const int renamed = m_force
+                const int renamed = m_options.force
                     ? ::renameat(parentFd.get(), temporary.constData(), parentFd.get(), name.constData())
                     : ::renameat2(
                         parentFd.get(), temporary.constData(), parentFd.get(), name.constData(), RENAME_NOREPLACE);
@@ -412,27 +447,43 @@ Result<RestoreResult> RestoreJob::run()
     if (outcomes.anyFailed())
         return partial(QStringLiteral("damaged data in the snapshot"));
 
-    // 3. Symlinks, each created under a temporary name and renamed over what was there.
+    // 3. Hard links to the files just restored, then symlinks and special files: each made under
+    // a temporary name, given its metadata and renamed over what was there.
     for (const ManifestEntry& entry : std::as_const(m_manifest.entries)) {
-        if (entry.type != ManifestEntry::Type::Symlink)
+        if (entry.type == ManifestEntry::Type::File || entry.type == ManifestEntry::Type::Directory)
             continue;
         auto parentFd = tree.openDirectory(TargetTree::parentOf(entry.path), true);
         if (!parentFd)
             return parentFd.error();
         const QByteArray name = TargetTree::nameOf(entry.path);
+        const QString display = tree.display(entry.path);
         if (auto status = tree.clearDirectoryOrRefuse(parentFd->get(), name, entry.path); !status)
             return status.error();
         const QByteArray temporary = temporaryNameInTarget();
-        if (::symlinkat(entry.linkTarget.constData(), parentFd->get(), temporary.constData()) != 0)
-            return posix::ioError(QStringLiteral("create symlink"), tree.display(entry.path), errno);
-        const timespec times[2] = { toTimespec(entry.mtimeNs), toTimespec(entry.mtimeNs) };
-        ::utimensat(parentFd->get(), temporary.constData(), times, AT_SYMLINK_NOFOLLOW);
-        if (::renameat(parentFd->get(), temporary.constData(), parentFd->get(), name.constData()) != 0) {
-            const int error = errno;
-            ::unlinkat(parentFd->get(), temporary.constData(), 0);
-            return posix::ioError(QStringLiteral("create symlink"), tree.display(entry.path), error);
+        auto created = createNode(tree, parentFd->get(), temporary, entry, metadata);
+        if (!created)
+            return created.error();
+        if (!*created)
+            continue; // not possible here (a device without root): warned
+        Status status;
+        if (entry.type != ManifestEntry::Type::HardLink)
+            status = metadata.applyAt(parentFd->get(), temporary, entry, display);
+        if (status && ::renameat(parentFd->get(), temporary.constData(), parentFd->get(), name.constData()) != 0)
+            status = posix::ioError(QStringLiteral("create"), display, errno);
+        // A rename between two names of one inode does nothing: the temporary name must still go.
+        ::unlinkat(parentFd->get(), temporary.constData(), 0);
+        if (!status)
+            return status.error();
+        switch (entry.type) {
+        case ManifestEntry::Type::Symlink:
+            ++result.symlinks;
+            break;
+        case ManifestEntry::Type::HardLink:
+            ++result.hardLinks;
+            break;
+        default:
+            ++result.specialFiles;
         }
-        ++result.symlinks;
     }
 
     // 4. Directory modes and times last, deepest first: writing into a directory changes its mtime.
@@ -447,13 +498,13 @@ Result<RestoreResult> RestoreJob::run()
         auto fd = tree.openDirectory(entry->path, false);
         if (!fd)
             return fd.error();
-        const timespec times[2] = { toTimespec(entry->mtimeNs), toTimespec(entry->mtimeNs) };
-        if (::fchmod(fd->get(), entry->mode) != 0 || ::futimens(fd->get(), times) != 0)
-            return posix::ioError(QStringLiteral("set the mode and time of"), tree.display(entry->path), errno);
+        if (auto status = metadata.applyToFd(fd->get(), *entry, tree.display(entry->path)); !status)
+            return status.error();
     }
 
     if (::syncfs(rootFd->get()) != 0)
         return posix::ioError(QStringLiteral("sync"), m_targetDir, errno);
+    result.warnings = metadata.warnings();
     if (m_progress) {
         progress.filesDone = progress.filesTotal;
         progress.bytesDone = result.bytes;

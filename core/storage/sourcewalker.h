@@ -1,8 +1,8 @@
 #pragma once
 
-// Walks a directory tree to back up: directories, regular files and symlinks with their modes and
-// mtimes, in a stable order (parents first, names sorted). Entries it cannot read are reported as
-// warnings and left out; the rest is still backed up.
+// Walks a directory tree to back up: every entry with its mode, mtime, owner and kept extended
+// attributes, in a stable order (parents first, names sorted); later names of a file become hard
+// links to its first. Entries it cannot read are reported as warnings and left out.
 
 #include "manifest.h"
 

@@ -76,7 +76,7 @@ private slots:
         QVERIFY(backup->newUser);
 
         const QString target = fixture.scratch(QStringLiteral("restored"));
-        auto restore = fixture.master().restore(user, target, QString(), false);
+        auto restore = fixture.master().restore(user, target, QString(), {});
         QVERIFY2(restore, qPrintable(restore.message()));
         QCOMPARE(restore->files, qint64(stats.files));
         const QStringList differences = compareTrees(source, target);
@@ -130,11 +130,11 @@ private slots:
 
         // Every snapshot restores to what it was; the older one too.
         const QString target = fixture.scratch(QStringLiteral("latest"));
-        QVERIFY(fixture.master().restore(QStringLiteral("bob"), target, QString(), false));
+        QVERIFY(fixture.master().restore(QStringLiteral("bob"), target, QString(), {}));
         const QStringList differences = compareTrees(source, target, false);
         QVERIFY2(differences.isEmpty(), qPrintable(differences.join(u'\n')));
         const QString older = fixture.scratch(QStringLiteral("older"));
-        QVERIFY(fixture.master().restore(QStringLiteral("bob"), older, first->result.snapshotId, false));
+        QVERIFY(fixture.master().restore(QStringLiteral("bob"), older, first->result.snapshotId, {}));
         QFile restoredBig(older + QStringLiteral("/big0.bin"));
         QVERIFY(restoredBig.open(QIODevice::ReadOnly));
         restoredBig.seek(2 * MiB);
@@ -227,7 +227,7 @@ private slots:
         QVERIFY(deep->problems.join(u'\n').contains(QLatin1String("data.bin")));
 
         const QString target = fixture.scratch(QStringLiteral("out"));
-        auto restore = fixture.master().restore(QStringLiteral("dave"), target, QString(), false);
+        auto restore = fixture.master().restore(QStringLiteral("dave"), target, QString(), {});
         QVERIFY(!restore);
         QVERIFY2(restore.message().contains(message), qPrintable(restore.message()));
     }
@@ -250,7 +250,7 @@ private slots:
         QVERIFY2(report->problems.constFirst().contains(QLatin1String("corrupt")),
             qPrintable(report->problems.constFirst()));
         auto restore = fixture.master().restore(
-            QStringLiteral("erin"), fixture.scratch(QStringLiteral("out")), QString(), false);
+            QStringLiteral("erin"), fixture.scratch(QStringLiteral("out")), QString(), {});
         QVERIFY(!restore);
         QVERIFY(restore.message().contains(QLatin1String("corrupt")));
         QVERIFY(!QFileInfo::exists(fixture.scratch(QStringLiteral("out")) + QStringLiteral("/x")));
@@ -277,7 +277,7 @@ private slots:
         file.write(json);
         file.close();
         const QString target = fixture.scratch(QStringLiteral("target"));
-        auto restore = fixture.master().restore(QStringLiteral("frank"), target, QString(), false);
+        auto restore = fixture.master().restore(QStringLiteral("frank"), target, QString(), {});
         QVERIFY(!restore);
         QVERIFY2(restore.message().contains(QLatin1String("unsafe path")), qPrintable(restore.message()));
         QVERIFY(!QFileInfo::exists(fixture.scratch(QStringLiteral("escaped"))));
@@ -298,11 +298,11 @@ private slots:
         QDir().mkpath(target);
         QVERIFY(QFile::link(outside, target + QStringLiteral("/docs")));
 
-        auto refused = fixture.master().restore(QStringLiteral("gina"), target, QString(), false);
+        auto refused = fixture.master().restore(QStringLiteral("gina"), target, QString(), {});
         QVERIFY(!refused);
         QVERIFY(refused.message().contains(QLatin1String("not empty")));
 
-        auto forced = fixture.master().restore(QStringLiteral("gina"), target, QString(), true);
+        auto forced = fixture.master().restore(QStringLiteral("gina"), target, QString(), { .force = true });
         QVERIFY2(forced, qPrintable(forced.message()));
         QVERIFY(QDir(outside).isEmpty());
         QVERIFY(!QFileInfo(target + QStringLiteral("/docs")).isSymLink());
@@ -328,7 +328,7 @@ private slots:
         QVERIFY(!again);
         QVERIFY2(again.message().contains(QLatin1String("swapped")), qPrintable(again.message()));
         auto restore = fixture.master().restore(
-            QStringLiteral("hank"), fixture.scratch(QStringLiteral("out")), QString(), false);
+            QStringLiteral("hank"), fixture.scratch(QStringLiteral("out")), QString(), {});
         QVERIFY(!restore);
         QVERIFY(restore.message().contains(QLatin1String("holds another storage")));
         QCOMPARE(fingerprint(fixture.root() + QStringLiteral("/storages")), before);

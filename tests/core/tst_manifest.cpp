@@ -41,7 +41,32 @@ Manifest sampleManifest()
     link.type = ManifestEntry::Type::Symlink;
     link.path = "docs/link";
     link.linkTarget = "../elsewhere/\xff";
-    manifest.entries = { dir, file, latin1, link };
+    // Format 2: owners, attributes, holes, hard links and special files.
+    file.owner = Ownership { 1000, 100, "zoe", "users" };
+    file.xattrs = { { "user.comment", "hi" }, { "system.posix_acl_access", QByteArray("\x02\0\0\0\x01\0\x06\0", 8) } };
+    ManifestEntry sparse;
+    sparse.type = ManifestEntry::Type::File;
+    sparse.path = "disk.img";
+    sparse.mode = 0600;
+    sparse.size = 10000;
+    sparse.holes = { { 0, 4096 }, { 8192, 1808 } };
+    sparse.chunks.append({ Sha256::hash("c", 1), 4096 });
+    sparse.changing = true;
+    ManifestEntry hardLink;
+    hardLink.type = ManifestEntry::Type::HardLink;
+    hardLink.path = "docs/same";
+    hardLink.linkTarget = file.path;
+    ManifestEntry fifo;
+    fifo.type = ManifestEntry::Type::Fifo;
+    fifo.path = "pipe";
+    fifo.mode = 0620;
+    fifo.owner = Ownership { 0, 5, {}, "tty" };
+    ManifestEntry device;
+    device.type = ManifestEntry::Type::CharDevice;
+    device.path = "null";
+    device.mode = 0666;
+    device.rdev = 259;
+    manifest.entries = { dir, file, latin1, link, sparse, hardLink, fifo, device };
     return manifest;
 }
 
@@ -100,9 +125,31 @@ private slots:
             QCOMPARE(b.size, a.size);
             QVERIFY(b.chunks == a.chunks);
             QCOMPARE(b.linkTarget, a.linkTarget);
+            QVERIFY(b.holes == a.holes);
+            QVERIFY(b.owner == a.owner);
+            QVERIFY(b.xattrs == a.xattrs);
+            QCOMPARE(b.rdev, a.rdev);
+            QCOMPARE(b.changing, a.changing);
         }
-        QCOMPARE(parsed->fileCount(), 2);
-        QCOMPARE(parsed->logicalBytes(), 7);
+        QCOMPARE(parsed->fileCount(), 3);
+        QCOMPARE(parsed->logicalBytes(), 10007);
+        QCOMPARE(parsed->changingFiles(), 1);
+        QCOMPARE(parsed->entries.at(4).dataBytes(), 4096);
+    }
+
+    // Snapshots written before format 2 are still read, and restored as they always were.
+    void readsFormatOne()
+    {
+        const QByteArray json
+            = R"({"format":1,"snapshot":"20261124-101502-123-abcdef","user":"zoe","user_uuid":"u",)"
+              R"("created_ms":1,"source":"/home/zoe","entries":[{"type":"dir","path":"d","mode":493,)"
+              R"("mtime_ns":"5"},{"type":"symlink","path":"d/l","mode":511,"mtime_ns":"6","target":"x"}]})";
+        auto parsed = Manifest::fromJson(json, QStringLiteral("old"));
+        QVERIFY2(parsed, qPrintable(parsed.message()));
+        QCOMPARE(parsed->format, 1);
+        QCOMPARE(parsed->entries.size(), 2);
+        QVERIFY(!parsed->entries.at(0).owner);
+        QVERIFY(parsed->entries.at(0).xattrs.isEmpty());
     }
 
     void pathsStartingWithAByteOrderMarkKeepIt()
@@ -171,6 +218,65 @@ private slots:
             e.remove(QLatin1String("path_b64"));
             e.insert(QLatin1String("path"), QStringLiteral("docs"));
         }) << "appears twice";
+        QTest::newRow("uid out of range")
+            << entryVariant(1, [](QJsonObject& e) { e.insert(QLatin1String("uid"), 4294967295LL); }) << "invalid owner";
+        QTest::newRow("negative gid") << entryVariant(1, [](QJsonObject& e) { e.insert(QLatin1String("gid"), -1); })
+                                      << "invalid owner";
+        QTest::newRow("gid without uid") << entryVariant(6, [](QJsonObject& e) { e.remove(QLatin1String("uid")); })
+                                         << "invalid owner";
+        QTest::newRow("owner name with NUL") << entryVariant(1, [](QJsonObject& e) {
+            e.remove(QLatin1String("owner"));
+            e.insert(QLatin1String("owner_b64"), QString::fromLatin1(QByteArray("a\0b", 3).toBase64()));
+        }) << "invalid owner";
+        auto withAttribute = [&](const QByteArray& name) {
+            return entryVariant(1, [name](QJsonObject& e) {
+                e.insert(QLatin1String("xattrs"),
+                    QJsonArray { QJsonObject { { QStringLiteral("name_b64"), QString::fromLatin1(name.toBase64()) },
+                        { QStringLiteral("value"), QStringLiteral("aGk=") } } });
+            });
+        };
+        QTest::newRow("attribute name with NUL") << withAttribute(QByteArray("user.a\0b", 8)) << "extended attribute";
+        QTest::newRow("attribute name too long")
+            << withAttribute("user." + QByteArray(300, 'x')) << "extended attribute";
+        QTest::newRow("attribute of another namespace") << withAttribute("security.selinux") << "extended attribute";
+        QTest::newRow("attribute value not base64") << entryVariant(1, [](QJsonObject& e) {
+            e.insert(QLatin1String("xattrs"),
+                QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("user.a") },
+                    { QStringLiteral("value"), QStringLiteral("*not*") } } });
+        }) << "extended attribute";
+        QTest::newRow("attribute twice") << entryVariant(1, [](QJsonObject& e) {
+            const QJsonObject one { { QStringLiteral("name"), QStringLiteral("user.a") },
+                { QStringLiteral("value"), QStringLiteral("aGk=") } };
+            e.insert(QLatin1String("xattrs"), QJsonArray { one, one });
+        }) << "extended attribute";
+        QTest::newRow("hard link outside the snapshot") << entryVariant(5, [](QJsonObject& e) {
+            e.insert(QLatin1String("target"), QStringLiteral("../../etc/shadow"));
+        }) << "does not name a file";
+        QTest::newRow("hard link to a directory")
+            << entryVariant(5, [](QJsonObject& e) { e.insert(QLatin1String("target"), QStringLiteral("docs")); })
+            << "does not name a file";
+        QTest::newRow("hard link to a later file")
+            << entryVariant(5, [](QJsonObject& e) { e.insert(QLatin1String("target"), QStringLiteral("pipe")); })
+            << "does not name a file";
+        QTest::newRow("hard link to itself")
+            << entryVariant(5, [](QJsonObject& e) { e.insert(QLatin1String("target"), QStringLiteral("docs/same")); })
+            << "does not name a file";
+        QTest::newRow("holes overlap") << entryVariant(4, [](QJsonObject& e) {
+            e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 4096 }, QJsonArray { 4000, 1904 } });
+        }) << "holes";
+        QTest::newRow("hole past the end") << entryVariant(4, [](QJsonObject& e) {
+            e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 4096 }, QJsonArray { 8192, 5000 } });
+        }) << "holes";
+        QTest::newRow("empty hole") << entryVariant(4, [](QJsonObject& e) {
+            e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 0 } });
+        }) << "holes";
+        QTest::newRow("holes and chunks disagree") << entryVariant(4, [](QJsonObject& e) {
+            e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 4096 } });
+        }) << "its chunks hold";
+        QTest::newRow("device without number")
+            << entryVariant(7, [](QJsonObject& e) { e.remove(QLatin1String("rdev")); }) << "device number";
+        QTest::newRow("hard link in format 1")
+            << variant([](QJsonObject& r) { r.insert(QLatin1String("format"), 1); }) << "unknown type";
         QTest::newRow("bad snapshot id") << variant([](QJsonObject& r) {
             r.insert(QLatin1String("snapshot"), QStringLiteral("../x"));
         }) << "invalid snapshot id";

@@ -97,7 +97,7 @@ QStringList CrowdedPool::checkEveryUser()
         }
         const QString target
             = m_fixture.scratch(QStringLiteral("check-") + QString::number(qHash(name)) + QString::number(nowMs()));
-        auto restore = master().restore(name, target, QString(), false);
+        auto restore = master().restore(name, target, QString(), {});
         if (!restore) {
             problems.append(QStringLiteral("%1: restore failed: %2").arg(name, restore.message()));
             continue;

@@ -28,14 +28,29 @@ void checkAccepted(const pk::Manifest& manifest)
                 FUZZ_CHECK(chunk.size > 0 && chunk.size <= pk::Chunker::maxChunkSize, show(entry.path));
                 sum += chunk.size;
             }
-            FUZZ_CHECK(sum == entry.size, show(entry.path));
+            qint64 end = 0;
+            for (const pk::Hole& hole : entry.holes) {
+                FUZZ_CHECK(
+                    hole.offset >= end && hole.length > 0 && hole.offset + hole.length <= entry.size, show(entry.path));
+                end = hole.offset + hole.length;
+            }
+            FUZZ_CHECK(sum == entry.dataBytes(), show(entry.path));
         } else {
             FUZZ_CHECK(entry.chunks.isEmpty() && entry.size == 0, show(entry.path));
         }
         if (entry.type == pk::ManifestEntry::Type::Symlink)
             FUZZ_CHECK(!entry.linkTarget.isEmpty() && !entry.linkTarget.contains('\0'), show(entry.path));
+        else if (entry.type == pk::ManifestEntry::Type::HardLink)
+            FUZZ_CHECK(pk::isSafeRelativePath(entry.linkTarget) && entry.linkTarget != entry.path, show(entry.path));
         else
             FUZZ_CHECK(entry.linkTarget.isEmpty(), show(entry.path));
+        for (const pk::ExtendedAttribute& attribute : entry.xattrs)
+            FUZZ_CHECK(pk::isKeptAttributeName(attribute.name) && attribute.value.size() <= 65536, show(entry.path));
+        if (entry.owner) {
+            FUZZ_CHECK(entry.owner->uid != 0xffffffffU && entry.owner->gid != 0xffffffffU, show(entry.path));
+            FUZZ_CHECK(
+                !entry.owner->userName.contains('\0') && !entry.owner->groupName.contains('\0'), show(entry.path));
+        }
         bytes += entry.size;
     }
     FUZZ_CHECK(manifest.logicalBytes() == bytes, QString());
@@ -68,6 +83,10 @@ void checkSame(const pk::Manifest& before, const pk::Manifest& after, const QByt
         FUZZ_CHECK(a.mtimeNs == b.mtimeNs, entryContext());
         FUZZ_CHECK(a.size == b.size, entryContext());
         FUZZ_CHECK(a.chunks == b.chunks, entryContext());
+        FUZZ_CHECK(a.holes == b.holes, entryContext());
+        FUZZ_CHECK(a.owner == b.owner, entryContext());
+        FUZZ_CHECK(a.xattrs == b.xattrs, entryContext());
+        FUZZ_CHECK(a.rdev == b.rdev && a.changing == b.changing, entryContext());
         FUZZ_CHECK(a.linkTarget == b.linkTarget,
             entryContext() + QStringLiteral(" target ") + show(a.linkTarget) + QStringLiteral(" became ")
                 + show(b.linkTarget));

@@ -249,7 +249,7 @@ private slots:
         QCOMPARE(toString(JobRepo(*db).byId(jobId)->state), QStringLiteral("done"));
         Master master(*db);
         const QString target = dir.filePath(QStringLiteral("restored"));
-        auto restored = master.restore(QStringLiteral("big"), target, QString(), false);
+        auto restored = master.restore(QStringLiteral("big"), target, QString(), {});
         QVERIFY2(restored, qPrintable(restored.message()));
         QVERIFY(compareTrees(dir.filePath(QStringLiteral("src/big")), target, false).isEmpty());
         again.close();
