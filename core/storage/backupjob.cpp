@@ -245,7 +245,7 @@ private:
                 std::memmove(buffer, buffer + start, end - start);
                 end -= start;
                 start = 0;
-                const qint64 wanted = static_cast<qint64>(capacity - end);
+                const auto wanted = static_cast<qint64>(capacity - end);
                 auto n = reader.read(
                     reinterpret_cast<char*>(buffer + end), wanted, QString::fromLocal8Bit(source.absolutePath));
                 if (!n) {

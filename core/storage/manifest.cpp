@@ -268,7 +268,8 @@ Status parseHoles(const QJsonObject& object, ManifestEntry& entry)
     if (!value.isArray())
         return invalid();
     qint64 end = 0;
-    for (const QJsonValue& holeValue : value.toArray()) {
+    const QJsonArray holes = value.toArray();
+    for (const auto& holeValue : holes) {
         const QJsonArray pair = holeValue.toArray();
         const qint64 offset = pair.size() == 2 && pair.at(0).isDouble() ? pair.at(0).toInteger(-1) : -1;
         const qint64 length = pair.size() == 2 && pair.at(1).isDouble() ? pair.at(1).toInteger(-1) : -1;
@@ -302,7 +303,8 @@ Status parseOwnerAndAttributes(const QJsonObject& object, ManifestEntry& entry)
     };
     if (!xattrs.isArray())
         return invalid();
-    for (const QJsonValue& pairValue : xattrs.toArray()) {
+    const QJsonArray pairs = xattrs.toArray();
+    for (const auto& pairValue : pairs) {
         const QJsonObject pair = pairValue.toObject();
         const auto name = getBytes(pair, QStringLiteral("name"));
         const auto value = QByteArray::fromBase64Encoding(

@@ -113,7 +113,7 @@ int runBackupBenchmark(const Options& options)
     {
         const int fd = ::open(QFile::encodeName(sparseSource + QStringLiteral("/disk.img")).constData(),
             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        const QByteArray extent(64 * static_cast<int>(KiB), 'd');
+        const QByteArray extent(static_cast<qsizetype>(64 * KiB), 'd');
         bool ok = fd >= 0;
         for (qint64 offset = 0; ok && offset < tree.bytes; offset += 64 * extent.size())
             ok = ::pwrite(fd, extent.constData(), static_cast<size_t>(extent.size()), offset) == extent.size();

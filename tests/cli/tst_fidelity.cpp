@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
@@ -77,16 +78,6 @@ qint64 allocatedBytes(const QString& path)
     return ::lstat(encoded(path).constData(), &st) == 0 ? static_cast<qint64>(st.st_blocks) * 512 : -1;
 }
 
-QString storageOf(const CliWorkspace& w, const QString& user)
-{
-    const CliResult users = w.cli.run({ QStringLiteral("users"), QStringLiteral("--json") });
-    for (const QJsonValue& value : users.json().array()) {
-        if (value.toObject().value(QLatin1String("user")).toString() == user)
-            return value.toObject().value(QLatin1String("storage")).toString();
-    }
-    return {};
-}
-
 // What rsync sees differ, one itemized line each; the first line is an error when rsync fails.
 QStringList rsyncDifferences(const QString& source, const QString& target)
 {
@@ -110,9 +101,16 @@ QStringList rsyncDifferences(const QString& source, const QString& target)
 // problems: calls that failed.
 void makeRichTree(const QString& root, QStringList& leftOut, QStringList& problems)
 {
-    auto check = [&problems](bool ok, const char* what) {
-        if (!ok)
-            problems.append(QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(strerror(errno))));
+    auto check = [&](bool ok, const char* what) {
+        if (ok)
+            return;
+        // A filesystem without extended attributes (tmpfs before Linux 6.6) cannot hold them to test.
+        if (errno == EOPNOTSUPP && qstrcmp(what, "setAttribute") == 0) {
+            if (!leftOut.contains(QLatin1String("extended attributes and ACLs (not kept by this filesystem)")))
+                leftOut.append(QStringLiteral("extended attributes and ACLs (not kept by this filesystem)"));
+            return;
+        }
+        problems.append(QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(strerror(errno))));
     };
     const bool asRoot = runningAsRoot();
     QDir().mkpath(root + QStringLiteral("/docs/private"));
@@ -227,16 +225,17 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         if (!leftOut.isEmpty())
-            qInfo("not root: %s are not tested (run the tests as root to cover them)", qPrintable(leftOut.join(", ")));
+            qInfo("not tested here: %s (run the tests as root on ext4, xfs or btrfs to cover them)",
+                qPrintable(leftOut.join(", ")));
 
         const CliResult backup = w.cli.run({ QStringLiteral("backup"), QStringLiteral("bob"), source });
         QVERIFY2(backup.exitCode == 0, qPrintable(backup.describe()));
         QVERIFY2(!backup.err.contains("warning"), qPrintable(backup.describe()));
-        const QString before = storageOf(w, QStringLiteral("bob"));
+        const QString before = w.storageOf(QStringLiteral("bob"));
         const CliResult drain
             = w.cli.run({ QStringLiteral("storage"), QStringLiteral("drain"), before, QStringLiteral("--wait") });
         QVERIFY2(drain.exitCode == 0, qPrintable(drain.describe()));
-        QVERIFY(storageOf(w, QStringLiteral("bob")) != before);
+        QVERIFY(w.storageOf(QStringLiteral("bob")) != before);
 
         const QString target = w.path(QStringLiteral("restored"));
         const CliResult restore = w.cli.run({ QStringLiteral("restore"), QStringLiteral("bob"), target });
@@ -248,7 +247,7 @@ private slots:
         QVERIFY2(differences.isEmpty(), qPrintable(differences.join(u'\n')));
         const qint64 sourceAllocated = allocatedBytes(source + QStringLiteral("/disk.img"));
         const qint64 restoredAllocated = allocatedBytes(target + QStringLiteral("/disk.img"));
-        QVERIFY2(restoredAllocated <= sourceAllocated + 16 * 4096,
+        QVERIFY2(restoredAllocated <= sourceAllocated + 16 * qint64(4096),
             qPrintable(QStringLiteral("the sparse file takes %1 bytes restored, %2 in the source")
                            .arg(restoredAllocated)
                            .arg(sourceAllocated)));
@@ -347,7 +346,7 @@ private slots:
         QVERIFY(QDir().mkpath(source + QStringLiteral("/d")));
         writeRandomFile(source + QStringLiteral("/d/f"), 5000, 3);
         QVERIFY(::chmod(encoded(source + QStringLiteral("/d/f")).constData(), 04750) == 0);
-        QVERIFY(setAttribute(source + QStringLiteral("/d/f"), "user.note", "dropped in format 1"));
+        const bool tagged = setAttribute(source + QStringLiteral("/d/f"), "user.note", "dropped in format 1");
         QVERIFY(fixture.master().backup(QStringLiteral("olga"), source, QString()));
         const UserRecord user = fixture.user(QStringLiteral("olga"));
         const UserStore store(StorageRoot(fixture.storagePath(user.storageName)), user.uuid);
@@ -374,8 +373,45 @@ private slots:
         QVERIFY(::stat(encoded(target + QStringLiteral("/d/f")).constData(), &st) == 0);
         QCOMPARE(st.st_mode & 07777, mode_t(04750));
         QCOMPARE(st.st_uid, ::geteuid());
-        QCOMPARE(
-            ::getxattr(encoded(target + QStringLiteral("/d/f")).constData(), "user.note", nullptr, 0), ssize_t(-1));
+        if (tagged)
+            QCOMPARE(
+                ::getxattr(encoded(target + QStringLiteral("/d/f")).constData(), "user.note", nullptr, 0), ssize_t(-1));
+    }
+
+    // A file that changed while it was read is read once more: the snapshot holds its new content,
+    // whole, and does not mark it.
+    void fileChangedOnceIsReadAgain()
+    {
+        CliWorkspace w;
+        QVERIFY(w.setUp());
+        const QString source = w.path(QStringLiteral("changing"));
+        QVERIFY(QDir().mkpath(source));
+        const QString file = source + QStringLiteral("/notes.txt");
+        writeRandomFile(file, 200000, 9);
+        QTemporaryDir points;
+        QProcess backup;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("POOLKEEPER_FAILPOINTS"), QStringLiteral("backup-chunk=pause"));
+        env.insert(QStringLiteral("POOLKEEPER_FAILPOINT_DIR"), points.path());
+        backup.setProcessEnvironment(env);
+        backup.start(CliRunner::binary(),
+            { QStringLiteral("--workspace"), w.ws(), QStringLiteral("backup"), QStringLiteral("erik"), source });
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(points.filePath(QStringLiteral("backup-chunk.reached"))), 60000);
+        {
+            QFile append(file);
+            QVERIFY(append.open(QIODevice::Append));
+            QVERIFY(append.write("one more line\n") > 0);
+        }
+        QVERIFY(QFile(points.filePath(QStringLiteral("backup-chunk.go"))).open(QIODevice::WriteOnly));
+        QVERIFY(backup.waitForFinished(120000));
+        const QByteArray err = backup.readAllStandardError();
+        QVERIFY2(backup.exitCode() == 0, err.constData());
+        QVERIFY2(!err.contains("kept changing"), err.constData());
+
+        const QString target = w.path(QStringLiteral("restored"));
+        const CliResult restore = w.cli.run({ QStringLiteral("restore"), QStringLiteral("erik"), target });
+        QVERIFY2(restore.exitCode == 0, qPrintable(restore.describe()));
+        QVERIFY(compareTrees(source, target, false).isEmpty());
     }
 
     // A file that keeps changing while it is read is read twice, kept, and marked.

@@ -166,17 +166,6 @@ QString claimedStorage(const CliWorkspace& w)
     return storage;
 }
 
-QString storageOf(const CliWorkspace& w, const QString& user)
-{
-    const CliResult users = w.cli.run({ QStringLiteral("users"), QStringLiteral("--json") });
-    const QJsonArray array = users.json().array();
-    for (const auto& value : array) {
-        if (value.toObject().value(QLatin1String("user")).toString() == user)
-            return value.toObject().value(QLatin1String("storage")).toString();
-    }
-    return {};
-}
-
 } // namespace
 
 class TestTrust : public QObject
@@ -368,9 +357,9 @@ private slots:
         QCOMPARE(bob.finish(), 0);
         QVERIFY(drain.state() == QProcess::NotRunning || drain.waitForFinished(120000));
         QVERIFY2(drain.exitCode() == 0, drain.readAllStandardError().constData());
-        QVERIFY(!storageOf(w, QStringLiteral("bob")).isEmpty());
-        QVERIFY(storageOf(w, QStringLiteral("bob")) != placedOn);
-        QVERIFY(storageOf(w, QStringLiteral("alice")) != placedOn);
+        QVERIFY(!w.storageOf(QStringLiteral("bob")).isEmpty());
+        QVERIFY(w.storageOf(QStringLiteral("bob")) != placedOn);
+        QVERIFY(w.storageOf(QStringLiteral("alice")) != placedOn);
         const CliResult verify
             = w.cli.run({ QStringLiteral("verify"), QStringLiteral("bob"), QStringLiteral("--deep") });
         QVERIFY2(verify.exitCode == 0, qPrintable(verify.describe()));
@@ -503,11 +492,11 @@ private slots:
                 QVERIFY2(!leftovers.next().contains(QLatin1String(".pk-restore-")), qPrintable(leftovers.filePath()));
         } else if (command.constFirst() == QLatin1String("migrate")) {
             // The job resumes and finishes at the next run.
-            QCOMPARE(storageOf(w, QStringLiteral("alice")), QStringLiteral("s1"));
+            QCOMPARE(w.storageOf(QStringLiteral("alice")), QStringLiteral("s1"));
             const CliResult resumed
                 = w.cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
             QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.describe()));
-            QCOMPARE(storageOf(w, QStringLiteral("alice")), QStringLiteral("s2"));
+            QCOMPARE(w.storageOf(QStringLiteral("alice")), QStringLiteral("s2"));
         }
     }
 };

@@ -268,10 +268,14 @@ private slots:
             e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 4096 }, QJsonArray { 8192, 5000 } });
         }) << "holes";
         QTest::newRow("empty hole") << entryVariant(4, [](QJsonObject& e) {
-            e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 0 } });
+            QJsonArray holes; // one element: braces alone would copy the inner array
+            holes.append(QJsonArray { 0, 0 });
+            e.insert(QLatin1String("holes"), holes);
         }) << "holes";
         QTest::newRow("holes and chunks disagree") << entryVariant(4, [](QJsonObject& e) {
-            e.insert(QLatin1String("holes"), QJsonArray { QJsonArray { 0, 4096 } });
+            QJsonArray holes;
+            holes.append(QJsonArray { 0, 4096 });
+            e.insert(QLatin1String("holes"), holes);
         }) << "its chunks hold";
         QTest::newRow("device without number")
             << entryVariant(7, [](QJsonObject& e) { e.remove(QLatin1String("rdev")); }) << "device number";

@@ -81,6 +81,17 @@ bool CliWorkspace::setUp()
     return cli.runSteps(steps);
 }
 
+QString CliWorkspace::storageOf(const QString& user) const
+{
+    const CliResult users = cli.run({ QStringLiteral("users"), QStringLiteral("--json") });
+    const QJsonArray array = users.json().array();
+    for (const auto& value : array) {
+        if (value.toObject().value(QLatin1String("user")).toString() == user)
+            return value.toObject().value(QLatin1String("storage")).toString();
+    }
+    return {};
+}
+
 QString CliWorkspace::userDir(const QString& storage, const QString& user) const
 {
     // users --json has no uuid: the directory whose user.json names the user is the one.

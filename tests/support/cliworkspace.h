@@ -31,6 +31,8 @@ public:
     bool setUp();
     // The directory of a user on a storage (users/<uuid>), empty when the user has none there.
     QString userDir(const QString& storage, const QString& user) const;
+    // The storage a user lives on, as users --json says; empty for an unknown user.
+    QString storageOf(const QString& user) const;
     // ConfigDb, every storage and every restore target: what a failed command must leave alone.
     QString state() const;
 
