@@ -367,9 +367,20 @@ Result<BackupResult> BackupJob::run()
         manifest.userUuid = m_store.uuid();
         manifest.sourcePath = m_sourceDir;
         manifest.entries.reserve(tree->entries.size());
+        QSet<QByteArray> kept; // a hard link needs the file it names in the snapshot
         for (SourceEntry& source : tree->entries) {
-            if (!source.entry.path.isEmpty())
-                manifest.entries.append(std::move(source.entry));
+            ManifestEntry& entry = source.entry;
+            if (entry.path.isEmpty())
+                continue;
+            if (entry.type == ManifestEntry::Type::HardLink && !kept.contains(entry.linkTarget)) {
+                shared.warnings.append(QStringLiteral("'%1' was left out: it is another name of '%2', which could "
+                                                      "not be read")
+                                           .arg(displayPath(source.absolutePath), displayPath(entry.linkTarget)));
+                continue;
+            }
+            if (entry.type == ManifestEntry::Type::File)
+                kept.insert(entry.path);
+            manifest.entries.append(std::move(entry));
         }
         manifestJson = manifest.toJson();
         if (m_budget && m_preAdded + sink.addedBytes() + manifestJson.size() > *m_budget)
