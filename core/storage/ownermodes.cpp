@@ -52,10 +52,11 @@ int chmodWithoutFollowing(int dirFd, const char* name, mode_t mode)
 // Calls visit(directory descriptor, name) for every entry but "." and ".."; takes the descriptor.
 Status forEachDirectoryEntry(UniqueFd fd, const QString& display, const std::function<void(int, const char*)>& visit)
 {
+    // On success the DIR owns the descriptor (closedir closes it); on failure it is still ours.
     DIR* dir = ::fdopendir(fd.get());
     if (!dir)
         return posix::ioError(QStringLiteral("read directory"), display, errno);
-    (void)fd.release(); // closedir closes it
+    fd.release();
     Status status;
     for (;;) {
         errno = 0;

@@ -126,6 +126,11 @@ bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRe
     settings.workspaceDir = workspace;
     settings.tickMs = 20;
     settings.phaseHook = std::move(hook);
+    return runEngineUntilIdle(settings);
+}
+
+bool runEngineUntilIdle(const Engine::Settings& settings)
+{
     Engine engine(settings);
     QSignalSpy idle(&engine, &Engine::idle);
     QSignalSpy failed(&engine, &Engine::startFailed);

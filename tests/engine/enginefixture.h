@@ -4,6 +4,7 @@
 // storage, then s2 and s3 added empty. The users' source trees are kept for byte-for-byte checks.
 
 #include "configdb/enginerecords.h"
+#include "engine/engine.h"
 #include "poolfixture.h"
 
 #include <QHash>
@@ -46,6 +47,8 @@ private:
 
 // Runs an engine in this thread until no job is pending or running (hook: phaseHook for tests).
 bool runEngineUntilIdle(const QString& workspace, std::function<void(const JobRecord&, JobPhase)> hook = {});
+// The same with settings of the test's own (workspaceDir and tickMs included).
+bool runEngineUntilIdle(const Engine::Settings& settings);
 // Scans, plans and approves the pool's plan; the ids of the jobs it approved.
 QList<qint64> planAndApprove(CrowdedPool& pool);
 

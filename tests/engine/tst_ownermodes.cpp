@@ -184,13 +184,7 @@ bool runEngine(const QString& workspace, const MigrationLogOptions& logOptions =
     settings.workspaceDir = workspace;
     settings.tickMs = 20;
     settings.logOptions = logOptions;
-    Engine engine(settings);
-    QSignalSpy idle(&engine, &Engine::idle);
-    QSignalSpy failed(&engine, &Engine::startFailed);
-    engine.start();
-    const bool ok = failed.isEmpty() && (idle.count() > 0 || idle.wait(180000));
-    engine.stop();
-    return ok;
+    return runEngineUntilIdle(settings);
 }
 
 // A pool of an earlier version: one user backed up on s1, s1's migration log with rotations,
