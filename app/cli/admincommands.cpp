@@ -22,11 +22,35 @@ double roundPercent(double value)
     return std::round(value * 100.0) / 100.0;
 }
 
-int runInit(Context& context, const ParsedArgs&)
+int runInit(Context& context, const ParsedArgs& args)
 {
     const QString dir = context.workspaceDir();
-    const bool existed = QFileInfo::exists(Workspace::configDbPath(dir));
-    auto db = Workspace::create(dir);
+    if (args.has(QStringLiteral("configdb"))) {
+        auto location = ConfigDbLocation::parseUrl(args.value(QStringLiteral("configdb")));
+        if (!location)
+            return context.fail(location.error());
+        auto db = Workspace::create(dir, *location);
+        if (!db)
+            return context.fail(db.error());
+        if (auto recorded = Workspace::writeConfig(dir, *location); !recorded)
+            return context.fail(recorded);
+        const int found = (*db)->schemaVersionFound();
+        const int now = (*db)->schemaVersion();
+        const QString name = location->displayName();
+        if (found == 0)
+            context.out() << "created ConfigDb " << name << " (schema " << now << ")";
+        else if (found < now)
+            context.out() << "upgraded ConfigDb " << name << " from schema " << found << " to " << now;
+        else
+            context.out() << "ConfigDb " << name << " already holds a Poolkeeper ConfigDb (schema " << now << ")";
+        context.out() << "; workspace '" << dir << "' uses it\n";
+        return 0;
+    }
+    auto location = Workspace::configDbLocation(dir);
+    if (!location)
+        return context.fail(location.error());
+    const bool existed = location->isPostgres() || QFileInfo::exists(Workspace::configDbPath(dir));
+    auto db = Workspace::create(dir, *location);
     if (!db)
         return context.fail(db.error());
     if (existed)
@@ -206,9 +230,17 @@ QList<CommandSpec> adminCommands()
     const OptionSpec json { QStringLiteral("json"), {}, QStringLiteral("print JSON instead of a table") };
     return {
         { { QStringLiteral("init") }, {}, 0, 0, QStringLiteral("create the workspace and its ConfigDb"),
-            QStringLiteral("Creates the workspace directory and configdb.sqlite. Running it on an existing workspace "
-                           "changes nothing."),
-            {}, runInit },
+            QStringLiteral(
+                "Creates the workspace directory and configdb.sqlite. Running it on an existing workspace changes "
+                "nothing.\n"
+                "With --configdb the ConfigDb is a PostgreSQL database that several machines share: the schema is "
+                "created (or\n"
+                "upgraded) there and the URL recorded in the workspace's poolkeeper.conf (owner-only). The password "
+                "may also come\n"
+                "from ~/.pgpass, PGPASSFILE or PGPASSWORD. POOLKEEPER_CONFIGDB=URL overrides poolkeeper.conf."),
+            { { QStringLiteral("configdb"), QStringLiteral("URL"),
+                QStringLiteral("postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DBNAME[?sslmode=MODE]") } },
+            runInit },
         { { QStringLiteral("pool"), QStringLiteral("add") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("add a pool"),
             QStringLiteral("A pool is unbalanced when one storage is at or above the high watermark while another "
                            "online storage is at\n"

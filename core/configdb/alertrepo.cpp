@@ -5,10 +5,11 @@ namespace pk {
 Result<bool> AlertRepo::raise(
     qint64 storageId, const QString& storageName, const QString& kind, const QString& message, qint64 jobId)
 {
-    auto insert = m_db.exec(QStringLiteral("INSERT OR IGNORE INTO alerts (created_ms, storage_id, storage_name, kind, "
-                                           "message, job_id) VALUES (?, ?, ?, ?, ?, ?)"),
-        { nowMs(), storageId > 0 ? QVariant(storageId) : QVariant(QMetaType(QMetaType::LongLong)), storageName, kind,
-            message, jobId > 0 ? QVariant(jobId) : QVariant(QMetaType(QMetaType::LongLong)) });
+    auto insert
+        = m_db.exec(QStringLiteral("INSERT INTO alerts (created_ms, storage_id, storage_name, kind, message, job_id) "
+                                   "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+            { nowMs(), storageId > 0 ? QVariant(storageId) : QVariant(QMetaType(QMetaType::LongLong)), storageName,
+                kind, message, jobId > 0 ? QVariant(jobId) : QVariant(QMetaType(QMetaType::LongLong)) });
     if (!insert)
         return insert.error();
     return insert->numRowsAffected() == 1;

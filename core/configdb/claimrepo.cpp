@@ -37,12 +37,12 @@ Result<std::optional<qint64>> ClaimRepo::openBackup(qint64 storageId, const QStr
             if (state->isEmpty() || state->value(0).toString() != toString(StorageState::Online))
                 return {};
         }
-        auto insert = m_db.exec(QStringLiteral("INSERT INTO claims (storage_id, user_uuid, kind, owner_pid, "
-                                               "created_ms) VALUES (?, ?, ?, ?, ?)"),
+        auto insert = m_db.insert(QStringLiteral("INSERT INTO claims (storage_id, user_uuid, kind, owner_pid, "
+                                                 "created_ms) VALUES (?, ?, ?, ?, ?)"),
             { storageId, userUuid, claimKind::backup, qint64(::getpid()), nowMs() });
         if (!insert)
             return insert.error();
-        id = insert->lastInsertId().toLongLong();
+        id = *insert;
         return {};
     });
     if (!status)
@@ -129,8 +129,8 @@ Status ClaimRepo::setOrphan(qint64 storageId, const QString& userUuid, qint64 by
         return removed.error();
     if (bytes <= 0)
         return {};
-    auto insert = m_db.exec(QStringLiteral("INSERT INTO claims (storage_id, user_uuid, kind, bytes, created_ms) "
-                                           "VALUES (?, ?, ?, ?, ?)"),
+    auto insert = m_db.insert(QStringLiteral("INSERT INTO claims (storage_id, user_uuid, kind, bytes, created_ms) "
+                                             "VALUES (?, ?, ?, ?, ?)"),
         { storageId, userUuid, claimKind::orphan, bytes, nowMs() });
     return insert ? Status() : Status(insert.error());
 }

@@ -7,10 +7,12 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlRecord>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
@@ -42,6 +44,21 @@ Status createDatabaseFileOwnerOnly(const QString& path)
     return {};
 }
 
+void sqliteGreatest(sqlite3_context* context, int argc, sqlite3_value** argv)
+{
+    Q_UNUSED(argc);
+    // NULL when either is NULL, as SQLite's max(a, b) does (PostgreSQL would ignore it; no shared
+    // query passes one).
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(context);
+        return;
+    }
+    if (sqlite3_value_numeric_type(argv[0]) == SQLITE_INTEGER && sqlite3_value_numeric_type(argv[1]) == SQLITE_INTEGER)
+        sqlite3_result_int64(context, std::max(sqlite3_value_int64(argv[0]), sqlite3_value_int64(argv[1])));
+    else
+        sqlite3_result_double(context, std::max(sqlite3_value_double(argv[0]), sqlite3_value_double(argv[1])));
+}
+
 } // namespace
 
 qint64 nowMs()
@@ -56,40 +73,112 @@ int ConfigDb::latestSchemaVersion()
 
 Result<std::unique_ptr<ConfigDb>> ConfigDb::open(const QString& path, OpenMode mode)
 {
-    const QFileInfo info(path);
-    const bool exists = info.exists() && info.size() > 0;
-    if (!exists && mode == OpenMode::MustExist)
-        return notFound(
-            QStringLiteral("no ConfigDb at '%1': run 'poolkeeper-cli init' to create the workspace").arg(path));
-    if (info.exists() && !info.isFile())
-        return failed(QStringLiteral("'%1' is not a file: move it away or choose another workspace").arg(path));
-    // The file is never opened outside SQLite, not even to peek at its header: closing any
-    // descriptor of a file drops every POSIX lock this process holds on it, including those of
-    // SQLite's other connections, and another process would then believe it is the last user
-    // and delete the WAL they still write to. configure() reads the header through SQLite,
-    // which refuses a foreign file before anything is written.
-    if (!info.exists() && mode == OpenMode::Create) {
-        if (auto created = createDatabaseFileOwnerOnly(path); !created)
-            return created.error();
+    return open(ConfigDbLocation::sqlite(path), mode);
+}
+
+Result<std::unique_ptr<ConfigDb>> ConfigDb::open(const ConfigDbLocation& location, OpenMode mode)
+{
+    if (!location.isPostgres()) {
+        const QString path = location.sqlitePath();
+        const QFileInfo info(path);
+        const bool exists = info.exists() && info.size() > 0;
+        if (!exists && mode == OpenMode::MustExist)
+            return notFound(
+                QStringLiteral("no ConfigDb at '%1': run 'poolkeeper-cli init' to create the workspace").arg(path));
+        if (info.exists() && !info.isFile())
+            return failed(QStringLiteral("'%1' is not a file: move it away or choose another workspace").arg(path));
+        // The file is never opened outside SQLite, not even to peek at its header: closing any
+        // descriptor of a file drops every POSIX lock this process holds on it, including those of
+        // SQLite's other connections, and another process would then believe it is the last user
+        // and delete the WAL they still write to. configure() reads the header through SQLite,
+        // which refuses a foreign file before anything is written.
+        if (!info.exists() && mode == OpenMode::Create) {
+            if (auto created = createDatabaseFileOwnerOnly(path); !created)
+                return created.error();
+        }
     }
 
     std::unique_ptr<ConfigDb> db(new ConfigDb);
-    db->m_path = path;
+    db->m_location = location;
     db->m_connectionName = QStringLiteral("pk-configdb-%1").arg(s_connectionCounter.fetch_add(1));
-    {
-        QSqlDatabase handle = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), db->m_connectionName);
-        if (!handle.isValid())
-            return failed(QStringLiteral("the Qt SQLite driver is missing: install the package libqt6sql6-sqlite"));
-        handle.setDatabaseName(path);
-        handle.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=20000"));
-        if (!handle.open())
-            return failed(QStringLiteral("cannot open ConfigDb '%1': %2").arg(path, sqlErrorText(handle.lastError())));
-    }
+    if (auto status = db->connect(); !status)
+        return status.error();
     if (auto status = db->configure(); !status)
         return status.error();
+    db->m_schemaVersionFound = db->m_schemaVersion;
+    if (location.isPostgres() && db->m_schemaVersion == 0 && mode == OpenMode::MustExist)
+        return notFound(QStringLiteral("database '%1' holds no Poolkeeper ConfigDb yet: run 'poolkeeper-cli init "
+                                       "--configdb URL' to create it")
+                            .arg(location.displayName()));
     if (auto status = db->migrate(); !status)
         return status.error();
     return db;
+}
+
+Status ConfigDb::connect()
+{
+    QSqlDatabase handle;
+    if (m_location.isPostgres()) {
+        handle = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
+        if (!handle.isValid())
+            return failed(QStringLiteral("the Qt PostgreSQL driver is missing: install the package libqt6sql6-psql"));
+        handle.setHostName(m_location.host());
+        handle.setPort(m_location.port());
+        handle.setDatabaseName(m_location.database());
+        if (!m_location.user().isEmpty())
+            handle.setUserName(m_location.user());
+        // Empty: libpq looks in PGPASSWORD, then ~/.pgpass or PGPASSFILE.
+        if (!m_location.password().isEmpty())
+            handle.setPassword(m_location.password());
+        // A machine that vanished must not hold rows or locks for hours: keepalives and a TCP
+        // user timeout make a dead peer an error within seconds.
+        QStringList options = { QStringLiteral("connect_timeout=5"), QStringLiteral("keepalives=1"),
+            QStringLiteral("keepalives_idle=2"), QStringLiteral("keepalives_interval=1"),
+            QStringLiteral("keepalives_count=3"), QStringLiteral("tcp_user_timeout=5000"),
+            QStringLiteral("application_name=poolkeeper") };
+        if (!m_location.sslMode().isEmpty())
+            options.append(QStringLiteral("sslmode=") + m_location.sslMode());
+        handle.setConnectOptions(options.join(u';'));
+    } else {
+        handle = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+        if (!handle.isValid())
+            return failed(QStringLiteral("the Qt SQLite driver is missing: install the package libqt6sql6-sqlite"));
+        handle.setDatabaseName(m_location.sqlitePath());
+        handle.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=20000"));
+    }
+    if (!handle.open()) {
+        const QString text = sqlErrorText(handle.lastError());
+        if (!m_location.isPostgres())
+            return failed(QStringLiteral("cannot open ConfigDb '%1': %2").arg(path(), text));
+        return connectionError(text);
+    }
+    // Sums and counts come back as 64-bit integers, not as doubles that round.
+    handle.setNumericalPrecisionPolicy(QSql::LowPrecisionInt64);
+    m_connectionLost = false;
+    return {};
+}
+
+Error ConfigDb::connectionError(const QString& serverText) const
+{
+    const QString where = QStringLiteral("%1:%2").arg(m_location.host()).arg(m_location.port());
+    QString reason = serverText.section(u'\n', 0, 0).trimmed();
+    reason.remove(QRegularExpression(QStringLiteral("^(FATAL|ERROR):\\s*")));
+    reason.remove(QStringLiteral("QPSQL: Unable to connect"));
+    reason = reason.trimmed();
+    if (serverText.contains(QLatin1String("password authentication failed"))
+        || serverText.contains(QLatin1String("no password supplied")))
+        return failed(QStringLiteral("PostgreSQL at %1 refused the password of user '%2': put the right one in "
+                                     "~/.pgpass, PGPASSWORD or the URL")
+                          .arg(where, m_location.user().isEmpty() ? qEnvironmentVariable("USER") : m_location.user()));
+    if (serverText.contains(QLatin1String("does not exist")) && serverText.contains(QLatin1String("database")))
+        return notFound(QStringLiteral("PostgreSQL at %1 has no database '%2': create it (createdb %2) or fix the URL")
+                            .arg(where, m_location.database()));
+    if (serverText.contains(QLatin1String("Connection refused")) || serverText.contains(QLatin1String("timeout"))
+        || serverText.contains(QLatin1String("could not translate host name"))
+        || serverText.contains(QLatin1String("could not connect")) || serverText.contains(QLatin1String("No route")))
+        return notFound(QStringLiteral("cannot reach PostgreSQL at %1 (%2): check that the server runs and the URL")
+                            .arg(where, reason));
+    return failed(QStringLiteral("cannot open ConfigDb %1: %2").arg(m_location.displayName(), reason));
 }
 
 ConfigDb::~ConfigDb()
@@ -104,29 +193,100 @@ ConfigDb::~ConfigDb()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
+QSqlDatabase ConfigDb::handle() const
+{
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+Status ConfigDb::reconnect()
+{
+    {
+        QSqlDatabase old = handle();
+        old.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+    if (auto status = connect(); !status)
+        return status;
+    return configure();
+}
+
 Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& bindings)
 {
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    // A lost server connection is noticed by the statement that failed; the next one opens a new
+    // connection. The failed statement itself is never sent again: it may have been applied.
+    if (m_connectionLost) {
+        if (m_transactionDepth > 0)
+            return failed(QStringLiteral("ConfigDb %1: the connection was lost in a transaction").arg(path()));
+        if (auto status = reconnect(); !status)
+            return status.error();
+        qCInfo(lcConfigDb) << "reconnected to ConfigDb" << path();
+    }
+    QSqlQuery query(handle());
     query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        return failed(QStringLiteral("ConfigDb '%1': %2").arg(m_path, sqlErrorText(query.lastError())));
-    for (const QVariant& value : bindings) {
-        // A null QString would bind as SQL NULL; text columns hold '' for "nothing". Real NULLs
-        // are passed as typed null variants.
-        if (value.typeId() == QMetaType::QString && value.toString().isNull())
-            query.addBindValue(QStringLiteral(""));
-        else
-            query.addBindValue(value);
+    bool ok = false;
+    if (bindings.isEmpty()) {
+        // Statements without values run as they are: PostgreSQL cannot prepare DDL.
+        ok = query.exec(sql);
+    } else {
+        if (!query.prepare(sql))
+            return errorOf(query.lastError(), sql);
+        for (const QVariant& value : bindings) {
+            // A null QString would bind as SQL NULL; text columns hold '' for "nothing". Real
+            // NULLs are passed as typed null variants.
+            if (value.typeId() == QMetaType::QString && value.toString().isNull())
+                query.addBindValue(QStringLiteral(""));
+            // Flags are integer columns on both backends; PostgreSQL will not take TRUE for one.
+            else if (value.typeId() == QMetaType::Bool)
+                query.addBindValue(value.toBool() ? 1 : 0);
+            else
+                query.addBindValue(value);
+        }
+        ok = query.exec();
     }
-    if (!query.exec()) {
-        const QString text = sqlErrorText(query.lastError());
-        if (text.contains(QLatin1String("locked")) || text.contains(QLatin1String("busy")))
-            return failed(
-                QStringLiteral("ConfigDb '%1' is busy: another Poolkeeper process holds it too long; try again")
-                    .arg(m_path));
-        return failed(QStringLiteral("ConfigDb '%1': %2").arg(m_path, text));
-    }
+    if (!ok)
+        return errorOf(query.lastError(), sql);
+    m_lastSqlState.clear();
+    m_lastDuplicate = false;
     return query;
+}
+
+Error ConfigDb::errorOf(const QSqlError& error, const QString& sql)
+{
+    Q_UNUSED(sql);
+    const QString text = sqlErrorText(error);
+    m_lastSqlState = m_location.isPostgres() ? error.nativeErrorCode() : QString();
+    m_lastDuplicate = m_lastSqlState == QLatin1String("23505") || text.contains(QLatin1String("UNIQUE constraint"));
+    if (m_location.isPostgres()) {
+        // Class 08 (connection exception), 57P01..57P03 (server shut down), or libpq's own words
+        // when no SQLSTATE reached us.
+        const bool lost = m_lastSqlState.startsWith(QLatin1String("08"))
+            || m_lastSqlState.startsWith(QLatin1String("57P"))
+            || text.contains(QLatin1String("server closed the connection"))
+            || text.contains(QLatin1String("no connection to the server"))
+            || text.contains(QLatin1String("connection to server")) || text.contains(QLatin1String("SSL SYSCALL"))
+            || text.contains(QLatin1String("terminating connection"));
+        if (lost) {
+            m_connectionLost = true;
+            return failed(
+                QStringLiteral("lost the connection to ConfigDb %1: %2").arg(path(), text.section(u'\n', 0, 0)));
+        }
+    } else if (text.contains(QLatin1String("locked")) || text.contains(QLatin1String("busy"))) {
+        return failed(QStringLiteral("ConfigDb '%1' is busy: another Poolkeeper process holds it too long; try again")
+                          .arg(path()));
+    }
+    return failed(QStringLiteral("ConfigDb '%1': %2").arg(path(), text));
+}
+
+Result<qint64> ConfigDb::insert(const QString& sql, const QVariantList& bindings)
+{
+    auto query = exec(sql + QStringLiteral(" RETURNING id"), bindings);
+    if (!query)
+        return query.error();
+    if (!query->next())
+        return failed(QStringLiteral("ConfigDb '%1': an insert returned no id").arg(path()));
+    const qint64 id = query->value(0).toLongLong();
+    query->finish();
+    return id;
 }
 
 Result<QVariantList> ConfigDb::queryRow(const QString& sql, const QVariantList& bindings)
@@ -153,22 +313,39 @@ Status ConfigDb::transaction(const std::function<Status()>& work)
         --m_transactionDepth;
         return status;
     }
-    if (auto begin = exec(QStringLiteral("BEGIN IMMEDIATE")); !begin)
-        return begin.error();
-    m_transactionDepth = 1;
-    Status status = work();
-    m_transactionDepth = 0;
-    if (status) {
-        if (auto commit = exec(QStringLiteral("COMMIT")); commit)
-            return {};
-        else
+    for (int attempt = 1;; ++attempt) {
+        if (auto begin = exec(QStringLiteral("BEGIN") + (isPostgres() ? QString() : QStringLiteral(" IMMEDIATE")));
+            !begin)
+            return begin.error();
+        m_transactionDepth = 1;
+        Status status;
+        if (isPostgres()) {
+            // Every writer of every machine queues here, as SQLite's writers do on its lock.
+            if (auto locked = exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(schema::writeLockKey));
+                !locked)
+                status = locked.error();
+        }
+        if (status)
+            status = work();
+        m_transactionDepth = 0;
+        if (status) {
+            auto commit = exec(QStringLiteral("COMMIT"));
+            if (commit)
+                return {};
             status = commit.error();
+        }
+        const QString state = m_lastSqlState;
+        if (m_connectionLost)
+            return status; // the server ended the transaction; nothing of it was committed
+        // The transaction's own error is what the caller needs; a failed ROLLBACK leaves nothing
+        // committed (the server rolls back an open transaction when the connection closes).
+        if (auto rolledBack = exec(QStringLiteral("ROLLBACK")); !rolledBack)
+            qCWarning(lcConfigDb) << "ROLLBACK failed after" << status.message() << ":" << rolledBack.message();
+        const bool retryable = state == QLatin1String("40001") || state == QLatin1String("40P01");
+        if (!retryable || attempt >= 5)
+            return status;
+        qCInfo(lcConfigDb) << "retrying a transaction after" << state << "(attempt" << attempt + 1 << ")";
     }
-    // The transaction's own error is what the caller needs; a failed ROLLBACK leaves nothing
-    // committed (SQLite rolls back an open transaction when the connection closes).
-    if (auto rolledBack = exec(QStringLiteral("ROLLBACK")); !rolledBack)
-        qCWarning(lcConfigDb) << "ROLLBACK failed after" << status.message() << ":" << rolledBack.message();
-    return status;
 }
 
 Status ConfigDb::backupTo(const QString& destination)
@@ -177,10 +354,12 @@ Status ConfigDb::backupTo(const QString& destination)
         return failed(
             QStringLiteral("'%1' already exists: choose a new file for the copy of ConfigDb").arg(destination));
     // The Qt driver runs on the system's libsqlite3 (Debian builds it so): its handle is ours to use.
-    const QVariant handle = QSqlDatabase::database(m_connectionName, false).driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+    if (isPostgres())
+        return failed(QStringLiteral("ConfigDb %1 is on PostgreSQL: copy it with pg_dump").arg(path()));
+    const QVariant driverHandle = handle().driver()->handle();
+    if (!driverHandle.isValid() || qstrcmp(driverHandle.typeName(), "sqlite3*") != 0)
         return failed(QStringLiteral("the Qt SQLite driver gives no database handle: cannot copy ConfigDb"));
-    sqlite3* source = *static_cast<sqlite3* const*>(handle.constData());
+    sqlite3* source = *static_cast<sqlite3* const*>(driverHandle.constData());
     // The copy holds everything ConfigDb does: owner-only like it.
     if (auto created = createDatabaseFileOwnerOnly(destination); !created)
         return created;
@@ -216,20 +395,22 @@ Status ConfigDb::backupTo(const QString& destination)
 
 Status ConfigDb::configure()
 {
+    if (isPostgres())
+        return configurePostgres();
     // Checked before anything is written: a newer or foreign database stays untouched.
-    auto version = queryRow(QStringLiteral("PRAGMA user_version"));
+    auto version = storedSchemaVersion();
     if (!version) {
-        if (version.message().contains(QLatin1String("not a database")))
+        if (version.error().message.contains(QLatin1String("not a database")))
             return failed(QStringLiteral(
                 "'%1' is not an SQLite database: move it away or choose another workspace with --workspace")
-                              .arg(m_path));
+                              .arg(path()));
         return version.error();
     }
-    m_schemaVersion = version->value(0).toInt();
+    m_schemaVersion = *version;
     if (m_schemaVersion > latestSchemaVersion())
         return failed(QStringLiteral(
             "ConfigDb '%1' has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
-                          .arg(m_path)
+                          .arg(path())
                           .arg(m_schemaVersion)
                           .arg(latestSchemaVersion()));
     auto appId = queryRow(QStringLiteral("PRAGMA application_id"));
@@ -242,7 +423,7 @@ Status ConfigDb::configure()
     if (id != schema::applicationId && (id != 0 || tables->value(0).toInt() > 0))
         return failed(QStringLiteral(
             "'%1' is an SQLite database of another program, not a Poolkeeper ConfigDb: choose another workspace")
-                          .arg(m_path));
+                          .arg(path()));
 
     // FULL: the commit that switches a user to a new storage must survive a power loss, because
     // the source copy is deleted right after it.
@@ -252,6 +433,91 @@ Status ConfigDb::configure()
         if (!result)
             return result.error();
     }
+    // PostgreSQL's greatest(), which the shared queries use, as an SQLite function.
+    const QVariant driverHandle = handle().driver()->handle();
+    if (!driverHandle.isValid() || qstrcmp(driverHandle.typeName(), "sqlite3*") != 0)
+        return failed(QStringLiteral("the Qt SQLite driver gives no database handle: cannot open ConfigDb"));
+    sqlite3* sqlite = *static_cast<sqlite3* const*>(driverHandle.constData());
+    if (sqlite3_create_function(
+            sqlite, "greatest", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, sqliteGreatest, nullptr, nullptr)
+        != SQLITE_OK)
+        return failed(
+            QStringLiteral("cannot prepare ConfigDb '%1': %2").arg(path(), QString::fromUtf8(sqlite3_errmsg(sqlite))));
+    return {};
+}
+
+Status ConfigDb::configurePostgres()
+{
+    // Notices ("relation already exists, skipping") are not the operator's business.
+    if (auto quiet = exec(QStringLiteral("SET client_min_messages = warning")); !quiet)
+        return quiet.error();
+    auto mine = queryRow(QStringLiteral("SELECT to_regclass('poolkeeper_schema') IS NOT NULL, (SELECT count(*) FROM "
+                                        "information_schema.tables WHERE table_schema = current_schema())"));
+    if (!mine)
+        return mine.error();
+    if (!mine->value(0).toBool()) {
+        if (mine->value(1).toLongLong() > 0)
+            return failed(QStringLiteral("database %1 holds tables of another program, not a Poolkeeper ConfigDb: "
+                                         "create an empty database for Poolkeeper")
+                              .arg(path()));
+        m_schemaVersion = 0;
+        return {};
+    }
+    auto version = storedSchemaVersion();
+    if (!version)
+        return version.error();
+    m_schemaVersion = *version;
+    if (m_schemaVersion < 0)
+        return failed(QStringLiteral("database %1 holds tables of another program, not a Poolkeeper ConfigDb: "
+                                     "create an empty database for Poolkeeper")
+                          .arg(path()));
+    if (m_schemaVersion > latestSchemaVersion())
+        return failed(QStringLiteral(
+            "ConfigDb %1 has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
+                          .arg(path())
+                          .arg(m_schemaVersion)
+                          .arg(latestSchemaVersion()));
+    return {};
+}
+
+Result<int> ConfigDb::storedSchemaVersion()
+{
+    if (!isPostgres()) {
+        auto version = queryRow(QStringLiteral("PRAGMA user_version"));
+        if (!version)
+            return version.error();
+        return version->value(0).toInt();
+    }
+    auto exists = queryRow(QStringLiteral("SELECT to_regclass('poolkeeper_schema') IS NOT NULL"));
+    if (!exists)
+        return exists.error();
+    if (!exists->value(0).toBool())
+        return 0;
+    auto row = queryRow(QStringLiteral("SELECT application_id, version FROM poolkeeper_schema"));
+    if (!row)
+        return row.error();
+    if (row->isEmpty())
+        return 0;
+    if (row->value(0).toLongLong() != schema::applicationId)
+        return -1; // someone else's table of that name
+    return row->value(1).toInt();
+}
+
+Status ConfigDb::writeSchemaVersion(int version)
+{
+    if (!isPostgres()) {
+        if (auto r = exec(QStringLiteral("PRAGMA application_id = %1").arg(schema::applicationId)); !r)
+            return r.error();
+        if (auto r = exec(QStringLiteral("PRAGMA user_version = %1").arg(version)); !r)
+            return r.error();
+        return {};
+    }
+    if (auto r = exec(QStringLiteral("DELETE FROM poolkeeper_schema")); !r)
+        return r.error();
+    if (auto r = exec(QStringLiteral("INSERT INTO poolkeeper_schema (application_id, version) VALUES (?, ?)"),
+            { static_cast<qint64>(schema::applicationId), version });
+        !r)
+        return r.error();
     return {};
 }
 
@@ -260,28 +526,33 @@ Status ConfigDb::migrate()
     if (m_schemaVersion == latestSchemaVersion())
         return {};
     return transaction([this]() -> Status {
+        if (isPostgres()) {
+            // DDL is transactional on PostgreSQL: a failed step leaves the database as it was.
+            if (auto r = exec(QStringLiteral("CREATE TABLE IF NOT EXISTS poolkeeper_schema (application_id BIGINT NOT "
+                                             "NULL, version INTEGER NOT NULL)"));
+                !r)
+                return r.error();
+        }
         // Another process may have migrated between our check and the write lock.
-        auto version = queryRow(QStringLiteral("PRAGMA user_version"));
+        auto version = storedSchemaVersion();
         if (!version)
             return version.error();
-        int current = version->value(0).toInt();
+        int current = *version;
         const auto& steps = schema::migrations();
         if (current > latestSchemaVersion())
             return failed(QStringLiteral("ConfigDb '%1' was upgraded to a newer schema meanwhile: upgrade Poolkeeper")
-                              .arg(m_path));
+                              .arg(path()));
         for (; current < steps.size(); ++current) {
             for (const QString& statement : steps.at(current)) {
-                auto result = exec(statement);
+                auto result = exec(schema::forBackend(statement, isPostgres()));
                 if (!result)
                     return failed(QStringLiteral("migrating ConfigDb to schema %1 failed: %2")
                                       .arg(current + 1)
                                       .arg(result.message()));
             }
         }
-        if (auto r = exec(QStringLiteral("PRAGMA application_id = %1").arg(schema::applicationId)); !r)
-            return r.error();
-        if (auto r = exec(QStringLiteral("PRAGMA user_version = %1").arg(current)); !r)
-            return r.error();
+        if (auto written = writeSchemaVersion(current); !written)
+            return written;
         m_schemaVersion = current;
         return {};
     });

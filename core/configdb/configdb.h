@@ -1,9 +1,11 @@
 #pragma once
 
-// The master's configuration database: one SQLite file per workspace holding pools, storages,
-// users and where each lives. A ConfigDb object is one connection, usable only by the thread
-// that opened it (a Qt Sql rule); every thread that needs the database opens its own.
+// The master's configuration database: pools, storages, users and where each lives, in an SQLite
+// file of the workspace or in a PostgreSQL database several machines share. A ConfigDb object is
+// one connection, usable only by the thread that opened it (a Qt Sql rule); every thread that
+// needs the database opens its own. The differences between the two backends end here.
 
+#include "configdblocation.h"
 #include "util/result.h"
 
 #include <QSqlDatabase>
@@ -27,17 +29,26 @@ public:
 
     static constexpr const char* fileName = "configdb.sqlite";
 
+    static Result<std::unique_ptr<ConfigDb>> open(const ConfigDbLocation& location, OpenMode mode);
+    // An SQLite file.
     static Result<std::unique_ptr<ConfigDb>> open(const QString& path, OpenMode mode);
     ~ConfigDb();
     ConfigDb(const ConfigDb&) = delete;
     ConfigDb& operator=(const ConfigDb&) = delete;
 
-    QString path() const { return m_path; }
+    const ConfigDbLocation& location() const { return m_location; }
+    bool isPostgres() const { return m_location.isPostgres(); }
+    // For messages: the file, or the URL without its password.
+    QString path() const { return m_location.displayName(); }
     int schemaVersion() const { return m_schemaVersion; }
+    // The schema version found when this connection opened the database (0: it was empty).
+    int schemaVersionFound() const { return m_schemaVersionFound; }
     static int latestSchemaVersion();
 
     // Prepares and runs one statement with positional bindings ("?").
     Result<QSqlQuery> exec(const QString& sql, const QVariantList& bindings = {});
+    // Runs an INSERT and returns the id of the new row.
+    Result<qint64> insert(const QString& sql, const QVariantList& bindings);
     // Runs a statement expected to return at most one row; an empty QVariantList when none.
     Result<QVariantList> queryRow(const QString& sql, const QVariantList& bindings = {});
     // Runs a query and makes one record of each row it returns with rowOf(const QSqlQuery&).
@@ -45,9 +56,11 @@ public:
     auto queryRows(const QString& sql, const QVariantList& bindings, RowOf rowOf)
         -> Result<QList<std::invoke_result_t<RowOf, const QSqlQuery&>>>;
 
-    // Runs work inside BEGIN IMMEDIATE ... COMMIT, so concurrent writers wait on the busy timeout
-    // instead of failing half-way; rolls back when work returns an error. Nested calls join the
-    // outer transaction.
+    // Runs work in a transaction that holds ConfigDb's write lock from its first statement, so
+    // that what work reads stays true until it commits, whichever process or machine writes too:
+    // SQLite's BEGIN IMMEDIATE, or a transaction advisory lock on PostgreSQL. Other writers wait
+    // instead of failing half-way. Rolls back when work returns an error; a serialization failure
+    // or deadlock reported by PostgreSQL runs work again. Nested calls join the outer transaction.
     Status transaction(const std::function<Status()>& work);
 
     // A consistent copy of the whole database while others keep using it (SQLite's online
@@ -55,15 +68,36 @@ public:
     Status backupTo(const QString& destination);
     bool inTransaction() const { return m_transactionDepth > 0; }
 
+    // The SQLSTATE of the last failed statement (PostgreSQL), empty otherwise.
+    QString lastSqlState() const { return m_lastSqlState; }
+    // The last statement failed on a unique constraint.
+    bool lastErrorWasDuplicate() const { return m_lastDuplicate; }
+    // True after a statement failed because the server went away: the next statement reconnects.
+    bool connectionLost() const { return m_connectionLost; }
+
+    // The underlying Qt connection, for what Qt Sql offers beyond statements (notifications).
+    QSqlDatabase handle() const;
+
 private:
     ConfigDb() = default;
+    Status connect();
+    Status reconnect();
     Status configure();
+    Status configurePostgres();
     Status migrate();
+    Result<int> storedSchemaVersion();
+    Status writeSchemaVersion(int version);
+    Error errorOf(const QSqlError& error, const QString& sql);
+    Error connectionError(const QString& serverText) const;
 
-    QString m_path;
+    ConfigDbLocation m_location;
     QString m_connectionName;
     int m_schemaVersion = 0;
+    int m_schemaVersionFound = 0;
     int m_transactionDepth = 0;
+    QString m_lastSqlState;
+    bool m_connectionLost = false;
+    bool m_lastDuplicate = false;
 };
 
 // Milliseconds since the epoch, UTC: every time in ConfigDb.

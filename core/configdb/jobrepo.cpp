@@ -58,18 +58,18 @@ Result<qint64> JobRepo::create(
     JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes)
 {
     const qint64 now = nowMs();
-    auto insert = m_db.exec(
+    auto insert = m_db.insert(
         QStringLiteral(
             "INSERT INTO jobs (kind, plan_id, user_id, from_storage_id, to_storage_id, reserved_bytes, bytes_total, "
             "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         { toString(kind), planId > 0 ? QVariant(planId) : QVariant(QMetaType(QMetaType::LongLong)), userId,
             fromStorageId, toStorageId, reservedBytes, reservedBytes, now, now });
     if (!insert) {
-        if (insert.message().contains(QLatin1String("UNIQUE")))
+        if (m_db.lastErrorWasDuplicate())
             return failed(QStringLiteral("the user already has a migration job in progress"));
         return insert.error();
     }
-    return insert->lastInsertId().toLongLong();
+    return *insert;
 }
 
 Result<JobRecord> JobRepo::byId(qint64 id)
@@ -141,9 +141,8 @@ Status JobRepo::setProgress(qint64 id, qint64 bytesDone, qint64 bytesTotal)
 
 Status JobRepo::addDestAccounted(qint64 id, qint64 delta)
 {
-    return checked(m_db.exec(
-        QStringLiteral(
-            "UPDATE jobs SET dest_accounted_bytes = max(0, dest_accounted_bytes + ?), updated_ms = ? WHERE id = ?"),
+    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = greatest(0, dest_accounted_bytes + "
+                                            "?), updated_ms = ? WHERE id = ?"),
         { delta, nowMs(), id }));
 }
 

@@ -50,14 +50,15 @@ Result<PlanRecord> PlanRepo::propose(const PlanRecord& plan)
             return supersede.error();
         saved.createdMs = nowMs();
         saved.state = PlanState::Proposed;
-        auto insert = m_db.exec(QStringLiteral("INSERT INTO plans (pool_id, scan_id, kind, state, created_ms, summary, "
-                                               "projected_json) VALUES (?, ?, ?, 'proposed', ?, ?, ?)"),
-            { plan.poolId, plan.scanId > 0 ? QVariant(plan.scanId) : QVariant(QMetaType(QMetaType::LongLong)),
-                toString(plan.kind), saved.createdMs, plan.summary,
-                QString::fromUtf8(projectedToJson(plan.projected)) });
+        auto insert
+            = m_db.insert(QStringLiteral("INSERT INTO plans (pool_id, scan_id, kind, state, created_ms, summary, "
+                                         "projected_json) VALUES (?, ?, ?, 'proposed', ?, ?, ?)"),
+                { plan.poolId, plan.scanId > 0 ? QVariant(plan.scanId) : QVariant(QMetaType(QMetaType::LongLong)),
+                    toString(plan.kind), saved.createdMs, plan.summary,
+                    QString::fromUtf8(projectedToJson(plan.projected)) });
         if (!insert)
             return insert.error();
-        saved.id = insert->lastInsertId().toLongLong();
+        saved.id = *insert;
         for (const PlannedMove& move : plan.moves) {
             auto row = m_db.exec(QStringLiteral("INSERT INTO plan_moves (plan_id, user_id, from_storage_id, "
                                                 "to_storage_id, bytes, approved) VALUES (?, ?, ?, ?, ?, ?)"),

@@ -64,13 +64,13 @@ Result<PoolRecord> PoolRepo::add(const QString& name, double highPercent, double
             return existing.error();
         if (!existing->isEmpty())
             return failed(QStringLiteral("pool '%1' already exists: choose another name").arg(name));
-        auto insert = m_db.exec(
+        auto insert = m_db.insert(
             QStringLiteral(
                 "INSERT INTO pools (name, high_percent, low_percent, mode, created_ms) VALUES (?, ?, ?, ?, ?)"),
             { name, highPercent, lowPercent, toString(mode), nowMs() });
         if (!insert)
             return insert.error();
-        pool.id = insert->lastInsertId().toLongLong();
+        pool.id = *insert;
         pool.name = name;
         pool.highPercent = highPercent;
         pool.lowPercent = lowPercent;

@@ -6,8 +6,10 @@ Status SampleRepo::add(const QList<CapacitySample>& samples)
 {
     return m_db.transaction([&]() -> Status {
         for (const CapacitySample& sample : samples) {
-            auto query = m_db.exec(QStringLiteral("INSERT OR REPLACE INTO capacity_samples (storage_id, time_ms, "
-                                                  "used_bytes, capacity_bytes) VALUES (?, ?, ?, ?)"),
+            auto query = m_db.exec(QStringLiteral("INSERT INTO capacity_samples (storage_id, time_ms, used_bytes, "
+                                                  "capacity_bytes) VALUES (?, ?, ?, ?) ON CONFLICT (storage_id, "
+                                                  "time_ms) DO UPDATE SET used_bytes = excluded.used_bytes, "
+                                                  "capacity_bytes = excluded.capacity_bytes"),
                 { sample.storageId, sample.timeMs, sample.usedBytes, sample.capacityBytes });
             if (!query)
                 return query.error();

@@ -7,11 +7,11 @@ Result<ScanReport> ScanRepo::save(const ScanReport& report)
     ScanReport saved = report;
     const Status status = m_db.transaction([&]() -> Status {
         saved.createdMs = nowMs();
-        auto insert = m_db.exec(QStringLiteral("INSERT INTO scans (pool_id, created_ms) VALUES (?, ?)"),
+        auto insert = m_db.insert(QStringLiteral("INSERT INTO scans (pool_id, created_ms) VALUES (?, ?)"),
             { report.poolId, saved.createdMs });
         if (!insert)
             return insert.error();
-        saved.id = insert->lastInsertId().toLongLong();
+        saved.id = *insert;
         for (const ScanEntry& entry : report.entries) {
             auto row = m_db.exec(QStringLiteral("INSERT INTO scan_results (scan_id, user_id, storage_id, bytes, "
                                                 "snapshots, candidate, reason) VALUES (?, ?, ?, ?, ?, ?, ?)"),

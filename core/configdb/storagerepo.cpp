@@ -50,14 +50,14 @@ Result<StorageRecord> StorageRepo::add(
             return failed(
                 QStringLiteral("'%1' is already the path of storage '%2': give each storage its own directory")
                     .arg(rootPath, byPathRow->value(0).toString()));
-        auto insert = m_db.exec(
+        auto insert = m_db.insert(
             QStringLiteral("INSERT INTO storages (pool_id, name, root_path, storage_uuid, capacity_bytes, created_ms) "
                            "VALUES (?, ?, ?, ?, ?, ?)"),
             { poolId, name, rootPath, uuid,
                 quotaBytes ? QVariant(*quotaBytes) : QVariant(QMetaType(QMetaType::LongLong)), nowMs() });
         if (!insert)
             return insert.error();
-        const qint64 id = insert->lastInsertId().toLongLong();
+        const qint64 id = *insert;
         auto created = byId(id);
         if (!created)
             return created.error();
@@ -133,7 +133,7 @@ Result<bool> StorageRepo::addUsedBytes(qint64 id, qint64 delta)
                                    "WHERE id = ? AND (capacity_bytes IS NULL OR used_bytes + ? <= capacity_bytes)"),
             { delta, id, delta })
         : m_db.exec(
-            QStringLiteral("UPDATE storages SET used_bytes = max(0, used_bytes + ?) WHERE id = ?"), { delta, id });
+            QStringLiteral("UPDATE storages SET used_bytes = greatest(0, used_bytes + ?) WHERE id = ?"), { delta, id });
     if (!query)
         return query.error();
     return query->numRowsAffected() == 1;
@@ -142,7 +142,7 @@ Result<bool> StorageRepo::addUsedBytes(qint64 id, qint64 delta)
 Status StorageRepo::adjustUsedBytes(qint64 id, qint64 delta)
 {
     auto query = m_db.exec(
-        QStringLiteral("UPDATE storages SET used_bytes = max(0, used_bytes + ?) WHERE id = ?"), { delta, id });
+        QStringLiteral("UPDATE storages SET used_bytes = greatest(0, used_bytes + ?) WHERE id = ?"), { delta, id });
     return query ? Status() : Status(query.error());
 }
 

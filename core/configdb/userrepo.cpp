@@ -110,11 +110,11 @@ Result<UserRecord> UserRepo::create(const QString& name, const QString& uuid, qi
     if (auto status = validateName(name); !status)
         return status.error();
     auto insert
-        = m_db.exec(QStringLiteral("INSERT INTO users (name, uuid, storage_id, created_ms) VALUES (?, ?, ?, ?)"),
+        = m_db.insert(QStringLiteral("INSERT INTO users (name, uuid, storage_id, created_ms) VALUES (?, ?, ?, ?)"),
             { name, uuid, storageId, nowMs() });
     if (!insert)
         return insert.error();
-    return byId(insert->lastInsertId().toLongLong());
+    return byId(*insert);
 }
 
 Status UserRepo::setStorage(qint64 userId, qint64 storageId)
@@ -139,7 +139,7 @@ Status UserRepo::setBytes(qint64 userId, qint64 bytes)
 Status UserRepo::addBytes(qint64 userId, qint64 delta)
 {
     auto query
-        = m_db.exec(QStringLiteral("UPDATE users SET bytes = max(0, bytes + ?) WHERE id = ?"), { delta, userId });
+        = m_db.exec(QStringLiteral("UPDATE users SET bytes = greatest(0, bytes + ?) WHERE id = ?"), { delta, userId });
     if (!query)
         return query.error();
     return {};
@@ -148,9 +148,8 @@ Status UserRepo::addBytes(qint64 userId, qint64 delta)
 Status UserRepo::addSnapshot(qint64 userId, const SnapshotRecord& snapshot)
 {
     auto query = m_db.exec(
-        QStringLiteral(
-            "INSERT OR IGNORE INTO snapshots (user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes) "
-            "VALUES (?, ?, ?, ?, ?, ?)"),
+        QStringLiteral("INSERT INTO snapshots (user_id, snapshot_id, created_ms, files, logical_bytes, added_bytes) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
         { userId, snapshot.snapshotId, snapshot.createdMs, snapshot.files, snapshot.logicalBytes,
             snapshot.addedBytes });
     if (!query)

@@ -54,7 +54,7 @@ Engine::Engine(Settings settings, QObject* parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_tickTimer(this)
-    , m_runner(this, Workspace::configDbPath(m_settings.workspaceDir),
+    , m_runner(this,
           { [this] { reapThreads(); },
               [this](EngineCommand command, const QString& error) { finish(CommandOutcome::failed(command, error)); } })
 {
@@ -201,6 +201,7 @@ void Engine::start()
         qCWarning(lcEngine) << "cannot make the workspace owner-only:" << modes.message();
     m_publisher.reset();
     m_db = std::move(*db);
+    m_runner.setConfigDb(m_db->location());
     m_master = std::make_unique<Master>(*m_db);
     m_publisher = std::make_unique<SnapshotPublisher>(*m_db, *m_master);
     connect(m_publisher.get(), &SnapshotPublisher::poolsChanged, this, &Engine::poolsChanged);

@@ -23,9 +23,8 @@ struct JobRunner::Task
     std::atomic<bool> finished { false };
 };
 
-JobRunner::JobRunner(QObject* engine, QString configDbPath, Callbacks callbacks)
+JobRunner::JobRunner(QObject* engine, Callbacks callbacks)
     : m_engine(engine)
-    , m_configDbPath(std::move(configDbPath))
     , m_callbacks(std::move(callbacks))
 { }
 
@@ -45,7 +44,7 @@ void JobRunner::startJob(const JobRecord& job, const MigrationOptions& options)
     running->result.job = job;
     RunningJob* raw = running.get();
     raw->thread = std::thread([this, raw, options] {
-        auto db = ConfigDb::open(m_configDbPath, ConfigDb::OpenMode::MustExist);
+        auto db = ConfigDb::open(m_configDb, ConfigDb::OpenMode::MustExist);
         if (db) {
             Master master(**db);
             MigrationJob migration(master.db(), raw->result.job, options);
@@ -70,7 +69,7 @@ void JobRunner::startTask(EngineCommand command, qint64 poolId, TaskWork work)
     raw->thread = std::thread([this, raw, command, work = std::move(work)] {
         const DeliverToEngine deliverToEngine
             = [this](std::function<void()> function) { deliver(std::move(function)); };
-        auto db = ConfigDb::open(m_configDbPath, ConfigDb::OpenMode::MustExist);
+        auto db = ConfigDb::open(m_configDb, ConfigDb::OpenMode::MustExist);
         if (!db) {
             deliver([failed = m_callbacks.taskFailedToStart, command, message = db.message()] {
                 failed(command, message);

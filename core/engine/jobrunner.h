@@ -4,6 +4,7 @@
 // each with its own ConfigDb connection, and hands their ends back to the engine's thread.
 
 #include "commandoutcome.h"
+#include "configdb/configdblocation.h"
 #include "configdb/enginerecords.h"
 #include "migration/migrationjob.h"
 
@@ -51,10 +52,13 @@ public:
     };
 
     // engine: the QObject whose thread results are delivered to.
-    JobRunner(QObject* engine, QString configDbPath, Callbacks callbacks);
+    JobRunner(QObject* engine, Callbacks callbacks);
     ~JobRunner(); // joins every thread (their stop flag must be set)
     JobRunner(const JobRunner&) = delete;
     JobRunner& operator=(const JobRunner&) = delete;
+
+    // The ConfigDb each thread opens its own connection to; set before the first start.
+    void setConfigDb(const ConfigDbLocation& location) { m_configDb = location; }
 
     void startJob(const JobRecord& job, const MigrationOptions& options);
     void startTask(EngineCommand command, qint64 poolId, TaskWork work);
@@ -77,7 +81,7 @@ private:
     struct Task;
 
     QObject* m_engine;
-    QString m_configDbPath;
+    ConfigDbLocation m_configDb;
     Callbacks m_callbacks;
     std::map<qint64, std::unique_ptr<RunningJob>> m_jobs;
     std::list<std::unique_ptr<Task>> m_tasks;
