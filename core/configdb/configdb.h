@@ -38,6 +38,10 @@ public:
 
     const ConfigDbLocation& location() const { return m_location; }
     bool isPostgres() const { return m_location.isPostgres(); }
+    // The workspace this connection serves (set by whoever opened it from one), for the checks
+    // that keep restores out of Poolkeeper's own directories.
+    QString workspaceDir() const { return m_workspaceDir; }
+    void setWorkspaceDir(const QString& dir) { m_workspaceDir = dir; }
     // For messages: the file, or the URL without its password.
     QString path() const { return m_location.displayName(); }
     int schemaVersion() const { return m_schemaVersion; }
@@ -92,6 +96,7 @@ private:
 
     ConfigDbLocation m_location;
     QString m_connectionName;
+    QString m_workspaceDir;
     int m_schemaVersion = 0;
     int m_schemaVersionFound = 0;
     int m_transactionDepth = 0;

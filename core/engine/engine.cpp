@@ -201,7 +201,7 @@ void Engine::start()
         qCWarning(lcEngine) << "cannot make the workspace owner-only:" << modes.message();
     m_publisher.reset();
     m_db = std::move(*db);
-    m_runner.setConfigDb(m_db->location());
+    m_runner.setConfigDb(m_db->location(), m_settings.workspaceDir);
     m_master = std::make_unique<Master>(*m_db);
     m_publisher = std::make_unique<SnapshotPublisher>(*m_db, *m_master);
     connect(m_publisher.get(), &SnapshotPublisher::poolsChanged, this, &Engine::poolsChanged);

@@ -46,6 +46,7 @@ void JobRunner::startJob(const JobRecord& job, const MigrationOptions& options)
     raw->thread = std::thread([this, raw, options] {
         auto db = ConfigDb::open(m_configDb, ConfigDb::OpenMode::MustExist);
         if (db) {
+            (*db)->setWorkspaceDir(m_workspaceDir);
             Master master(**db);
             MigrationJob migration(master.db(), raw->result.job, options);
             raw->result.outcome = migration.run();
@@ -75,6 +76,7 @@ void JobRunner::startTask(EngineCommand command, qint64 poolId, TaskWork work)
                 failed(command, message);
             });
         } else {
+            (*db)->setWorkspaceDir(m_workspaceDir);
             Master master(**db);
             work(master, deliverToEngine);
         }

@@ -58,7 +58,11 @@ public:
     JobRunner& operator=(const JobRunner&) = delete;
 
     // The ConfigDb each thread opens its own connection to; set before the first start.
-    void setConfigDb(const ConfigDbLocation& location) { m_configDb = location; }
+    void setConfigDb(const ConfigDbLocation& location, const QString& workspaceDir)
+    {
+        m_configDb = location;
+        m_workspaceDir = workspaceDir;
+    }
 
     void startJob(const JobRecord& job, const MigrationOptions& options);
     void startTask(EngineCommand command, qint64 poolId, TaskWork work);
@@ -82,6 +86,7 @@ private:
 
     QObject* m_engine;
     ConfigDbLocation m_configDb;
+    QString m_workspaceDir;
     Callbacks m_callbacks;
     std::map<qint64, std::unique_ptr<RunningJob>> m_jobs;
     std::list<std::unique_ptr<Task>> m_tasks;

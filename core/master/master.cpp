@@ -64,7 +64,9 @@ Status Master::checkRestoreTarget(const QString& targetDir, const Manifest& mani
     QList<QPair<QString, QString>> protectedRoots; // path, what it is
     for (const StorageRecord& storage : std::as_const(*storages))
         protectedRoots.append({ resolvedPath(storage.rootPath), QStringLiteral("storage '%1'").arg(storage.name) });
-    protectedRoots.append({ resolvedPath(QFileInfo(m_db.path()).absolutePath()), QStringLiteral("the workspace") });
+    const QString workspace
+        = m_db.workspaceDir().isEmpty() ? QFileInfo(m_db.path()).absolutePath() : m_db.workspaceDir();
+    protectedRoots.append({ resolvedPath(workspace), QStringLiteral("the workspace") });
     const QString target = resolvedPath(targetDir);
     for (const auto& [root, what] : std::as_const(protectedRoots)) {
         if (isSameOrInside(target, root))

@@ -9,6 +9,17 @@
 
 namespace pk {
 
+namespace {
+
+Result<std::unique_ptr<ConfigDb>> withWorkspace(Result<std::unique_ptr<ConfigDb>> db, const QString& directory)
+{
+    if (db)
+        (*db)->setWorkspaceDir(directory);
+    return db;
+}
+
+} // namespace
+
 QString Workspace::defaultDirectory()
 {
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/poolkeeper");
@@ -105,7 +116,7 @@ Result<std::unique_ptr<ConfigDb>> Workspace::create(const QString& directory, co
     if (!location.isPostgres()) {
         if (auto status = posix::makePath(directory); !status)
             return status.error();
-        return ConfigDb::open(location, ConfigDb::OpenMode::Create);
+        return withWorkspace(ConfigDb::open(location, ConfigDb::OpenMode::Create), directory);
     }
     // The database first: nothing is written here when the server cannot be used.
     auto db = ConfigDb::open(location, ConfigDb::OpenMode::Create);
@@ -113,7 +124,7 @@ Result<std::unique_ptr<ConfigDb>> Workspace::create(const QString& directory, co
         return db.error();
     if (auto status = posix::makePath(directory); !status)
         return status.error();
-    return db;
+    return withWorkspace(std::move(db), directory);
 }
 
 Result<std::unique_ptr<ConfigDb>> Workspace::open(const QString& directory)
@@ -132,12 +143,12 @@ Result<std::unique_ptr<ConfigDb>> Workspace::open(const QString& directory)
     if (!location)
         return location.error();
     if (location->isPostgres())
-        return ConfigDb::open(*location, ConfigDb::OpenMode::MustExist);
+        return withWorkspace(ConfigDb::open(*location, ConfigDb::OpenMode::MustExist), directory);
     const QString dbPath = configDbPath(directory);
     if (!QFileInfo::exists(dbPath))
         return notFound(QStringLiteral("no workspace at '%1' (no %2): run 'poolkeeper-cli init' first")
                             .arg(directory, QLatin1String(ConfigDb::fileName)));
-    return ConfigDb::open(*location, ConfigDb::OpenMode::MustExist);
+    return withWorkspace(ConfigDb::open(*location, ConfigDb::OpenMode::MustExist), directory);
 }
 
 } // namespace pk

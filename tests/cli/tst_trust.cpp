@@ -7,6 +7,7 @@
 #include "configdb/jobrepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
+#include "pgserver.h"
 #include "storage/userstore.h"
 #include "testtree.h"
 #include "util/filelock.h"
@@ -73,13 +74,17 @@ QByteArray contentOf(const QString& path)
 }
 
 // Runs raw SQL on ConfigDb, as another program (or a broken disk) would change it.
-bool rawSql(const QString& dbPath, const QString& statement)
+bool rawSql(const CliWorkspace& w, const QString& statement)
 {
+    if (w.configDb().isPostgres()) {
+        PgServer* server = PgServer::shared();
+        return server && server->runSql(w.configDb().database(), statement);
+    }
     const QString name = QStringLiteral("raw-sql");
     bool ok = false;
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(dbPath);
+        db.setDatabaseName(w.dbPath());
         if (db.open()) {
             QSqlQuery query(db);
             ok = query.exec(statement);
@@ -149,21 +154,11 @@ private:
 // The storage a first backup claimed, as ConfigDb records it.
 QString claimedStorage(const CliWorkspace& w)
 {
-    const QString name = QStringLiteral("claims");
-    QString storage;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(w.dbPath());
-        if (db.open()) {
-            QSqlQuery query(db);
-            if (query.exec(QStringLiteral("SELECT s.name FROM claims c JOIN storages s ON s.id = c.storage_id"))
-                && query.next())
-                storage = query.value(0).toString();
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return storage;
+    auto db = ConfigDb::open(w.configDb(), ConfigDb::OpenMode::MustExist);
+    if (!db)
+        return {};
+    auto row = (*db)->queryRow(QStringLiteral("SELECT s.name FROM claims c JOIN storages s ON s.id = c.storage_id"));
+    return row && !row->isEmpty() ? row->value(0).toString() : QString();
 }
 
 } // namespace
@@ -297,10 +292,10 @@ private slots:
                 w.path(QStringLiteral("src")) });
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(points.filePath(QStringLiteral("backup-locked.reached"))), 30000);
         // The look-up that follows the locks fails (here: the table is gone for a moment).
-        QVERIFY(rawSql(w.dbPath(), QStringLiteral("ALTER TABLE users RENAME TO users_away")));
+        QVERIFY(rawSql(w, QStringLiteral("ALTER TABLE users RENAME TO users_away")));
         QFile(points.filePath(QStringLiteral("backup-locked.go"))).open(QIODevice::WriteOnly);
         QVERIFY(backup.waitForFinished(60000));
-        QVERIFY(rawSql(w.dbPath(), QStringLiteral("ALTER TABLE users_away RENAME TO users")));
+        QVERIFY(rawSql(w, QStringLiteral("ALTER TABLE users_away RENAME TO users")));
         QCOMPARE(backup.exitCode(), 1);
         const QByteArray err = backup.readAllStandardError();
         QVERIFY2(
@@ -445,7 +440,7 @@ private slots:
         if (command.constFirst() == QLatin1String("migrate")) {
             // One approved move of alice, big enough to take a while at the rate given, to s2.
             QCOMPARE(w.cli.run({ QStringLiteral("backup"), QStringLiteral("alice"), big }).exitCode, 0);
-            auto db = ConfigDb::open(w.dbPath(), ConfigDb::OpenMode::MustExist);
+            auto db = ConfigDb::open(w.configDb(), ConfigDb::OpenMode::MustExist);
             QVERIFY(db);
             auto alice = UserRepo(**db).byName(QStringLiteral("alice"));
             auto s2 = StorageRepo(**db).byName(QStringLiteral("s2"));

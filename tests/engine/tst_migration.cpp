@@ -129,7 +129,7 @@ private slots:
             if (toString(reached) != phase || started.exchange(true))
                 return;
             backupThread = std::thread([&] {
-                auto db = ConfigDb::open(Workspace::configDbPath(workspace), ConfigDb::OpenMode::MustExist);
+                auto db = Workspace::open(workspace);
                 Master master(**db);
                 auto result = master.backup(user, tree, QString());
                 backupOk = result.isOk();

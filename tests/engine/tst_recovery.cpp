@@ -247,12 +247,12 @@ private slots:
         QVERIFY2(pool.isValid(), qPrintable(pool.error()));
         const QList<qint64> jobs = planAndApprove(pool);
         const JobRecord job = jobOf(pool, jobs.constFirst());
-        const QString dbPath = pool.workspace() + QStringLiteral("/configdb.sqlite");
+        const ConfigDbLocation configDb = pool.fixture().db().location();
         QVERIFY(runEngineUntilIdle(pool.workspace(), [&](const JobRecord& running, JobPhase phase) {
             if (phase != JobPhase::Switching)
                 return;
             // An operator's cancel from another process, as the switch is about to commit.
-            auto other = ConfigDb::open(dbPath, ConfigDb::OpenMode::MustExist);
+            auto other = ConfigDb::open(configDb, ConfigDb::OpenMode::MustExist);
             QVERIFY(other);
             auto requested = JobRepo(**other).requestCancel(running.id);
             QVERIFY(requested && *requested);

@@ -1,5 +1,6 @@
 #include "cliworkspace.h"
 
+#include "pgserver.h"
 #include "testtree.h"
 #include "util/posixio.h"
 
@@ -51,9 +52,26 @@ QString dumpConfigDb(const QString& path)
     return dump;
 }
 
+QString dumpConfigDb(const ConfigDbLocation& location)
+{
+    if (!location.isPostgres())
+        return dumpConfigDb(location.sqlitePath());
+    PgServer* server = PgServer::shared();
+    return server ? server->dump(location.database()) : QStringLiteral("<no server>");
+}
+
 CliWorkspace::CliWorkspace()
     : cli(m_dir.path() + QStringLiteral("/ws"))
-{ }
+    , m_configDb(ConfigDbLocation::sqlite(dbPath()))
+{
+    if (PgServer::testsUsePostgres()) {
+        QString error;
+        if (PgServer* server = PgServer::shared(&error))
+            m_configDb = server->createDatabase(QStringLiteral("cli"), &error);
+        if (!m_configDb.isPostgres())
+            qWarning("no PostgreSQL for the test: %s", qPrintable(error));
+    }
+}
 
 CliWorkspace::~CliWorkspace()
 {
@@ -69,8 +87,14 @@ bool CliWorkspace::setUp()
     QDir().mkpath(path(QStringLiteral("src/docs")));
     writeRandomFile(path(QStringLiteral("src/docs/report.bin")), 300000, 1);
     writeRandomFile(path(QStringLiteral("src/naïve file.txt")), 1000, 2);
+    QStringList init = { QStringLiteral("init") };
+    if (PgServer::testsUsePostgres()) {
+        if (!m_configDb.isPostgres())
+            return false;
+        init += { QStringLiteral("--configdb"), m_configDb.url() };
+    }
     const QList<QStringList> steps = {
-        { QStringLiteral("init") },
+        init,
         { QStringLiteral("pool"), QStringLiteral("add"), QStringLiteral("main") },
         { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"), QStringLiteral("s1"),
             path(QStringLiteral("storages/s1")), QStringLiteral("--capacity"), QStringLiteral("64M") },
@@ -106,7 +130,7 @@ QString CliWorkspace::userDir(const QString& storage, const QString& user) const
 
 QString CliWorkspace::state() const
 {
-    return dumpConfigDb(dbPath()) + QString::fromLatin1(fingerprint(path(QStringLiteral("storages"))))
+    return dumpConfigDb(m_configDb) + QString::fromLatin1(fingerprint(path(QStringLiteral("storages"))))
         + QString::fromLatin1(fingerprint(path(QStringLiteral("targets"))));
 }
 

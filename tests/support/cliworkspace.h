@@ -5,6 +5,7 @@
 // that a failed command changed nothing.
 
 #include "clirunner.h"
+#include "configdb/configdblocation.h"
 
 #include <QTemporaryDir>
 
@@ -12,6 +13,8 @@ namespace pk::test {
 
 // Every row of every table and the schema version, read through a read-only connection.
 QString dumpConfigDb(const QString& path);
+// The same for either backend.
+QString dumpConfigDb(const ConfigDbLocation& location);
 
 class CliWorkspace
 {
@@ -26,6 +29,9 @@ public:
     QString path(const QString& relative) const { return m_dir.path() + u'/' + relative; }
     QString ws() const { return cli.workspace(); }
     QString dbPath() const { return ws() + QStringLiteral("/configdb.sqlite"); }
+    // The workspace's ConfigDb: the SQLite file, or a PostgreSQL database of its own when the
+    // tests run on that backend (POOLKEEPER_TEST_BACKEND=postgresql).
+    ConfigDbLocation configDb() const { return m_configDb; }
 
     // init, pool main, storages s1 (64 MiB quota) and s2, user alice with one snapshot of src/.
     bool setUp();
@@ -37,6 +43,9 @@ public:
     QString state() const;
 
     CliRunner cli;
+
+private:
+    ConfigDbLocation m_configDb;
 };
 
 } // namespace pk::test

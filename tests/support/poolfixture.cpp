@@ -3,6 +3,7 @@
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "master/workspace.h"
+#include "pgserver.h"
 #include "util/posixio.h"
 
 #include <QDir>
@@ -15,10 +16,26 @@ PoolFixture::PoolFixture(const QList<QPair<QString, qint64>>& storages, const QS
         m_error = QStringLiteral("no temporary directory");
         return;
     }
-    auto db = Workspace::create(workspace());
+    ConfigDbLocation location = ConfigDbLocation::sqlite(Workspace::configDbPath(workspace()));
+    if (PgServer::testsUsePostgres()) {
+        PgServer* server = PgServer::shared(&m_error);
+        if (!server)
+            return;
+        location = server->createDatabase(QStringLiteral("pool"), &m_error);
+        if (!location.isPostgres())
+            return;
+    }
+    auto db = Workspace::create(workspace(), location);
     if (!db) {
         m_error = db.message();
         return;
+    }
+    // Engines and commands that open the workspace find the database there.
+    if (location.isPostgres()) {
+        if (auto recorded = Workspace::writeConfig(workspace(), location); !recorded) {
+            m_error = recorded.message();
+            return;
+        }
     }
     m_db = std::move(*db);
     m_master = std::make_unique<Master>(*m_db);
