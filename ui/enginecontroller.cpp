@@ -21,6 +21,10 @@ EngineController::EngineController(QString workspaceDir, QObject* parent, NewWor
         m_started = true;
         emit started();
     });
+    connect(m_engine, &Engine::roleChanged, this, [this](const EngineInfo& info) {
+        m_info = info;
+        emit roleChanged();
+    });
     connect(m_engine, &Engine::startFailed, this, &EngineController::startFailed);
     connect(m_engine, &Engine::stopped, this, [this] {
         m_started = false;

@@ -62,6 +62,8 @@ public:
 
 signals:
     void started();
+    // This console's engine took over running the jobs, or stopped running them.
+    void roleChanged();
     void startFailed(const QString& message);
     void stopped();
     void poolsChanged();

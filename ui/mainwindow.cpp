@@ -230,6 +230,7 @@ void MainWindow::connectController()
         updateStatus();
         updateActions();
     });
+    connect(controller, &EngineController::roleChanged, this, &MainWindow::updateStatus);
     connect(controller, &EngineController::startFailed, this, [this](const QString& message) {
         m_welcome->setBusy(QString());
         m_engineLabel->setText(tr("Engine not running"));
@@ -300,7 +301,8 @@ void MainWindow::updateStatus()
     else if (info.runsJobs)
         m_engineLabel->setText(tr("Engine running"));
     else
-        m_engineLabel->setText(tr("Jobs run by the engine of process %1").arg(info.lockHolderPid));
+        m_engineLabel->setText(info.holder.isNone() ? tr("No engine runs the jobs")
+                                                    : tr("Jobs run by the engine of %1").arg(info.holder.describe()));
     const int active = m_controller->activeJobCount();
     const int alerts = m_controller->unacknowledgedAlertCount();
     QStringList parts;

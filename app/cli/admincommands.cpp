@@ -1,7 +1,9 @@
 #include "commands.h"
+#include "configdb/configdbcopier.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
 #include "context.h"
+#include "engine/enginelock.h"
 #include "master/master.h"
 #include "master/workspace.h"
 #include "texttable.h"
@@ -58,6 +60,48 @@ int runInit(Context& context, const ParsedArgs& args)
                       << "); nothing changed\n";
     else
         context.out() << "initialized workspace '" << dir << "'\n";
+    return 0;
+}
+
+int runConfigDbCopy(Context& context, const ParsedArgs& args)
+{
+    if (!args.has(QStringLiteral("to")))
+        return context.fail(usageError(QStringLiteral("configdb copy needs --to URL: the empty PostgreSQL database "
+                                                      "to copy into")));
+    auto target = ConfigDbLocation::parseUrl(args.value(QStringLiteral("to")));
+    if (!target)
+        return context.fail(target.error());
+    const QString dir = context.workspaceDir();
+    auto db = context.db();
+    if (!db)
+        return context.fail(db.error());
+    if ((*db)->isPostgres())
+        return context.fail(failed(QStringLiteral("workspace '%1' already uses PostgreSQL (%2): there is no SQLite "
+                                                  "ConfigDb to copy")
+                                       .arg(dir, (*db)->path())));
+    // No engine may write behind the copy's back; backups wait on the copy's write lock.
+    auto lock = EngineLock::acquire(dir);
+    if (!lock)
+        return context.fail(lock.error());
+    auto to = ConfigDb::open(*target, ConfigDb::OpenMode::Create);
+    if (!to)
+        return context.fail(to.error());
+    auto copied = ConfigDbCopier::copy(**db, **to, [&](const QString& line) { context.progress(line); });
+    context.endProgress();
+    if (!copied)
+        return context.fail(copied.error());
+    if (auto recorded = Workspace::writeConfig(dir, *target); !recorded)
+        return context.fail(recorded);
+    qint64 rows = 0;
+    for (const TableDigest& table : std::as_const(*copied)) {
+        rows += table.rows;
+        context.out() << "  " << table.table << ": " << table.rows << " rows, sha256 " << table.checksum.left(16)
+                      << "…\n";
+    }
+    context.out() << "copied " << rows << " rows of " << copied->size() << " tables to " << target->displayName()
+                  << "; counts and checksums match\n"
+                  << "workspace '" << dir << "' now uses it; " << Workspace::configDbPath(dir)
+                  << " is kept as it was\n";
     return 0;
 }
 
@@ -241,6 +285,17 @@ QList<CommandSpec> adminCommands()
             { { QStringLiteral("configdb"), QStringLiteral("URL"),
                 QStringLiteral("postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DBNAME[?sslmode=MODE]") } },
             runInit },
+        { { QStringLiteral("configdb"), QStringLiteral("copy") }, {}, 0, 0,
+            QStringLiteral("move the workspace's SQLite ConfigDb to PostgreSQL"),
+            QStringLiteral("Copies every row of the workspace's configdb.sqlite into an empty PostgreSQL database, "
+                           "checks the copy\n"
+                           "(row count and checksum of every table), then records the URL in poolkeeper.conf: from "
+                           "then on the workspace,\n"
+                           "and any other pointing at the database, uses it. No engine may run meanwhile. The SQLite "
+                           "file is kept."),
+            { { QStringLiteral("to"), QStringLiteral("URL"),
+                QStringLiteral("postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DBNAME (required)") } },
+            runConfigDbCopy },
         { { QStringLiteral("pool"), QStringLiteral("add") }, QStringLiteral("NAME"), 1, 1, QStringLiteral("add a pool"),
             QStringLiteral("A pool is unbalanced when one storage is at or above the high watermark while another "
                            "online storage is at\n"

@@ -293,6 +293,16 @@ int runEngineCommand(Context& context, const ParsedArgs& args)
     return runEngine(context, run);
 }
 
+int runEngineServiceCommand(Context& context, const ParsedArgs& args)
+{
+    auto rate = rateOption(args);
+    if (!rate)
+        return context.fail(rate.error());
+    if (auto db = context.db(); !db)
+        return context.fail(db.error());
+    return runEngineService(context, *rate);
+}
+
 } // namespace
 
 QList<CommandSpec> balanceCommands()
@@ -338,6 +348,18 @@ QList<CommandSpec> balanceCommands()
                            "pool, which may\n"
                            "fill up to just below the high watermark."),
             { wait }, runDrain },
+        { { QStringLiteral("engine") }, {}, 0, 0, QStringLiteral("run the engine as a service until stopped"),
+            QStringLiteral(
+                "Runs in the foreground until SIGTERM or SIGINT (exit 0 after stopping its jobs at a safe point): "
+                "marks full\n"
+                "storages, scans and plans automatic pools, runs approved jobs as they appear, resumes interrupted "
+                "ones and samples\n"
+                "capacity, logging to stderr. One engine runs the jobs of a ConfigDb; another one started for the "
+                "same ConfigDb\n"
+                "waits as a standby and takes over within seconds when the active one dies (on PostgreSQL also when "
+                "its machine\n"
+                "is cut off or it hangs)."),
+            { rate }, runEngineServiceCommand },
         { { QStringLiteral("engine"), QStringLiteral("run") }, {}, 0, 0,
             QStringLiteral("run the engine until no job is left (used by migrate)"), {}, { rate }, runEngineCommand,
             true },

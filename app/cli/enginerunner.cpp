@@ -28,11 +28,11 @@ std::function<void(const JobRecord&, JobPhase)> testPhaseHook()
 
 int runEngine(Context& context, const EngineRun& run)
 {
-    if (const qint64 holder = EngineLock::holder(context.workspaceDir()); holder > 0)
+    if (const EngineHolder holder = EngineLock::holder(context.workspaceDir()); !holder.isNone())
         return context.fail(failed(QStringLiteral(
-            "another Poolkeeper engine (pid %1) is running jobs in this workspace: it runs the approved jobs; "
+            "another Poolkeeper engine (%1) is running jobs for this ConfigDb: it runs the approved jobs; "
             "follow them with 'poolkeeper-cli jobs'")
-                                       .arg(holder)));
+                                       .arg(holder.describe())));
     Engine::Settings settings;
     settings.workspaceDir = context.workspaceDir();
     settings.maxRateOverride = run.maxRate;
@@ -62,8 +62,8 @@ int runEngine(Context& context, const EngineRun& run)
     QObject::connect(&engine, &Engine::started, [&](const EngineInfo& info) {
         if (!info.runsJobs)
             finish(context.fail(
-                failed(QStringLiteral("another Poolkeeper engine (pid %1) is running jobs in this workspace")
-                           .arg(info.lockHolderPid))));
+                failed(QStringLiteral("another Poolkeeper engine (%1) is running jobs for this ConfigDb")
+                           .arg(info.holder.isNone() ? QStringLiteral("unknown process") : info.holder.describe()))));
     });
     QObject::connect(&engine, &Engine::jobProgress, [&](const JobProgress& progress) {
         if (run.quiet)
@@ -148,10 +148,69 @@ int runEngine(Context& context, const EngineRun& run)
     return exitCode;
 }
 
+int runEngineService(Context& context, qint64 maxRate)
+{
+    Engine::Settings settings;
+    settings.workspaceDir = context.workspaceDir();
+    settings.maxRateOverride = maxRate;
+    settings.phaseHook = testPhaseHook();
+    Engine engine(settings);
+    int exitCode = 0;
+    const auto say
+        = [&context](const QString& line) { context.err() << "poolkeeper-cli: engine: " << line << Qt::endl; };
+    const auto sayRole = [&](const EngineInfo& info) {
+        if (info.runsJobs)
+            say(QStringLiteral("active: running the jobs of %1 as process %2 on %3")
+                    .arg(info.configDb)
+                    .arg(QCoreApplication::applicationPid())
+                    .arg(EngineLock::localHost()));
+        else
+            say(QStringLiteral("standby: %1 runs the jobs; taking over when it stops")
+                    .arg(info.holder.isNone() ? QStringLiteral("another engine")
+                                              : QStringLiteral("the engine of ") + info.holder.describe()));
+    };
+    QObject::connect(&engine, &Engine::startFailed, [&](const QString& message) {
+        exitCode = context.fail(failed(message));
+        QCoreApplication::exit(exitCode);
+    });
+    QObject::connect(&engine, &Engine::started, sayRole);
+    QObject::connect(&engine, &Engine::roleChanged, sayRole);
+    QHash<qint64, JobPhase> lastPhase;
+    QObject::connect(&engine, &Engine::jobProgress, [&](const JobProgress& progress) {
+        if (lastPhase.contains(progress.jobId) && lastPhase.value(progress.jobId) == progress.phase)
+            return;
+        lastPhase.insert(progress.jobId, progress.phase);
+        say(QStringLiteral("job %1: %2").arg(progress.jobId).arg(toString(progress.phase)));
+    });
+    QObject::connect(&engine, &Engine::jobFinished, [&](const JobRecord& job) {
+        lastPhase.remove(job.id);
+        say(QStringLiteral("job %1 (user '%2', %3 -> %4): %5%6")
+                .arg(job.id)
+                .arg(job.userName, job.fromName, job.toName, toString(job.state),
+                    job.error.isEmpty() ? QString() : QStringLiteral(": ") + job.error));
+    });
+    QObject::connect(&engine, &Engine::jobDeferred, [&](const JobRecord& job) {
+        say(QStringLiteral("job %1 (user '%2'): %3; tried again later").arg(job.id).arg(job.userName, job.error));
+    });
+    QTimer interrupt;
+    QObject::connect(&interrupt, &QTimer::timeout, [&] {
+        if (!Context::stopFlag()->load())
+            return;
+        interrupt.stop();
+        say(QStringLiteral("stopping; running jobs stop at a safe point and resume at the next start"));
+        engine.stop();
+        QCoreApplication::exit(0);
+    });
+    interrupt.start(100);
+    QTimer::singleShot(0, &engine, &Engine::start);
+    QCoreApplication::exec();
+    return exitCode;
+}
+
 int startDetachedEngine(Context& context, qint64 maxRate)
 {
-    if (const qint64 holder = EngineLock::holder(context.workspaceDir()); holder > 0) {
-        context.out() << "the engine of process " << holder
+    if (const EngineHolder holder = EngineLock::holder(context.workspaceDir()); !holder.isNone()) {
+        context.out() << "the engine of " << holder.describe()
                       << " runs the jobs; follow them with 'poolkeeper-cli jobs'\n";
         return 0;
     }

@@ -28,6 +28,9 @@ std::function<void(const JobRecord&, JobPhase)> testPhaseHook();
 // Exit code: 0 every job done, 1 any failed or cancelled (or the engine could not start),
 // 130 stopped by Ctrl-C (the jobs resume at the next run).
 int runEngine(Context& context, const EngineRun& run);
+// The engine as a service: runs jobs (or waits as a standby) until SIGTERM or SIGINT, then stops
+// them at a safe point and returns 0; the way it goes is logged on stderr.
+int runEngineService(Context& context, qint64 maxRate);
 // Starts "poolkeeper-cli engine run" in the background unless an engine already runs; prints
 // which process runs the jobs.
 int startDetachedEngine(Context& context, qint64 maxRate);

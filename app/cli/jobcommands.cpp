@@ -91,10 +91,10 @@ int runCancel(Context& context, const ParsedArgs& args)
     if (!*requested) // it reached the switch or ended meanwhile
         return context.fail(failed(pastTheSwitch));
     // A running engine notices within a second; without one, roll the job back here and now.
-    auto lock = EngineLock::acquire(context.workspaceDir());
+    auto lock = EngineLock::acquire(context.workspaceDir(), (*db)->location());
     if (!lock) {
-        context.out() << "job " << id << " is being cancelled by the engine of process "
-                      << EngineLock::holder(context.workspaceDir()) << '\n';
+        context.out() << "job " << id << " is being cancelled by the engine of "
+                      << EngineLock::holder(context.workspaceDir(), **db).describe() << '\n';
         return 0;
     }
     Master master(**db);

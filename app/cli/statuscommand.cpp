@@ -1,9 +1,12 @@
 #include "commands.h"
+#include "configdb/enginerepo.h"
 #include "context.h"
+#include "engine/enginelock.h"
 #include "master/master.h"
 #include "texttable.h"
 #include "util/sizes.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -11,11 +14,35 @@ namespace pk::cli {
 
 namespace {
 
+// The engine running the jobs, as status shows it; nullopt when none runs.
+struct EngineSummary
+{
+    QString host;
+    qint64 pid = 0;
+    qint64 sinceMs = 0;
+    int standbys = 0;
+};
+
+std::optional<EngineSummary> runningEngine(Context& context, ConfigDb& db)
+{
+    EngineRepo repo(db);
+    auto active = repo.active();
+    const EngineHolder holder = EngineLock::holder(context.workspaceDir(), db);
+    if (holder.isNone())
+        return std::nullopt;
+    EngineSummary summary { holder.host, holder.pid, 0, 0 };
+    if (active && active->has_value() && (*active)->pid == holder.pid)
+        summary.sinceMs = (*active)->sinceMs;
+    summary.standbys = repo.standbyCount().valueOr(0);
+    return summary;
+}
+
 int runStatus(Context& context, const ParsedArgs& args)
 {
     auto db = context.db();
     if (!db)
         return context.fail(db.error());
+    const std::optional<EngineSummary> engine = runningEngine(context, **db);
     auto pools = Master(**db).status(args.positional.value(0));
     if (!pools)
         return context.fail(pools.error());
@@ -35,8 +62,27 @@ int runStatus(Context& context, const ParsedArgs& args)
                 { QStringLiteral("low_percent"), pool.pool.lowPercent },
                 { QStringLiteral("mode"), toString(pool.pool.mode) }, { QStringLiteral("storages"), storages } });
         }
-        context.printJson(QJsonDocument(QJsonObject { { QStringLiteral("pools"), poolArray } }));
+        QJsonValue engineJson(QJsonValue::Null);
+        if (engine) {
+            engineJson = QJsonObject { { QStringLiteral("host"), engine->host }, { QStringLiteral("pid"), engine->pid },
+                { QStringLiteral("since"),
+                    engine->sinceMs > 0 ? QJsonValue(
+                        QDateTime::fromMSecsSinceEpoch(engine->sinceMs, Qt::UTC).toString(Qt::ISODateWithMs))
+                                        : QJsonValue(QJsonValue::Null) },
+                { QStringLiteral("standbys"), engine->standbys } };
+        }
+        context.printJson(QJsonDocument(
+            QJsonObject { { QStringLiteral("pools"), poolArray }, { QStringLiteral("engine"), engineJson } }));
         return 0;
+    }
+    if (engine) {
+        context.out() << "engine: " << EngineHolder { engine->host, engine->pid }.describe() << " runs the jobs";
+        if (engine->sinceMs > 0)
+            context.out() << " since "
+                          << QDateTime::fromMSecsSinceEpoch(engine->sinceMs, Qt::UTC).toString(Qt::ISODate);
+        context.out() << " (" << engine->standbys << (engine->standbys == 1 ? " standby" : " standbys") << ")\n";
+    } else {
+        context.out() << "engine: none runs the jobs; start one with 'poolkeeper-cli engine'\n";
     }
     for (const PoolStatus& pool : std::as_const(*pools)) {
         context.out() << "pool '" << pool.pool.name << "': " << toString(pool.state) << " (high "

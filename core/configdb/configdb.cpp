@@ -152,8 +152,6 @@ Status ConfigDb::connect()
             return failed(QStringLiteral("cannot open ConfigDb '%1': %2").arg(path(), text));
         return connectionError(text);
     }
-    // Sums and counts come back as 64-bit integers, not as doubles that round.
-    handle.setNumericalPrecisionPolicy(QSql::LowPrecisionInt64);
     m_connectionLost = false;
     return {};
 }

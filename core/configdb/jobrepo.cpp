@@ -210,10 +210,10 @@ Result<qint64> JobRepo::adoptLeftovers(qint64 id, qint64 userId, qint64 toStorag
 {
     qint64 adopted = 0;
     const Status status = m_db.transaction([&]() -> Status {
-        auto sum
-            = m_db.queryRow(QStringLiteral("SELECT coalesce(sum(dest_accounted_bytes), 0) FROM jobs WHERE "
-                                           "cleanup_pending = 1 AND user_id = ? AND to_storage_id = ? AND id <> ?"),
-                { userId, toStorageId, id });
+        auto sum = m_db.queryRow(
+            QStringLiteral("SELECT CAST(coalesce(sum(dest_accounted_bytes), 0) AS BIGINT) FROM jobs WHERE "
+                           "cleanup_pending = 1 AND user_id = ? AND to_storage_id = ? AND id <> ?"),
+            { userId, toStorageId, id });
         if (!sum)
             return sum.error();
         adopted = sum->value(0).toLongLong();

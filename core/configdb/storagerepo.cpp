@@ -148,13 +148,13 @@ Status StorageRepo::adjustUsedBytes(qint64 id, qint64 delta)
 
 Result<qint64> StorageRepo::ledgerBytes(qint64 id)
 {
-    auto row
-        = m_db.queryRow(QStringLiteral("SELECT (SELECT coalesce(sum(bytes), 0) FROM users WHERE storage_id = ?) + "
-                                       "(SELECT coalesce(sum(bytes), 0) FROM claims WHERE storage_id = ?) + "
-                                       "(SELECT coalesce(sum(dest_accounted_bytes), 0) FROM jobs WHERE "
-                                       "to_storage_id = ?) + "
-                                       "(SELECT coalesce(sum(source_bytes), 0) FROM jobs WHERE from_storage_id = ?)"),
-            { id, id, id, id });
+    auto row = m_db.queryRow(
+        QStringLiteral("SELECT (SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM users WHERE storage_id = ?) + "
+                       "(SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM claims WHERE storage_id = ?) + "
+                       "(SELECT CAST(coalesce(sum(dest_accounted_bytes), 0) AS BIGINT) FROM jobs WHERE "
+                       "to_storage_id = ?) + "
+                       "(SELECT CAST(coalesce(sum(source_bytes), 0) AS BIGINT) FROM jobs WHERE from_storage_id = ?)"),
+        { id, id, id, id });
     if (!row)
         return row.error();
     return row->value(0).toLongLong();

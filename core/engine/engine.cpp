@@ -4,6 +4,7 @@
 #include "configdb/alertrepo.h"
 #include "configdb/claimrepo.h"
 #include "configdb/configdb.h"
+#include "configdb/enginerepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/planrepo.h"
 #include "configdb/poolrepo.h"
@@ -12,7 +13,6 @@
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "demo.h"
-#include "enginelock.h"
 #include "master/master.h"
 #include "master/storagebooks.h"
 #include "master/workspace.h"
@@ -20,6 +20,8 @@
 #include "storage/ownermodes.h"
 #include "supportbundle.h"
 #include "util/logging.h"
+
+#include <QCoreApplication>
 
 namespace pk {
 
@@ -74,14 +76,36 @@ int Engine::runningJobCount() const
     return m_runner.jobCount();
 }
 
+EngineInfo Engine::info() const
+{
+    EngineInfo info;
+    info.workspaceDir = m_settings.workspaceDir;
+    info.configDb = m_db ? m_db->path() : QString();
+    info.runsJobs = m_lock && m_lock->isHeld();
+    if (!info.runsJobs && m_db)
+        info.holder = EngineLock::holder(m_settings.workspaceDir, *m_db);
+    return info;
+}
+
 bool Engine::tryTakeLock()
 {
     if (m_lock && m_lock->isHeld())
         return true;
-    auto lock = EngineLock::acquire(m_settings.workspaceDir);
+    // A standby asks once a second (each attempt is a new server connection on PostgreSQL).
+    const qint64 now = nowMs();
+    if (m_lastLockAttemptMs > 0 && now - m_lastLockAttemptMs < 1000)
+        return false;
+    m_lastLockAttemptMs = now;
+    auto lock = EngineLock::acquire(m_settings.workspaceDir, m_db->location());
     if (!lock)
         return false;
     m_lock = std::make_unique<EngineLock>(std::move(*lock));
+    if (m_engineId > 0) {
+        if (auto active = EngineRepo(*m_db).setActive(m_engineId, true); !active)
+            qCWarning(lcEngine) << "cannot record this engine as the active one; status shows it at its next beat:"
+                                << active.message();
+    }
+    qCDebug(lcEngine) << "this engine runs the jobs of" << m_db->path();
     // Jobs a crashed engine left running are ours now: back to pending, their phase says where
     // they resume.
     auto jobs = JobRepo(*m_db).list(true);
@@ -110,6 +134,55 @@ bool Engine::tryTakeLock()
     // What killed backups and failed moves left behind is settled before anything else runs.
     housekeeping();
     return true;
+}
+
+void Engine::beat()
+{
+    const qint64 now = nowMs();
+    if (now - m_lastBeatMs < m_settings.heartbeatMs)
+        return;
+    m_lastBeatMs = now;
+    if (m_lock) {
+        if (auto held = m_lock->heartbeat(); !held)
+            loseLock(held.message());
+    }
+    if (m_engineId > 0) {
+        EngineRepo repo(*m_db);
+        auto beaten = repo.heartbeat(m_engineId);
+        if (!beaten && beaten.error().code == ErrorCode::NotFound) {
+            // Taken for dead and removed while this engine could not reach ConfigDb: enroll again.
+            if (auto enrolled = repo.enroll(EngineLock::localHost(), QCoreApplication::applicationPid())) {
+                m_engineId = *enrolled;
+                if (m_lock) {
+                    if (auto active = repo.setActive(m_engineId, true); !active)
+                        qCWarning(lcEngine) << "cannot record this engine as the active one; the next beat tries "
+                                               "again:"
+                                            << active.message();
+                }
+            }
+        }
+        if (m_lock) {
+            if (auto removed = repo.removeStale(); !removed)
+                qCDebug(lcEngine) << "stale engine rows stay until the next beat:" << removed.message();
+        }
+    }
+}
+
+void Engine::loseLock(const QString& reason)
+{
+    qCWarning(lcEngine) << "lost the engine lock (" << reason
+                        << "); stopping the jobs at a safe point, another engine or this one resumes them";
+    m_stop = true;
+    m_runner.joinAll();
+    reapThreads();
+    m_stop = false;
+    m_lock.reset();
+    m_lastLockAttemptMs = nowMs();
+    // Over a dead connection this fails too; the row then goes stale and others see no live engine.
+    if (m_engineId > 0) {
+        if (auto standby = EngineRepo(*m_db).setActive(m_engineId, false); !standby)
+            qCInfo(lcEngine) << "cannot record this engine as a standby:" << standby.message();
+    }
 }
 
 void Engine::housekeeping()
@@ -209,16 +282,17 @@ void Engine::start()
     connect(m_publisher.get(), &SnapshotPublisher::alertsChanged, this, &Engine::alertsChanged);
     connect(m_publisher.get(), &SnapshotPublisher::historyReady, this, &Engine::historyReady);
     m_stop = false;
-    EngineInfo info;
-    info.workspaceDir = m_settings.workspaceDir;
     if (m_settings.runJobs) {
-        info.runsJobs = tryTakeLock();
-        if (!info.runsJobs)
-            info.lockHolderPid = EngineLock::holder(m_settings.workspaceDir);
+        if (auto enrolled = EngineRepo(*m_db).enroll(EngineLock::localHost(), QCoreApplication::applicationPid()))
+            m_engineId = *enrolled;
+        else
+            qCWarning(lcEngine) << "cannot enroll this engine; status will not show it:" << enrolled.message();
+        m_lastLockAttemptMs = 0;
+        tryTakeLock();
     }
     m_started = true;
     m_tickTimer.start();
-    emit started(info);
+    emit started(info());
     refresh();
     tick();
 }
@@ -232,6 +306,12 @@ void Engine::stop()
     m_tickTimer.stop();
     m_stop = true;
     m_runner.joinAll();
+    if (m_engineId > 0) {
+        if (auto removed = EngineRepo(*m_db).remove(m_engineId); !removed)
+            qCWarning(lcEngine) << "cannot remove this engine's enrolment; it is taken for dead in"
+                                << EngineRepo::staleAfterMs / 1000 << "s:" << removed.message();
+        m_engineId = 0;
+    }
     if (m_lock)
         m_lock->release();
     m_lock.reset();
@@ -265,7 +345,12 @@ void Engine::tick()
     if (!m_db)
         return;
     reapThreads();
+    if (m_settings.runJobs)
+        beat();
+    const bool hadLock = m_lock != nullptr;
     const bool runsJobs = m_settings.runJobs && tryTakeLock();
+    if (runsJobs != hadLock)
+        emit roleChanged(info());
     if (runsJobs)
         scheduleJobs();
     const qint64 now = nowMs();

@@ -10,6 +10,7 @@
 #include "commandoutcome.h"
 #include "configdb/enginerecords.h"
 #include "configdb/records.h"
+#include "enginelock.h"
 #include "jobrunner.h"
 #include "logs/migrationlog.h"
 #include "master/poolstatus.h"
@@ -28,14 +29,14 @@ namespace pk {
 
 class ConfigDb;
 class Master;
-class EngineLock;
 class RateLimiter;
 
 struct EngineInfo
 {
     QString workspaceDir;
+    QString configDb; // where ConfigDb lives, without a password
     bool runsJobs = false; // holds the engine lock
-    qint64 lockHolderPid = 0; // another process running the jobs, if any
+    EngineHolder holder; // the engine running the jobs when this one does not, if any
 };
 
 class Engine : public QObject
@@ -48,6 +49,7 @@ public:
         bool runJobs = true; // take the engine lock and run approved jobs
         qint64 maxRateOverride = 0; // bytes per second for every pool; 0: each pool's setting
         int tickMs = 500;
+        int heartbeatMs = 1000; // how often the engine proves it is alive (and, on PostgreSQL, keeps its lock)
         int sampleMs = 5000;
         int autoRetryMs = 60000; // automatic mode: how soon a pool that could not be balanced is tried again
         int deferredRetryMs = 60000; // how soon a job whose compaction could not run is tried again
@@ -92,6 +94,9 @@ public:
 
 signals:
     void started(const pk::EngineInfo& info);
+    // This engine became the one that runs the jobs, or stopped being it (a standby, or the lock
+    // was lost with the connection), after start().
+    void roleChanged(const pk::EngineInfo& info);
     void startFailed(const QString& message);
     void stopped();
     void poolsChanged(const QList<pk::PoolStatus>& pools);
@@ -129,12 +134,19 @@ private:
     // Runs work on a task thread (see TaskWork); the command names it when it cannot start.
     void runTask(EngineCommand command, qint64 poolId, TaskWork work);
     bool tryTakeLock();
+    // Keeps the lock and the enrolment alive; loses the lock when its connection is gone.
+    void beat();
+    void loseLock(const QString& reason);
+    EngineInfo info() const;
 
     Settings m_settings;
     std::unique_ptr<ConfigDb> m_db;
     std::unique_ptr<Master> m_master;
     std::unique_ptr<EngineLock> m_lock;
     QTimer m_tickTimer;
+    qint64 m_engineId = 0; // this engine's row in the engines table
+    qint64 m_lastBeatMs = 0;
+    qint64 m_lastLockAttemptMs = 0;
     qint64 m_lastSampleMs = 0;
     qint64 m_lastThinMs = 0;
     std::atomic<bool> m_stop { false };

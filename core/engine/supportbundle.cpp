@@ -2,6 +2,7 @@
 
 #include "archive/archivewriter.h"
 #include "configdb/alertrepo.h"
+#include "configdb/configdbcopier.h"
 #include "configdb/jobrepo.h"
 #include "configdb/planrepo.h"
 #include "configdb/poolrepo.h"
@@ -89,8 +90,16 @@ Result<BundleResult> SupportBundle::write(
     // ConfigDb, consistent even while an engine writes to it.
     report(QStringLiteral("copying ConfigDb"));
     const QString dbCopy = scratch.filePath(QStringLiteral("configdb.sqlite"));
-    if (auto status = master.db().backupTo(dbCopy); !status)
+    if (master.db().isPostgres()) {
+        // A shared ConfigDb travels as an SQLite file of the same schema (and never with its URL's password).
+        auto copy = ConfigDb::open(dbCopy, ConfigDb::OpenMode::Create);
+        if (!copy)
+            return copy.error();
+        if (auto copied = ConfigDbCopier::copy(master.db(), **copy); !copied)
+            return copied.error();
+    } else if (auto status = master.db().backupTo(dbCopy); !status) {
         return status.error();
+    }
     if (auto status = addFile(QStringLiteral("configdb.sqlite"), dbCopy); !status)
         return status.error();
 

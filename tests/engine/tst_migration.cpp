@@ -6,6 +6,7 @@
 #include "balance/balancer.h"
 #include "clirunner.h"
 #include "configdb/alertrepo.h"
+#include "configdb/enginerepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
@@ -333,9 +334,13 @@ private slots:
         CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
         QVERIFY2(pool.isValid(), qPrintable(pool.error()));
         planAndApprove(pool);
-        auto lock = EngineLock::acquire(pool.workspace());
+        auto lock = EngineLock::acquire(pool.workspace(), pool.db().location());
         QVERIFY(lock);
-        QCOMPARE(EngineLock::holder(pool.workspace()), qint64(::getpid()));
+        // An engine enrolls; on PostgreSQL that is how others learn who holds the lock.
+        EngineRepo engines(pool.db());
+        const qint64 enrolled = engines.enroll(EngineLock::localHost(), ::getpid()).value();
+        QVERIFY(engines.setActive(enrolled, true));
+        QCOMPARE(EngineLock::holder(pool.workspace()).pid, qint64(::getpid()));
         CliRunner cli(pool.workspace());
         const CliResult refused
             = cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") });
@@ -349,7 +354,8 @@ private slots:
             { QStringList { "status" }, QStringList { "jobs" }, QStringList { "users" }, QStringList { "alerts" } })
             QCOMPARE(cli.run(readOnly).exitCode, 0);
         lock->release();
-        QCOMPARE(EngineLock::holder(pool.workspace()), qint64(0));
+        QVERIFY(engines.remove(enrolled));
+        QCOMPARE(EngineLock::holder(pool.workspace()).pid, qint64(0));
         QCOMPARE(cli.run({ QStringLiteral("migrate"), QStringLiteral("main"), QStringLiteral("--wait") }).exitCode, 0);
     }
 
