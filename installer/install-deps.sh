@@ -6,7 +6,7 @@ packages="
 g++ cmake ninja-build pkg-config git ccache strace
 clang libclang-rt-14-dev clang-tidy clazy
 qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
-libqt6sql6-sqlite qt6-qpa-plugins libgl-dev libxkbcommon-dev
+libqt6sql6-sqlite libqt6sql6-psql postgresql qt6-qpa-plugins libgl-dev libxkbcommon-dev
 libssl-dev libarchive-dev zlib1g-dev libsqlite3-dev
 lintian desktop-file-utils appstream dpkg-dev
 util-linux rsync xvfb xauth fonts-dejavu-core
