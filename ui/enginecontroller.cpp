@@ -10,6 +10,8 @@ EngineController::EngineController(QString workspaceDir, QObject* parent, NewWor
     settings.workspaceDir = m_workspaceDir;
     settings.createWorkspace = newWorkspace == NewWorkspace::Empty;
     settings.createDemo = newWorkspace == NewWorkspace::Demo;
+    // On a shared ConfigDb the master server's engine runs the jobs; the operator may take over.
+    settings.askBeforeRunningSharedJobs = true;
     m_engine = new Engine(settings);
     m_engine->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("poolkeeper-engine"));
@@ -24,6 +26,10 @@ EngineController::EngineController(QString workspaceDir, QObject* parent, NewWor
     connect(m_engine, &Engine::roleChanged, this, [this](const EngineInfo& info) {
         m_info = info;
         emit roleChanged();
+    });
+    connect(m_engine, &Engine::connectionChanged, this, [this](const EngineInfo& info) {
+        m_info = info;
+        emit connectionChanged();
     });
     connect(m_engine, &Engine::startFailed, this, &EngineController::startFailed);
     connect(m_engine, &Engine::stopped, this, [this] {
@@ -211,6 +217,11 @@ void EngineController::writeSupportBundle(const QString& path)
 void EngineController::refresh()
 {
     send([](Engine& engine) { engine.refresh(); });
+}
+
+void EngineController::runJobsHere()
+{
+    send([](Engine& engine) { engine.runJobsHere(); });
 }
 
 } // namespace pk

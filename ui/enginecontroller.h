@@ -59,11 +59,15 @@ public:
     void requestLatest(const QString& pool); // the last scan and plan, if any
     void writeSupportBundle(const QString& path);
     void refresh();
+    // Run the jobs of a shared ConfigDb in this console's engine (when none runs them).
+    void runJobsHere();
 
 signals:
     void started();
     // This console's engine took over running the jobs, or stopped running them.
     void roleChanged();
+    // ConfigDb became unreachable or reachable again (info() says which, and why).
+    void connectionChanged();
     void startFailed(const QString& message);
     void stopped();
     void poolsChanged();

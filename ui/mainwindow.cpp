@@ -27,12 +27,14 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QTreeView>
+#include <QVBoxLayout>
 
 namespace pk {
 
@@ -44,7 +46,9 @@ MainWindow::MainWindow(QWidget* parent)
     , m_stack(new QStackedWidget(this))
     , m_welcome(new WelcomePage(this))
     , m_tabs(new QTabWidget(this))
+    , m_banner(new QLabel(this))
     , m_engineLabel(new QLabel(this))
+    , m_runHereButton(new QPushButton(this))
     , m_jobsLabel(new QLabel(this))
     , m_workspaceLabel(new QLabel(this))
 {
@@ -65,8 +69,28 @@ MainWindow::MainWindow(QWidget* parent)
     splitter->addWidget(m_stack);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({ 260, 1000 });
-    setCentralWidget(splitter);
+    // A lost ConfigDb connection is a state the operator sees, above everything else.
+    m_banner->setObjectName(QStringLiteral("connectionBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setMargin(8);
+    m_banner->setAutoFillBackground(true);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #611a15; }"));
+    m_banner->setAccessibleName(tr("Connection problem"));
+    m_banner->hide();
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(splitter, 1);
+    setCentralWidget(central);
     statusBar()->addWidget(m_engineLabel);
+    m_runHereButton->setObjectName(QStringLiteral("runEngineHere"));
+    m_runHereButton->setText(tr("&Run the engine here"));
+    m_runHereButton->setToolTip(tr("No engine runs the jobs of this shared ConfigDb: run them in this console"));
+    m_runHereButton->setFlat(true);
+    m_runHereButton->hide();
+    statusBar()->addWidget(m_runHereButton);
     statusBar()->addWidget(m_jobsLabel);
     statusBar()->addPermanentWidget(m_workspaceLabel);
 
@@ -231,6 +255,8 @@ void MainWindow::connectController()
         updateActions();
     });
     connect(controller, &EngineController::roleChanged, this, &MainWindow::updateStatus);
+    connect(controller, &EngineController::connectionChanged, this, &MainWindow::updateStatus);
+    connect(m_runHereButton, &QPushButton::clicked, controller, &EngineController::runJobsHere);
     connect(controller, &EngineController::startFailed, this, [this](const QString& message) {
         m_welcome->setBusy(QString());
         m_engineLabel->setText(tr("Engine not running"));
@@ -303,6 +329,12 @@ void MainWindow::updateStatus()
     else
         m_engineLabel->setText(info.holder.isNone() ? tr("No engine runs the jobs")
                                                     : tr("Jobs run by the engine of %1").arg(info.holder.describe()));
+    m_runHereButton->setVisible(
+        m_controller->isStarted() && info.canRunJobs && info.holder.isNone() && info.configDbReachable);
+    m_banner->setVisible(m_controller->isStarted() && !info.configDbReachable);
+    m_banner->setText(info.connectionProblem
+        + tr(". What you see is the last state Poolkeeper read; nothing is written twice when the connection is "
+             "back."));
     const int active = m_controller->activeJobCount();
     const int alerts = m_controller->unacknowledgedAlertCount();
     QStringList parts;

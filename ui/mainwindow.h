@@ -11,6 +11,7 @@
 
 class QAction;
 class QLabel;
+class QPushButton;
 class QStackedWidget;
 class QTabWidget;
 class QTreeView;
@@ -93,7 +94,9 @@ private:
     ScanReviewPanel* m_scanReview = nullptr;
     MigrationsPanel* m_migrations = nullptr;
     AlertsPanel* m_alerts = nullptr;
+    QLabel* m_banner; // ConfigDb unreachable
     QLabel* m_engineLabel;
+    QPushButton* m_runHereButton;
     QLabel* m_jobsLabel;
     QLabel* m_workspaceLabel;
     QHash<QString, QAction*> m_actions;

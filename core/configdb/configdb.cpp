@@ -205,7 +205,34 @@ Status ConfigDb::reconnect()
     QSqlDatabase::removeDatabase(m_connectionName);
     if (auto status = connect(); !status)
         return status;
-    return configure();
+    if (auto status = configure(); !status)
+        return status;
+    return subscribe();
+}
+
+Status ConfigDb::listen(QObject* context, std::function<void(const QString&)> onChange)
+{
+    m_listenContext = context;
+    m_onChange = std::move(onChange);
+    return subscribe();
+}
+
+Status ConfigDb::subscribe()
+{
+    if (!isPostgres() || !m_listenContext || !m_onChange)
+        return {};
+    QSqlDriver* driver = handle().driver();
+    // A new connection has a new driver: the old one's subscription and signal went with it.
+    if (!driver->subscribedToNotifications().contains(QLatin1String(schema::notifyChannel))
+        && !driver->subscribeToNotification(QLatin1String(schema::notifyChannel)))
+        return failed(
+            QStringLiteral("cannot listen to ConfigDb %1: %2").arg(path(), sqlErrorText(driver->lastError())));
+    QObject::connect(driver,
+        qOverload<const QString&, QSqlDriver::NotificationSource, const QVariant&>(&QSqlDriver::notification),
+        m_listenContext,
+        [onChange = m_onChange](
+            const QString&, QSqlDriver::NotificationSource, const QVariant& payload) { onChange(payload.toString()); });
+    return {};
 }
 
 Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& bindings)
@@ -215,8 +242,20 @@ Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& binding
     if (m_connectionLost) {
         if (m_transactionDepth > 0)
             return failed(QStringLiteral("ConfigDb %1: the connection was lost in a transaction").arg(path()));
-        if (auto status = reconnect(); !status)
+        // Back-off: a server that is away is not asked again at every statement.
+        const qint64 now = nowMs();
+        if (now < m_nextReconnectMs)
+            return failed(QStringLiteral("ConfigDb %1 is unreachable; trying again in %2 s")
+                              .arg(path())
+                              .arg((m_nextReconnectMs - now + 999) / 1000));
+        if (auto status = reconnect(); !status) {
+            m_connectionLost = true;
+            m_reconnectDelayMs = std::clamp(m_reconnectDelayMs * 2, 500, 8000);
+            m_nextReconnectMs = now + m_reconnectDelayMs;
             return status.error();
+        }
+        m_reconnectDelayMs = 0;
+        m_nextReconnectMs = 0;
         qCInfo(lcConfigDb) << "reconnected to ConfigDb" << path();
     }
     QSqlQuery query(handle());
@@ -257,7 +296,8 @@ Error ConfigDb::errorOf(const QSqlError& error, const QString& sql)
     if (m_location.isPostgres()) {
         // Class 08 (connection exception), 57P01..57P03 (server shut down), or libpq's own words
         // when no SQLSTATE reached us.
-        const bool lost = m_lastSqlState.startsWith(QLatin1String("08"))
+        // Qt's driver also closes the connection itself when its notification socket fails.
+        const bool lost = !handle().isOpen() || m_lastSqlState.startsWith(QLatin1String("08"))
             || m_lastSqlState.startsWith(QLatin1String("57P"))
             || text.contains(QLatin1String("server closed the connection"))
             || text.contains(QLatin1String("no connection to the server"))
@@ -265,8 +305,9 @@ Error ConfigDb::errorOf(const QSqlError& error, const QString& sql)
             || text.contains(QLatin1String("terminating connection"));
         if (lost) {
             m_connectionLost = true;
-            return failed(
-                QStringLiteral("lost the connection to ConfigDb %1: %2").arg(path(), text.section(u'\n', 0, 0)));
+            const QString reason
+                = text.trimmed().isEmpty() ? QStringLiteral("the connection was closed") : text.section(u'\n', 0, 0);
+            return failed(QStringLiteral("lost the connection to ConfigDb %1: %2").arg(path(), reason));
         }
     } else if (text.contains(QLatin1String("locked")) || text.contains(QLatin1String("busy"))) {
         return failed(QStringLiteral("ConfigDb '%1' is busy: another Poolkeeper process holds it too long; try again")
@@ -542,7 +583,10 @@ Status ConfigDb::migrate()
                               .arg(path()));
         for (; current < steps.size(); ++current) {
             for (const QString& statement : steps.at(current)) {
-                auto result = exec(schema::forBackend(statement, isPostgres()));
+                const QString sql = schema::forBackend(statement, isPostgres());
+                if (sql.isEmpty())
+                    continue; // a step of the other backend only
+                auto result = exec(sql);
                 if (!result)
                     return failed(QStringLiteral("migrating ConfigDb to schema %1 failed: %2")
                                       .arg(current + 1)

@@ -8,6 +8,7 @@
 #include "configdblocation.h"
 #include "util/result.h"
 
+#include <QObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -79,7 +80,13 @@ public:
     // True after a statement failed because the server went away: the next statement reconnects.
     bool connectionLost() const { return m_connectionLost; }
 
-    // The underlying Qt connection, for what Qt Sql offers beyond statements (notifications).
+    // PostgreSQL: calls onChange(table) in context's thread (which needs an event loop) whenever
+    // any connection commits a change to a table the console shows (a trigger notifies). The
+    // subscription is renewed after a reconnection, which Qt does not report by itself. SQLite:
+    // nothing happens (its readers refresh on their own timer).
+    Status listen(QObject* context, std::function<void(const QString& table)> onChange);
+
+    // The underlying Qt connection.
     QSqlDatabase handle() const;
 
 private:
@@ -103,6 +110,11 @@ private:
     QString m_lastSqlState;
     bool m_connectionLost = false;
     bool m_lastDuplicate = false;
+    qint64 m_nextReconnectMs = 0;
+    int m_reconnectDelayMs = 0;
+    QObject* m_listenContext = nullptr;
+    std::function<void(const QString&)> m_onChange;
+    Status subscribe();
 };
 
 // Milliseconds since the epoch, UTC: every time in ConfigDb.

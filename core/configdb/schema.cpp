@@ -167,12 +167,31 @@ const QList<QStringList>& migrations()
                 since_ms INTEGER NOT NULL,
                 heartbeat_ms INTEGER NOT NULL))"),
         },
+        // 5: PostgreSQL tells every console what changed, whichever machine changed it: a
+        // statement trigger on each table the console shows notifies with the table's name
+        // (PostgreSQL folds the notifications of one transaction together).
+        [] {
+            QStringList statements = { QLatin1String(postgresOnly)
+                + QStringLiteral("CREATE OR REPLACE FUNCTION poolkeeper_notify() RETURNS trigger LANGUAGE plpgsql AS "
+                                 "$$ BEGIN PERFORM pg_notify('%1', TG_TABLE_NAME); RETURN NULL; END $$")
+                      .arg(QLatin1String(notifyChannel)) };
+            for (const char* table :
+                { "pools", "storages", "users", "scans", "plans", "plan_moves", "jobs", "alerts", "capacity_samples" })
+                statements.append(QLatin1String(postgresOnly)
+                    + QStringLiteral("CREATE TRIGGER %1_notify AFTER INSERT OR UPDATE OR DELETE ON %1 FOR EACH "
+                                     "STATEMENT EXECUTE FUNCTION poolkeeper_notify()")
+                          .arg(QLatin1String(table)));
+            return statements;
+        }(),
     };
     return steps;
 }
 
 QString forBackend(const QString& statement, bool postgres)
 {
+    const QLatin1String marker(postgresOnly);
+    if (statement.startsWith(marker))
+        return postgres ? statement.mid(marker.size()) : QString();
     if (!postgres)
         return statement;
     static const QRegularExpression identity(QStringLiteral("\\bINTEGER PRIMARY KEY\\b"));

@@ -11,7 +11,11 @@ namespace pk::schema {
 const QList<QStringList>& migrations();
 
 // A migration statement as the backend needs it. The steps are written in SQLite's words;
-// PostgreSQL gets 64-bit integers, identity keys and doubles for them.
+// PostgreSQL gets 64-bit integers, identity keys and doubles for them. A statement that starts
+// with postgresOnly is PostgreSQL's alone (empty for SQLite).
+inline constexpr const char* postgresOnly = "--postgresql\n";
+// The channel ConfigDb's triggers notify on PostgreSQL, with the changed table as payload.
+inline constexpr const char* notifyChannel = "poolkeeper";
 QString forBackend(const QString& statement, bool postgres);
 
 // Written to PRAGMA application_id so a foreign SQLite file is recognised ('PKDB').

@@ -56,6 +56,7 @@ Engine::Engine(Settings settings, QObject* parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_tickTimer(this)
+    , m_changeTimer(this)
     , m_runner(this,
           { [this] { reapThreads(); },
               [this](EngineCommand command, const QString& error) { finish(CommandOutcome::failed(command, error)); } })
@@ -63,6 +64,12 @@ Engine::Engine(Settings settings, QObject* parent)
     registerMetaTypes();
     m_tickTimer.setInterval(m_settings.tickMs);
     connect(&m_tickTimer, &QTimer::timeout, this, &Engine::tick);
+    m_changeTimer.setSingleShot(true);
+    m_changeTimer.setInterval(50);
+    connect(&m_changeTimer, &QTimer::timeout, this, [this] {
+        if (m_db)
+            refresh();
+    });
 }
 
 Engine::~Engine()
@@ -82,6 +89,9 @@ EngineInfo Engine::info() const
     info.workspaceDir = m_settings.workspaceDir;
     info.configDb = m_db ? m_db->path() : QString();
     info.runsJobs = m_lock && m_lock->isHeld();
+    info.canRunJobs = m_settings.runJobs && !m_runJobs;
+    info.configDbReachable = m_reachable;
+    info.connectionProblem = m_connectionProblem;
     if (!info.runsJobs && m_db)
         info.holder = EngineLock::holder(m_settings.workspaceDir, *m_db);
     return info;
@@ -282,19 +292,57 @@ void Engine::start()
     connect(m_publisher.get(), &SnapshotPublisher::alertsChanged, this, &Engine::alertsChanged);
     connect(m_publisher.get(), &SnapshotPublisher::historyReady, this, &Engine::historyReady);
     m_stop = false;
-    if (m_settings.runJobs) {
-        if (auto enrolled = EngineRepo(*m_db).enroll(EngineLock::localHost(), QCoreApplication::applicationPid()))
-            m_engineId = *enrolled;
-        else
-            qCWarning(lcEngine) << "cannot enroll this engine; status will not show it:" << enrolled.message();
-        m_lastLockAttemptMs = 0;
-        tryTakeLock();
-    }
+    m_runJobs = m_settings.runJobs && !(m_settings.askBeforeRunningSharedJobs && m_db->isPostgres());
+    if (auto listening = m_db->listen(this, [this](const QString& table) { configDbChanged(table); }); !listening)
+        qCWarning(lcEngine) << "changes made elsewhere show at the next refresh only:" << listening.message();
+    if (m_runJobs)
+        enroll();
     m_started = true;
     m_tickTimer.start();
     emit started(info());
     refresh();
     tick();
+}
+
+void Engine::enroll()
+{
+    if (auto enrolled = EngineRepo(*m_db).enroll(EngineLock::localHost(), QCoreApplication::applicationPid()))
+        m_engineId = *enrolled;
+    else
+        qCWarning(lcEngine) << "cannot enroll this engine; status will not show it:" << enrolled.message();
+    m_lastLockAttemptMs = 0;
+    tryTakeLock();
+}
+
+void Engine::runJobsHere()
+{
+    if (!m_started || m_runJobs || !m_settings.runJobs)
+        return;
+    m_runJobs = true;
+    enroll();
+    emit roleChanged(info());
+}
+
+void Engine::configDbChanged(const QString& table)
+{
+    Q_UNUSED(table);
+    // A burst of commits (a job's progress) becomes one refresh.
+    if (!m_changeTimer.isActive())
+        m_changeTimer.start();
+}
+
+void Engine::watchHolder()
+{
+    // Who runs the jobs, for a console that does not: a failover shows within seconds.
+    const qint64 now = nowMs();
+    if (m_lock || now - m_lastHolderCheckMs < 2000)
+        return;
+    m_lastHolderCheckMs = now;
+    const EngineHolder holder = EngineLock::holder(m_settings.workspaceDir, *m_db);
+    if (holder.host != m_lastHolder.host || holder.pid != m_lastHolder.pid) {
+        m_lastHolder = holder;
+        emit roleChanged(info());
+    }
 }
 
 void Engine::stop()
@@ -345,12 +393,14 @@ void Engine::tick()
     if (!m_db)
         return;
     reapThreads();
-    if (m_settings.runJobs)
+    if (m_runJobs)
         beat();
     const bool hadLock = m_lock != nullptr;
-    const bool runsJobs = m_settings.runJobs && tryTakeLock();
+    const bool runsJobs = m_runJobs && tryTakeLock();
     if (runsJobs != hadLock)
         emit roleChanged(info());
+    if (!runsJobs)
+        watchHolder();
     if (runsJobs)
         scheduleJobs();
     const qint64 now = nowMs();
@@ -365,6 +415,17 @@ void Engine::tick()
         publishAlerts();
     }
     publishJobs();
+    // The statements above are the probe: Qt does not report a dropped connection by itself.
+    const bool reachable = !m_db->connectionLost();
+    if (reachable != m_reachable) {
+        m_reachable = reachable;
+        m_connectionProblem = reachable
+            ? QString()
+            : QStringLiteral("lost the connection to ConfigDb %1; reconnecting").arg(m_db->path());
+        if (reachable)
+            refresh(); // what changed meanwhile; no notification told
+        emit connectionChanged(info());
+    }
     if (runsJobs) {
         followDrains();
         // Idle: nothing runs and nothing can run now. Jobs waiting for a compaction that failed

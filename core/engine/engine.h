@@ -37,6 +37,9 @@ struct EngineInfo
     QString configDb; // where ConfigDb lives, without a password
     bool runsJobs = false; // holds the engine lock
     EngineHolder holder; // the engine running the jobs when this one does not, if any
+    bool canRunJobs = false; // runJobsHere() would make this engine run them (a shared ConfigDb)
+    bool configDbReachable = true;
+    QString connectionProblem; // why ConfigDb cannot be reached, while it cannot
 };
 
 class Engine : public QObject
@@ -47,6 +50,9 @@ public:
     {
         QString workspaceDir;
         bool runJobs = true; // take the engine lock and run approved jobs
+        // On a shared (PostgreSQL) ConfigDb, run jobs only after runJobsHere(): the console of an
+        // admin workstation watches the engine of the master server and does not replace it.
+        bool askBeforeRunningSharedJobs = false;
         qint64 maxRateOverride = 0; // bytes per second for every pool; 0: each pool's setting
         int tickMs = 500;
         int heartbeatMs = 1000; // how often the engine proves it is alive (and, on PostgreSQL, keeps its lock)
@@ -91,12 +97,16 @@ public:
     void requestPlan(const QString& pool);
     void requestScan(const QString& pool);
     void writeSupportBundle(const QString& path);
+    // A console that watches a shared ConfigDb takes over running its jobs.
+    void runJobsHere();
 
 signals:
     void started(const pk::EngineInfo& info);
     // This engine became the one that runs the jobs, or stopped being it (a standby, or the lock
     // was lost with the connection), after start().
     void roleChanged(const pk::EngineInfo& info);
+    // ConfigDb became unreachable (the connection dropped) or reachable again.
+    void connectionChanged(const pk::EngineInfo& info);
     void startFailed(const QString& message);
     void stopped();
     void poolsChanged(const QList<pk::PoolStatus>& pools);
@@ -138,12 +148,22 @@ private:
     void beat();
     void loseLock(const QString& reason);
     EngineInfo info() const;
+    void enroll();
+    // Another process committed a change (PostgreSQL notification): show it soon.
+    void configDbChanged(const QString& table);
+    void watchHolder();
 
     Settings m_settings;
     std::unique_ptr<ConfigDb> m_db;
     std::unique_ptr<Master> m_master;
     std::unique_ptr<EngineLock> m_lock;
     QTimer m_tickTimer;
+    bool m_runJobs = false; // m_settings.runJobs, unless it waits for runJobsHere()
+    bool m_reachable = true;
+    QString m_connectionProblem;
+    QTimer m_changeTimer; // coalesces notifications
+    EngineHolder m_lastHolder;
+    qint64 m_lastHolderCheckMs = 0;
     qint64 m_engineId = 0; // this engine's row in the engines table
     qint64 m_lastBeatMs = 0;
     qint64 m_lastLockAttemptMs = 0;

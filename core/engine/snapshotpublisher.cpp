@@ -17,22 +17,31 @@ SnapshotPublisher::SnapshotPublisher(ConfigDb& db, Master& master, QObject* pare
     , m_master(master)
 { }
 
+void SnapshotPublisher::warnOnce(const char* what, const QString& message)
+{
+    // While ConfigDb is away every tick fails the same way: one line when it starts is enough.
+    const QString key = QString::fromLatin1(what);
+    if (m_failing.contains(key))
+        return;
+    m_failing.insert(key);
+    qCWarning(lcEngine).noquote() << what << message;
+}
+
 void SnapshotPublisher::publishPools()
 {
     auto pools = m_master.status();
-    if (pools)
-        emit poolsChanged(*pools);
-    else
-        qCWarning(lcEngine) << "cannot read the pools' status; the console keeps the last one:" << pools.message();
+    if (!pools)
+        return warnOnce("cannot read the pools' status; the console keeps the last one:", pools.message());
+    m_failing.remove(QStringLiteral("cannot read the pools' status; the console keeps the last one:"));
+    emit poolsChanged(*pools);
 }
 
 void SnapshotPublisher::publishJobs(bool force)
 {
     auto stamp = JobRepo(m_db).changeStamp();
-    if (!stamp) {
-        qCWarning(lcEngine) << "cannot read the jobs' change stamp; trying again at the next tick:" << stamp.message();
-        return;
-    }
+    if (!stamp)
+        return warnOnce("cannot read the jobs' change stamp; trying again at the next tick:", stamp.message());
+    m_failing.clear(); // ConfigDb answers again
     const qint64 value = *stamp;
     if (value == m_lastJobsStamp && !force)
         return;
@@ -41,7 +50,7 @@ void SnapshotPublisher::publishJobs(bool force)
     if (jobs)
         emit jobsChanged(*jobs);
     else
-        qCWarning(lcEngine) << "cannot list the jobs; the console keeps the last list:" << jobs.message();
+        warnOnce("cannot list the jobs; the console keeps the last list:", jobs.message());
 }
 
 void SnapshotPublisher::publishAlerts()
@@ -50,7 +59,7 @@ void SnapshotPublisher::publishAlerts()
     if (alerts)
         emit alertsChanged(*alerts);
     else
-        qCWarning(lcEngine) << "cannot list the alerts; the console keeps the last list:" << alerts.message();
+        warnOnce("cannot list the alerts; the console keeps the last list:", alerts.message());
 }
 
 void SnapshotPublisher::publishHistory(qint64 poolId, qint64 sinceMs, int maxPoints, quint64 generation)
@@ -59,15 +68,14 @@ void SnapshotPublisher::publishHistory(qint64 poolId, qint64 sinceMs, int maxPoi
     history.poolId = poolId;
     history.generation = generation;
     auto storages = StorageRepo(m_db).list(poolId);
-    if (!storages) {
-        qCWarning(lcEngine) << "cannot list the storages of pool" << poolId << "for its history:" << storages.message();
-        return;
-    }
+    if (!storages)
+        return warnOnce("cannot list the storages of a pool for its history:", storages.message());
     SampleRepo samples(m_db);
     for (const StorageRecord& storage : std::as_const(*storages)) {
         auto range = samples.range(storage.id, sinceMs, nowMs());
         if (!range) {
-            qCWarning(lcEngine) << "cannot read the capacity history of" << storage.name << ":" << range.message();
+            warnOnce("cannot read the capacity history of a storage:",
+                storage.name + QStringLiteral(": ") + range.message());
             continue;
         }
         QList<QPointF> points;

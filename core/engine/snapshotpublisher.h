@@ -10,6 +10,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointF>
+#include <QSet>
 
 namespace pk {
 
@@ -53,6 +54,8 @@ private:
     ConfigDb& m_db;
     Master& m_master;
     qint64 m_lastJobsStamp = -1;
+    QSet<QString> m_failing; // warnings already given, until ConfigDb answers again
+    void warnOnce(const char* what, const QString& message);
 };
 
 } // namespace pk

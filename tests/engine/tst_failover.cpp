@@ -5,11 +5,14 @@
 #include "clirunner.h"
 #include "configdb/jobrepo.h"
 #include "enginefixture.h"
+#include "pgserver.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QTest>
+#include <QTimer>
 
+#include <atomic>
 #include <csignal>
 
 using namespace pk;
@@ -98,6 +101,50 @@ private slots:
         QCOMPARE(second.process().exitCode(), 0);
         QVERIFY(second.said().contains(QLatin1String("stopping")));
         QVERIFY(EngineLock::holder(pool.workspace()).isNone());
+    }
+
+    // The PostgreSQL server goes away in the middle of a copy and comes back: the engine stops
+    // its jobs at a safe point, reconnects and finishes them; no user is ever on two storages.
+    void serverRestartMidJob()
+    {
+        if (!PgServer::testsUsePostgres())
+            QSKIP("a PostgreSQL server restart; SQLite has no connection to lose");
+        CrowdedPool pool(4, 2 * MiB, qint64(10 * MiB), 48 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        const QList<qint64> jobs = planAndApprove(pool);
+        QVERIFY(!jobs.isEmpty());
+        PgServer* server = PgServer::shared();
+        QVERIFY(server);
+
+        std::atomic<bool> copying { false };
+        QTimer restarter;
+        bool restarted = false;
+        QString restartError;
+        connect(&restarter, &QTimer::timeout, this, [&] {
+            if (restarted || !copying)
+                return;
+            restarted = true;
+            server->stop();
+            server->restart(&restartError);
+        });
+        restarter.start(10);
+        Engine::Settings settings;
+        settings.workspaceDir = pool.workspace();
+        settings.maxRateOverride = 2 * MiB;
+        settings.phaseHook = [&](const JobRecord&, JobPhase phase) {
+            if (phase == JobPhase::Copying)
+                copying = true;
+        };
+        QVERIFY(runEngineUntilIdle(settings));
+        QVERIFY(restarted);
+        QVERIFY2(restartError.isEmpty(), qPrintable(restartError));
+
+        // The fixture's own connection dropped too: it reconnects at a statement after the failed one.
+        QTRY_VERIFY_WITH_TIMEOUT(pool.db().queryRow(QStringLiteral("SELECT 1")).isOk(), 30000);
+        for (qint64 id : jobs)
+            QCOMPARE(toString(JobRepo(pool.db()).byId(id).value().state), QStringLiteral("done"));
+        const QStringList problems = pool.checkEveryUser();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
     }
 };
 

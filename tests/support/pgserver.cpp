@@ -245,6 +245,15 @@ bool PgServer::stop()
     return true;
 }
 
+bool PgServer::restart(QString* error)
+{
+    QString message;
+    const bool ok = launch(&message);
+    if (error)
+        *error = message;
+    return ok;
+}
+
 bool PgServer::isRunning() const
 {
     return m_postmaster && m_postmaster->state() == QProcess::Running;

@@ -28,8 +28,10 @@ public:
     PgServer& operator=(const PgServer&) = delete;
 
     bool start(QString* error);
-    // Stops the server at once (as a power loss would), then starts it again on the same port.
+    // Stops the server at once (as a crash or power loss would): every connection drops.
     bool stop();
+    // Starts it again on the same port after stop().
+    bool restart(QString* error = nullptr);
     bool isRunning() const;
     int port() const { return m_port; }
 

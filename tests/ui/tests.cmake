@@ -7,3 +7,5 @@ pk_add_test(tst_dialogs ui/tst_dialogs.cpp LIBS poolkeeper-ui)
 target_compile_definitions(tst_dialogs PRIVATE POOLKEEPER_GUI_PATH="$<TARGET_FILE:poolkeeper>")
 add_dependencies(tst_dialogs poolkeeper)
 pk_add_test(tst_logviewer ui/tst_logviewer.cpp LIBS poolkeeper-ui)
+# A console on a shared ConfigDb: live changes, the connection banner, running the jobs here.
+pk_add_test(tst_liveconsole ui/tst_liveconsole.cpp LIBS poolkeeper-ui LABELS postgres)
