@@ -163,6 +163,7 @@ struct CapacitySample
     qint64 timeMs = 0;
     qint64 usedBytes = 0;
     qint64 capacityBytes = 0;
+    bool reachable = true; // the engine that sampled could reach the storage
 };
 
 namespace alertKind {

@@ -7,10 +7,11 @@ Status SampleRepo::add(const QList<CapacitySample>& samples)
     return m_db.transaction([&]() -> Status {
         for (const CapacitySample& sample : samples) {
             auto query = m_db.exec(QStringLiteral("INSERT INTO capacity_samples (storage_id, time_ms, used_bytes, "
-                                                  "capacity_bytes) VALUES (?, ?, ?, ?) ON CONFLICT (storage_id, "
-                                                  "time_ms) DO UPDATE SET used_bytes = excluded.used_bytes, "
-                                                  "capacity_bytes = excluded.capacity_bytes"),
-                { sample.storageId, sample.timeMs, sample.usedBytes, sample.capacityBytes });
+                                                  "capacity_bytes, reachable) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                                                  "(storage_id, time_ms) DO UPDATE SET used_bytes = "
+                                                  "excluded.used_bytes, capacity_bytes = excluded.capacity_bytes, "
+                                                  "reachable = excluded.reachable"),
+                { sample.storageId, sample.timeMs, sample.usedBytes, sample.capacityBytes, sample.reachable });
             if (!query)
                 return query.error();
         }
@@ -18,15 +19,35 @@ Status SampleRepo::add(const QList<CapacitySample>& samples)
     });
 }
 
+namespace {
+
+CapacitySample sampleFromQuery(const QSqlQuery& query)
+{
+    return CapacitySample { query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toLongLong(),
+        query.value(3).toLongLong(), query.value(4).toLongLong() != 0 };
+}
+
+} // namespace
+
 Result<QList<CapacitySample>> SampleRepo::range(qint64 storageId, qint64 fromMs, qint64 toMs)
 {
-    return m_db.queryRows(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes FROM "
+    return m_db.queryRows(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes, reachable FROM "
                                          "capacity_samples WHERE storage_id = ? AND time_ms BETWEEN ? AND ? "
                                          "ORDER BY time_ms"),
-        { storageId, fromMs, toMs }, [](const QSqlQuery& query) {
-            return CapacitySample { query.value(0).toLongLong(), query.value(1).toLongLong(),
-                query.value(2).toLongLong(), query.value(3).toLongLong() };
-        });
+        { storageId, fromMs, toMs }, sampleFromQuery);
+}
+
+Result<std::optional<CapacitySample>> SampleRepo::latest(qint64 storageId, qint64 sinceMs)
+{
+    auto rows = m_db.queryRows(QStringLiteral("SELECT storage_id, time_ms, used_bytes, capacity_bytes, reachable FROM "
+                                              "capacity_samples WHERE storage_id = ? AND time_ms >= ? ORDER BY "
+                                              "time_ms DESC LIMIT 1"),
+        { storageId, sinceMs }, sampleFromQuery);
+    if (!rows)
+        return rows.error();
+    if (rows->isEmpty())
+        return std::optional<CapacitySample>();
+    return std::optional<CapacitySample>(rows->constFirst());
 }
 
 Status SampleRepo::thin(qint64 now)

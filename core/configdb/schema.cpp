@@ -183,6 +183,10 @@ const QList<QStringList>& migrations()
                           .arg(QLatin1String(table)));
             return statements;
         }(),
+        // 6: a console elsewhere shows what the engine measured, reachable or not.
+        {
+            QStringLiteral("ALTER TABLE capacity_samples ADD COLUMN reachable INTEGER NOT NULL DEFAULT 1"),
+        },
     };
     return steps;
 }

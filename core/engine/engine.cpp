@@ -449,7 +449,7 @@ void Engine::sample()
     QList<CapacitySample> samples;
     const qint64 now = nowMs();
     for (const StorageUsage& usage : measureStorages(*storages))
-        samples.append({ usage.storage.id, now, usage.storage.usedBytes, usage.capacityBytes });
+        samples.append({ usage.storage.id, now, usage.storage.usedBytes, usage.capacityBytes, usage.reachable });
     SampleRepo repo(*m_db);
     if (auto added = repo.add(samples); !added)
         qCWarning(lcEngine) << "cannot store the capacity samples; the history has a gap:" << added.message();

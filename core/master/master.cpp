@@ -4,6 +4,7 @@
 #include "configdb/claimrepo.h"
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
+#include "configdb/samplerepo.h"
 #include "configdb/storagerepo.h"
 #include "configdb/userrepo.h"
 #include "storage/placement.h"
@@ -519,7 +520,23 @@ Result<PoolStatus> Master::poolStatus(const PoolRecord& pool)
         return storages.error();
     PoolStatus status;
     status.pool = pool;
-    const QList<StorageUsage> usages = measureStorages(*storages);
+    QList<StorageUsage> usages = measureStorages(*storages);
+    // A console of a shared ConfigDb may not see the storages' paths: what the engine measured
+    // recently stands for them.
+    if (m_db.isPostgres()) {
+        for (StorageUsage& usage : usages) {
+            if (usage.reachable)
+                continue;
+            auto sample = SampleRepo(m_db).latest(usage.storage.id, nowMs() - sampleFreshnessMs);
+            if (!sample)
+                return sample.error();
+            if (sample->has_value()) {
+                usage.reachable = (*sample)->reachable;
+                usage.capacityBytes = (*sample)->capacityBytes;
+                usage.measuredByEngine = true;
+            }
+        }
+    }
     auto userCounts = UserRepo(m_db).countsByStorage();
     if (!userCounts)
         return userCounts.error();

@@ -28,6 +28,9 @@ struct BackupOutcome
 class Master
 {
 public:
+    // How old an engine's capacity sample may be to stand for a storage this machine cannot reach.
+    static constexpr qint64 sampleFreshnessMs = 60000;
+
     explicit Master(ConfigDb& db)
         : m_db(db)
     { }

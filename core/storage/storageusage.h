@@ -16,6 +16,7 @@ struct StorageUsage
     qint64 capacityBytes = 0;
     qint64 freeOnFilesystem = 0;
     bool reachable = true; // its path is mounted and holds the expected storage.json
+    bool measuredByEngine = false; // not reachable from here: the engine's latest sample says
 
     double usedPercent() const
     {

@@ -6,9 +6,11 @@
 #include "configdb/configdb.h"
 #include "configdb/configdbcopier.h"
 #include "configdb/poolrepo.h"
+#include "configdb/samplerepo.h"
 #include "master/workspace.h"
 #include "pgserver.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -316,6 +318,49 @@ private slots:
         auto row = (*check)->queryRow(QStringLiteral("SELECT max_moves_out FROM pools WHERE name = 'counter'"));
         QVERIFY(row);
         QCOMPARE(row->value(0).toLongLong(), qint64(1 + 2 * incrementsPerProcess));
+    }
+
+    // A console elsewhere cannot see the storages' paths: the engine's recent samples stand for
+    // them, and the log says plainly which path it could not read.
+    void storagesOutOfReachShowTheEnginesSamples()
+    {
+        CliWorkspace w;
+        const ConfigDbLocation db = database();
+        QVERIFY(w.cli.runSteps({ { QStringLiteral("init"), QStringLiteral("--configdb"), db.url() },
+            { QStringLiteral("pool"), QStringLiteral("add"), QStringLiteral("main") } }));
+        QVERIFY(QDir().mkpath(w.path(QStringLiteral("elsewhere/s1"))));
+        QVERIFY(w.cli.runSteps({ { QStringLiteral("storage"), QStringLiteral("add"), QStringLiteral("main"),
+            QStringLiteral("s1"), w.path(QStringLiteral("elsewhere/s1")) } }));
+        // The path is only on the master server.
+        QVERIFY(QDir(w.path(QStringLiteral("elsewhere"))).removeRecursively());
+        const auto storageJson = [&] {
+            const CliResult status = w.cli.run({ QStringLiteral("status"), QStringLiteral("--json") });
+            return status.json()
+                .object()
+                .value(QLatin1String("pools"))
+                .toArray()
+                .at(0)
+                .toObject()
+                .value(QLatin1String("storages"))
+                .toArray()
+                .at(0)
+                .toObject();
+        };
+        QCOMPARE(storageJson().value(QLatin1String("state")).toString(), QStringLiteral("offline"));
+        {
+            auto connection = ConfigDb::open(db, ConfigDb::OpenMode::MustExist);
+            QVERIFY(connection);
+            const qint64 id
+                = (*connection)->queryRow(QStringLiteral("SELECT id FROM storages")).value().value(0).toLongLong();
+            QVERIFY(SampleRepo(**connection)
+                        .add({ CapacitySample { id, nowMs(), 0, 3 * 1024 * 1024 * qint64(1024), true } }));
+        }
+        const QJsonObject storage = storageJson();
+        QCOMPARE(storage.value(QLatin1String("state")).toString(), QStringLiteral("online"));
+        QCOMPARE(storage.value(QLatin1String("capacity_bytes")).toInteger(), 3 * 1024 * 1024 * qint64(1024));
+        const CliResult log = w.cli.run({ QStringLiteral("log"), QStringLiteral("s1") });
+        QCOMPARE(log.exitCode, 1);
+        QVERIFY2(log.err.contains(w.path(QStringLiteral("elsewhere/s1")).toUtf8()), qPrintable(log.describe()));
     }
 
     void copyTheDemoWorkspace()
