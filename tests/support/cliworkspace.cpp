@@ -1,6 +1,7 @@
 #include "cliworkspace.h"
 
 #include "pgserver.h"
+#include "sqldump.h"
 #include "testtree.h"
 #include "util/posixio.h"
 
@@ -26,22 +27,9 @@ QString dumpConfigDb(const QString& path)
         db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
         if (!db.open())
             return QStringLiteral("<unopenable>");
-        QSqlQuery tables(db);
-        if (!tables.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")))
+        dump = dumpTables(db, QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
+        if (dump.isEmpty() && !QSqlQuery(db).exec(QStringLiteral("SELECT 1 FROM sqlite_schema")))
             dump = QStringLiteral("<not a database>");
-        QStringList names;
-        while (tables.next())
-            names.append(tables.value(0).toString());
-        for (const QString& table : names) {
-            QSqlQuery rows(db);
-            rows.exec(QStringLiteral("SELECT * FROM \"%1\" ORDER BY 1").arg(table));
-            while (rows.next()) {
-                dump += table + u':';
-                for (int c = 0; c < rows.record().count(); ++c)
-                    dump += rows.value(c).toString() + u'|';
-                dump += u'\n';
-            }
-        }
         QSqlQuery version(db);
         version.exec(QStringLiteral("PRAGMA user_version"));
         if (version.next())

@@ -1,5 +1,7 @@
 #include "pgserver.h"
 
+#include "sqldump.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -286,22 +288,9 @@ QString PgServer::dump(const QString& database)
     QString dump;
     QString error;
     const bool ok = withConnection(m_port, database, &error, [&dump](QSqlDatabase& db, QString*) {
-        QSqlQuery tables(db);
-        tables.exec(QStringLiteral(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"));
-        QStringList names;
-        while (tables.next())
-            names.append(tables.value(0).toString());
-        for (const QString& table : std::as_const(names)) {
-            QSqlQuery rows(db);
-            rows.exec(QStringLiteral("SELECT * FROM \"%1\" ORDER BY 1").arg(table));
-            while (rows.next()) {
-                dump += table + u':';
-                for (int c = 0; c < rows.record().count(); ++c)
-                    dump += rows.value(c).toString() + u'|';
-                dump += u'\n';
-            }
-        }
+        dump = dumpTables(db,
+            QStringLiteral("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY "
+                           "table_name"));
         return true;
     });
     return ok ? dump : QStringLiteral("<unreachable: %1>").arg(error);
