@@ -103,6 +103,32 @@ private slots:
         QVERIFY(EngineLock::holder(pool.workspace()).isNone());
     }
 
+    // An engine that hangs (here: SIGSTOP) stops beating; the server ends its idle lock session
+    // and the standby takes over. Woken up, the old one finds its lock gone and waits as a standby.
+    void hungEngineLosesTheLock()
+    {
+        if (!PgServer::testsUsePostgres())
+            QSKIP("the idle session timeout is PostgreSQL's; a hung process keeps a lock file");
+        CrowdedPool pool(2, MiB, qint64(10 * MiB), 48 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        EngineProcess first(pool.workspace());
+        QTRY_VERIFY2_WITH_TIMEOUT(first.isActive(), qPrintable(first.said()), 30000);
+        EngineProcess second(pool.workspace());
+        QTRY_VERIFY2_WITH_TIMEOUT(second.isStandby(), qPrintable(second.said()), 30000);
+
+        QElapsedTimer failover;
+        failover.start();
+        ::kill(static_cast<pid_t>(first.pid()), SIGSTOP);
+        QTRY_VERIFY2_WITH_TIMEOUT(second.isActive(), qPrintable(second.said()), 20000);
+        qInfo("the standby took over %lld ms after the active engine hung", failover.elapsed());
+        QCOMPARE(EngineLock::holder(pool.workspace()).pid, second.pid());
+
+        ::kill(static_cast<pid_t>(first.pid()), SIGCONT);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            first.said().count(QLatin1String("engine: standby")) >= 1, qPrintable(first.said()), 20000);
+        QCOMPARE(EngineLock::holder(pool.workspace()).pid, second.pid());
+    }
+
     // The PostgreSQL server goes away in the middle of a copy and comes back: the engine stops
     // its jobs at a safe point, reconnects and finishes them; no user is ever on two storages.
     void serverRestartMidJob()
