@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "configdb/claimrepo.h"
 #include "configdb/configdbcopier.h"
 #include "configdb/poolrepo.h"
 #include "configdb/storagerepo.h"
@@ -86,12 +87,28 @@ int runConfigDbCopy(Context& context, const ParsedArgs& args)
     auto to = ConfigDb::open(*target, ConfigDb::OpenMode::Create);
     if (!to)
         return context.fail(to.error());
-    auto copied = ConfigDbCopier::copy(**db, **to, [&](const QString& line) { context.progress(line); });
+    // A backup already running writes to the SQLite file until it ends: none may run. The claims
+    // are read again under the copy's write lock, and the workspace points at the copy before
+    // that lock is released, so every command that starts afterwards uses PostgreSQL.
+    const auto noBackupRuns = [&]() -> Status {
+        auto backups = ClaimRepo(**db).list(claimKind::backup);
+        if (!backups)
+            return backups.error();
+        if (!backups->isEmpty())
+            return failed(QStringLiteral("%1 backup(s) of this workspace are running: copy ConfigDb when they are done")
+                              .arg(backups->size()));
+        return {};
+    };
+    auto copied = ConfigDbCopier::copy(
+        **db, **to, [&](const QString& line) { context.progress(line); },
+        [&]() -> Status {
+            if (auto idle = noBackupRuns(); !idle)
+                return idle;
+            return Workspace::writeConfig(dir, *target);
+        });
     context.endProgress();
     if (!copied)
         return context.fail(copied.error());
-    if (auto recorded = Workspace::writeConfig(dir, *target); !recorded)
-        return context.fail(recorded);
     qint64 rows = 0;
     for (const TableDigest& table : std::as_const(*copied)) {
         rows += table.rows;

@@ -93,8 +93,10 @@ int runCancel(Context& context, const ParsedArgs& args)
     // A running engine notices within a second; without one, roll the job back here and now.
     auto lock = EngineLock::acquire(context.workspaceDir(), (*db)->location());
     if (!lock) {
-        context.out() << "job " << id << " is being cancelled by the engine of "
-                      << EngineLock::holder(context.workspaceDir(), **db).describe() << '\n';
+        const EngineHolder holder = EngineLock::holder(context.workspaceDir(), **db);
+        if (holder.isNone()) // not held by an engine: the lock itself failed
+            return context.fail(lock.error());
+        context.out() << "job " << id << " is being cancelled by the engine of " << holder.describe() << '\n';
         return 0;
     }
     Master master(**db);

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
+#include <optional>
 #include <sqlite3.h>
 
 namespace pk {
@@ -42,6 +43,13 @@ Status createDatabaseFileOwnerOnly(const QString& path)
     if (!fd && errno != EEXIST) // EEXIST: someone created it meanwhile; SQLite opens theirs
         return posix::ioError(QStringLiteral("create"), path, errno);
     return {};
+}
+
+bool isWriteStatement(const QString& sql)
+{
+    const QString head = sql.trimmed().left(7).toUpper();
+    return head.startsWith(QLatin1String("INSERT")) || head.startsWith(QLatin1String("UPDATE"))
+        || head.startsWith(QLatin1String("DELETE"));
 }
 
 void sqliteGreatest(sqlite3_context* context, int argc, sqlite3_value** argv)
@@ -258,6 +266,21 @@ Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& binding
         m_nextReconnectMs = 0;
         qCInfo(lcConfigDb) << "reconnected to ConfigDb" << path();
     }
+    // On PostgreSQL a write outside a transaction takes the write lock too, as every SQLite write
+    // does: a read-then-write transaction never sees a row change under it.
+    if (isPostgres() && m_transactionDepth == 0 && isWriteStatement(sql)) {
+        std::optional<QSqlQuery> written;
+        const Status status = transaction([&]() -> Status {
+            auto query = exec(sql, bindings);
+            if (!query)
+                return query.error();
+            written = std::move(*query);
+            return {};
+        });
+        if (!status)
+            return status.error();
+        return std::move(*written);
+    }
     QSqlQuery query(handle());
     query.setForwardOnly(true);
     bool ok = false;
@@ -359,10 +382,17 @@ Status ConfigDb::transaction(const std::function<Status()>& work)
         m_transactionDepth = 1;
         Status status;
         if (isPostgres()) {
-            // Every writer of every machine queues here, as SQLite's writers do on its lock.
-            if (auto locked = exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(schema::writeLockKey));
-                !locked)
-                status = locked.error();
+            // Every writer of every machine queues here, as SQLite's writers do on its lock, and
+            // gives up after as long as they do.
+            if (auto timeout = exec(QStringLiteral("SET LOCAL lock_timeout = 20000")); !timeout)
+                status = timeout.error();
+            else if (auto locked = exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(schema::writeLockKey));
+                     !locked)
+                status = m_lastSqlState == QLatin1String("55P03")
+                    ? Status(failed(QStringLiteral("ConfigDb %1 is busy: another Poolkeeper process holds it too "
+                                                   "long; try again")
+                                        .arg(path())))
+                    : Status(locked.error());
         }
         if (status)
             status = work();
@@ -487,9 +517,16 @@ Status ConfigDb::configure()
 
 Status ConfigDb::configurePostgres()
 {
-    // Notices ("relation already exists, skipping") are not the operator's business.
-    if (auto quiet = exec(QStringLiteral("SET client_min_messages = warning")); !quiet)
-        return quiet.error();
+    // Notices ("relation already exists, skipping") are not the operator's business. The server
+    // watches the connection too: a client whose machine vanished must not hold the write lock
+    // (or a row) for the two hours of the system's keepalive defaults, nor a transaction it
+    // forgot for more than a minute.
+    for (const char* setting : { "SET client_min_messages = warning", "SET tcp_keepalives_idle = 5",
+             "SET tcp_keepalives_interval = 2", "SET tcp_keepalives_count = 3", "SET tcp_user_timeout = 10000",
+             "SET idle_in_transaction_session_timeout = 60000" }) {
+        if (auto set = exec(QString::fromLatin1(setting)); !set)
+            return set.error();
+    }
     auto mine = queryRow(QStringLiteral("SELECT to_regclass('poolkeeper_schema') IS NOT NULL, (SELECT count(*) FROM "
                                         "information_schema.tables WHERE table_schema = current_schema())"));
     if (!mine)

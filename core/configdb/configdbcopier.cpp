@@ -86,8 +86,8 @@ Result<QList<TableDigest>> ConfigDbCopier::digest(ConfigDb& db)
     return digests;
 }
 
-Result<QList<TableDigest>> ConfigDbCopier::copy(
-    ConfigDb& from, ConfigDb& to, const std::function<void(const QString&)>& progress)
+Result<QList<TableDigest>> ConfigDbCopier::copy(ConfigDb& from, ConfigDb& to,
+    const std::function<void(const QString&)>& progress, const std::function<Status()>& beforeCommit)
 {
     if (from.schemaVersion() != to.schemaVersion())
         return failed(QStringLiteral("ConfigDb %1 has schema %2 and %3 has schema %4: open both with the same "
@@ -166,7 +166,7 @@ Result<QList<TableDigest>> ConfigDbCopier::copy(
                                       .arg(to.path()));
             }
             sourceDigests = *digests;
-            return {};
+            return beforeCommit ? beforeCommit() : Status();
         });
     });
     if (!status)

@@ -30,10 +30,12 @@ public:
     static Result<QList<TableDigest>> digest(ConfigDb& db);
 
     // Copies from into to, which must hold the same schema version and no rows, in one
-    // transaction on each side (from's write lock keeps writers out meanwhile), then compares
-    // their digests. Returns from's digests.
-    static Result<QList<TableDigest>> copy(
-        ConfigDb& from, ConfigDb& to, const std::function<void(const QString&)>& progress = {});
+    // transaction on each side (from's write lock keeps writers out meanwhile), and compares
+    // their digests before committing. beforeCommit runs while both transactions are still open
+    // (a workspace switches to the copy there, so no write lands in from after the copy); its
+    // failure rolls the copy back. Returns from's digests.
+    static Result<QList<TableDigest>> copy(ConfigDb& from, ConfigDb& to,
+        const std::function<void(const QString&)>& progress = {}, const std::function<Status()>& beforeCommit = {});
 };
 
 } // namespace pk

@@ -58,18 +58,21 @@ Result<qint64> JobRepo::create(
     JobKind kind, qint64 planId, qint64 userId, qint64 fromStorageId, qint64 toStorageId, qint64 reservedBytes)
 {
     const qint64 now = nowMs();
-    auto insert = m_db.insert(
+    // ON CONFLICT: a failed statement would abort the caller's whole transaction on PostgreSQL,
+    // and an approval goes on with the other users.
+    auto insert = m_db.exec(
         QStringLiteral(
             "INSERT INTO jobs (kind, plan_id, user_id, from_storage_id, to_storage_id, reserved_bytes, bytes_total, "
-            "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            "created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"),
         { toString(kind), planId > 0 ? QVariant(planId) : QVariant(QMetaType(QMetaType::LongLong)), userId,
             fromStorageId, toStorageId, reservedBytes, reservedBytes, now, now });
-    if (!insert) {
-        if (m_db.lastErrorWasDuplicate())
-            return failed(QStringLiteral("the user already has a migration job in progress"));
+    if (!insert)
         return insert.error();
-    }
-    return *insert;
+    if (!insert->next())
+        return failed(QStringLiteral("the user already has a migration job in progress"));
+    const qint64 id = insert->value(0).toLongLong();
+    insert->finish();
+    return id;
 }
 
 Result<JobRecord> JobRepo::byId(qint64 id)

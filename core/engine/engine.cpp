@@ -107,8 +107,15 @@ bool Engine::tryTakeLock()
         return false;
     m_lastLockAttemptMs = now;
     auto lock = EngineLock::acquire(m_settings.workspaceDir, m_db->location());
-    if (!lock)
+    if (!lock) {
+        // Held by another engine is the normal case of a standby; anything else is worth a line
+        // (once while it lasts).
+        if (!lock.message().contains(QLatin1String("another Poolkeeper engine")) && lock.message() != m_lastLockError)
+            qCWarning(lcEngine) << "cannot take the engine lock:" << lock.message();
+        m_lastLockError = lock.message();
         return false;
+    }
+    m_lastLockError.clear();
     m_lock = std::make_unique<EngineLock>(std::move(*lock));
     if (m_engineId > 0) {
         if (auto active = EngineRepo(*m_db).setActive(m_engineId, true); !active)
@@ -393,9 +400,9 @@ void Engine::tick()
     if (!m_db)
         return;
     reapThreads();
+    const bool hadLock = m_lock != nullptr;
     if (m_runJobs)
         beat();
-    const bool hadLock = m_lock != nullptr;
     const bool runsJobs = m_runJobs && tryTakeLock();
     if (runsJobs != hadLock)
         emit roleChanged(info());

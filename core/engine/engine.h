@@ -167,6 +167,7 @@ private:
     qint64 m_engineId = 0; // this engine's row in the engines table
     qint64 m_lastBeatMs = 0;
     qint64 m_lastLockAttemptMs = 0;
+    QString m_lastLockError;
     qint64 m_lastSampleMs = 0;
     qint64 m_lastThinMs = 0;
     std::atomic<bool> m_stop { false };
