@@ -3,13 +3,16 @@
 #include "storagerepo.h"
 #include "util/posixio.h"
 
+#include <QSysInfo>
+
 #include <unistd.h>
 
 namespace pk {
 
 namespace {
 
-constexpr QLatin1String selectClaim("SELECT id, storage_id, user_uuid, kind, bytes, owner_pid, created_ms FROM claims");
+constexpr QLatin1String selectClaim(
+    "SELECT id, storage_id, user_uuid, kind, bytes, owner_pid, created_ms, owner_host FROM claims");
 
 ClaimRecord claimFromQuery(const QSqlQuery& query)
 {
@@ -21,10 +24,23 @@ ClaimRecord claimFromQuery(const QSqlQuery& query)
     claim.bytes = query.value(4).toLongLong();
     claim.ownerPid = query.value(5).toLongLong();
     claim.createdMs = query.value(6).toLongLong();
+    claim.ownerHost = query.value(7).toString();
     return claim;
 }
 
+QString thisHost()
+{
+    return QSysInfo::machineHostName();
+}
+
 } // namespace
+
+bool ClaimRecord::ownerIsGone() const
+{
+    if (!ownerHost.isEmpty() && ownerHost != thisHost())
+        return false;
+    return ownerPid != ::getpid() && !posix::isProcessAlive(ownerPid);
+}
 
 Result<std::optional<qint64>> ClaimRepo::openBackup(qint64 storageId, const QString& userUuid, bool requireOnline)
 {
@@ -38,8 +54,8 @@ Result<std::optional<qint64>> ClaimRepo::openBackup(qint64 storageId, const QStr
                 return {};
         }
         auto insert = m_db.insert(QStringLiteral("INSERT INTO claims (storage_id, user_uuid, kind, owner_pid, "
-                                                 "created_ms) VALUES (?, ?, ?, ?, ?)"),
-            { storageId, userUuid, claimKind::backup, qint64(::getpid()), nowMs() });
+                                                 "owner_host, created_ms) VALUES (?, ?, ?, ?, ?, ?)"),
+            { storageId, userUuid, claimKind::backup, qint64(::getpid()), thisHost(), nowMs() });
         if (!insert)
             return insert.error();
         id = *insert;
@@ -106,7 +122,7 @@ Result<QList<ClaimRecord>> ClaimRepo::firstBackupsInFlight(qint64 storageId)
         return claims;
     QList<ClaimRecord> live;
     for (const ClaimRecord& claim : std::as_const(*claims)) {
-        if (claim.ownerPid == ::getpid() || posix::isProcessAlive(claim.ownerPid))
+        if (!claim.ownerIsGone())
             live.append(claim);
     }
     return live;

@@ -21,7 +21,12 @@ struct ClaimRecord
     QString kind; // "backup" or "orphan"
     qint64 bytes = 0;
     qint64 ownerPid = 0;
+    QString ownerHost; // empty for claims of earlier versions (this machine's)
     qint64 createdMs = 0;
+
+    // The process that holds it is gone for sure. Only a process of this machine can be checked:
+    // a claim of another host (a shared ConfigDb) is never taken for dead here.
+    bool ownerIsGone() const;
 };
 
 namespace claimKind {

@@ -183,9 +183,11 @@ const QList<QStringList>& migrations()
                           .arg(QLatin1String(table)));
             return statements;
         }(),
-        // 6: a console elsewhere shows what the engine measured, reachable or not.
+        // 6: a console elsewhere shows what the engine measured, reachable or not; a backup's claim
+        // names the machine of its process, whose liveness only that machine can check.
         {
             QStringLiteral("ALTER TABLE capacity_samples ADD COLUMN reachable INTEGER NOT NULL DEFAULT 1"),
+            QStringLiteral("ALTER TABLE claims ADD COLUMN owner_host TEXT NOT NULL DEFAULT ''"),
         },
     };
     return steps;

@@ -24,13 +24,6 @@ namespace pk {
 
 namespace {
 
-// A claim of a process that is gone: nobody will finish or give back what it wrote. This
-// process's own claims are never taken for dead.
-bool ownerIsGone(const ClaimRecord& claim)
-{
-    return claim.ownerPid != ::getpid() && !posix::isProcessAlive(claim.ownerPid);
-}
-
 qint64 sumOf(const QList<ClaimRecord>& claims)
 {
     qint64 sum = 0;
@@ -65,7 +58,7 @@ Result<QStringList> StorageBooks::recoverDirectory(const StorageRecord& storage,
         return all.error();
     QList<ClaimRecord> dead;
     for (const ClaimRecord& claim : std::as_const(*all)) {
-        if (claim.kind == claimKind::backup && ownerIsGone(claim))
+        if (claim.kind == claimKind::backup && claim.ownerIsGone())
             dead.append(claim);
     }
     if (dead.isEmpty())
@@ -143,7 +136,7 @@ Result<QStringList> StorageBooks::recoverAbandonedWrites()
         return claims.error();
     QSet<QPair<qint64, QString>> directories;
     for (const ClaimRecord& claim : std::as_const(*claims)) {
-        if (ownerIsGone(claim))
+        if (claim.ownerIsGone())
             directories.insert({ claim.storageId, claim.userUuid });
     }
     QStringList notes;
@@ -215,7 +208,7 @@ Result<RescanResult> StorageBooks::rescan(const QString& name, const std::atomic
         if (!dirClaims)
             return dirClaims.error();
         const auto live = std::find_if(dirClaims->cbegin(), dirClaims->cend(),
-            [](const ClaimRecord& c) { return c.kind == claimKind::backup && !ownerIsGone(c); });
+            [](const ClaimRecord& c) { return c.kind == claimKind::backup && !c.ownerIsGone(); });
         if (live != dirClaims->cend()) {
             result.notes.append(QStringLiteral("'%1' is being written by a backup (process %2): counted by it")
                                     .arg(store.dir())

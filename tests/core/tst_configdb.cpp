@@ -2,6 +2,7 @@
 // them, transactions, and concurrent writers sharing the file as a GUI and a CLI do.
 
 #include "clirunner.h"
+#include "configdb/claimrepo.h"
 #include "configdb/configdb.h"
 #include "configdb/poolrepo.h"
 #include "configdb/schema.h"
@@ -15,10 +16,12 @@
 #include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <thread>
+#include <unistd.h>
 
 using namespace pk;
 
@@ -340,6 +343,33 @@ private slots:
         QCOMPARE(user.isOk(), ok);
         if (ok)
             QCOMPARE(users.byName(name)->name, name);
+    }
+
+    // A backup's claim is taken for dead only when its process is gone on this machine; another
+    // machine's process (a shared ConfigDb) cannot be checked from here and is left alone.
+    void claimOfAnotherHostIsNeverTakenForDead_data()
+    {
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<bool>("alivePid");
+        QTest::addColumn<bool>("gone");
+        const QString here = QSysInfo::machineHostName();
+        QTest::newRow("here, dead") << here << false << true;
+        QTest::newRow("here, alive") << here << true << false;
+        QTest::newRow("earlier version, dead") << QString() << false << true;
+        QTest::newRow("elsewhere, no such pid here") << QStringLiteral("another-host.example") << false << false;
+    }
+
+    void claimOfAnotherHostIsNeverTakenForDead()
+    {
+        QFETCH(QString, host);
+        QFETCH(bool, alivePid);
+        QFETCH(bool, gone);
+        ClaimRecord claim;
+        claim.kind = claimKind::backup;
+        claim.ownerHost = host;
+        // A pid that does not exist: above the kernel's limit.
+        claim.ownerPid = alivePid ? qint64(::getppid()) : qint64(1) << 30;
+        QCOMPARE(claim.ownerIsGone(), gone);
     }
 };
 
