@@ -57,7 +57,7 @@ Result<ConfigDbLocation> Workspace::configDbLocation(const QString& directory)
     const QString file = configPath(directory);
     if (!QFileInfo::exists(file))
         return ConfigDbLocation::sqlite(configDbPath(directory));
-    auto text = posix::readFile(file, 64 * 1024);
+    auto text = posix::readFile(file, qint64(64) * 1024);
     if (!text)
         return text.error();
     std::optional<ConfigDbLocation> location;
