@@ -168,7 +168,8 @@ Error ConfigDb::connectionError(const QString& serverText) const
 {
     const QString where = QStringLiteral("%1:%2").arg(m_location.host()).arg(m_location.port());
     QString reason = serverText.section(u'\n', 0, 0).trimmed();
-    reason.remove(QRegularExpression(QStringLiteral("^(FATAL|ERROR):\\s*")));
+    static const QRegularExpression severity(QStringLiteral("^(FATAL|ERROR):\\s*"));
+    reason.remove(severity);
     reason.remove(QStringLiteral("QPSQL: Unable to connect"));
     reason = reason.trimmed();
     if (serverText.contains(QLatin1String("password authentication failed"))

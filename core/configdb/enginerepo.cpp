@@ -6,7 +6,7 @@ namespace pk {
 
 namespace {
 
-const QString selectEngine = QStringLiteral(
+constexpr QLatin1String selectEngine(
     "SELECT id, host, pid, role, started_ms, since_ms, heartbeat_ms FROM engines WHERE heartbeat_ms > ?");
 
 EngineRecord engineFromQuery(const QSqlQuery& query)
