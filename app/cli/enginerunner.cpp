@@ -193,7 +193,7 @@ int runEngineService(Context& context, qint64 maxRate)
         say(QStringLiteral("job %1 (user '%2'): %3; tried again later").arg(job.id).arg(job.userName, job.error));
     });
     QTimer interrupt;
-    QObject::connect(&interrupt, &QTimer::timeout, [&] {
+    QObject::connect(&interrupt, &QTimer::timeout, &engine, [&] {
         if (!Context::stopFlag()->load())
             return;
         interrupt.stop();
