@@ -78,7 +78,7 @@ int freePort()
 QString findBinDir()
 {
     for (const char* version : { "15", "16", "17", "14", "13" }) {
-        const QString dir = QStringLiteral("/usr/lib/postgresql/%1/bin").arg(QLatin1String(version));
+        QString dir = QStringLiteral("/usr/lib/postgresql/%1/bin").arg(QLatin1String(version));
         if (QFile::exists(dir + QStringLiteral("/postgres")))
             return dir;
     }
