@@ -61,7 +61,7 @@ class TestShared : public QObject
     ConfigDbLocation database(const QString& prefix = QStringLiteral("shared"))
     {
         QString error;
-        const ConfigDbLocation location = m_server->createDatabase(prefix, &error);
+        ConfigDbLocation location = m_server->createDatabase(prefix, &error);
         if (!location.isPostgres())
             qWarning("%s", qPrintable(error));
         return location;
@@ -353,11 +353,11 @@ private slots:
             const qint64 id
                 = (*connection)->queryRow(QStringLiteral("SELECT id FROM storages")).value().value(0).toLongLong();
             QVERIFY(SampleRepo(**connection)
-                        .add({ CapacitySample { id, nowMs(), 0, 3 * 1024 * 1024 * qint64(1024), true } }));
+                        .add({ CapacitySample { id, nowMs(), 0, qint64(3) * 1024 * 1024 * 1024, true } }));
         }
         const QJsonObject storage = storageJson();
         QCOMPARE(storage.value(QLatin1String("state")).toString(), QStringLiteral("online"));
-        QCOMPARE(storage.value(QLatin1String("capacity_bytes")).toInteger(), 3 * 1024 * 1024 * qint64(1024));
+        QCOMPARE(storage.value(QLatin1String("capacity_bytes")).toInteger(), qint64(3) * 1024 * 1024 * 1024);
         const CliResult log = w.cli.run({ QStringLiteral("log"), QStringLiteral("s1") });
         QCOMPARE(log.exitCode, 1);
         QVERIFY2(log.err.contains(w.path(QStringLiteral("elsewhere/s1")).toUtf8()), qPrintable(log.describe()));
