@@ -13,6 +13,7 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <functional>
 
 namespace pk::cli {
 
@@ -280,27 +281,30 @@ int runDrain(Context& context, const ParsedArgs& args)
     return runEngine(context, EngineRun {});
 }
 
-int runEngineCommand(Context& context, const ParsedArgs& args)
+// The engine commands: --max-rate checked and the workspace opened before the engine starts.
+int withEngineRate(Context& context, const ParsedArgs& args, const std::function<int(qint64)>& run)
 {
     auto rate = rateOption(args);
     if (!rate)
         return context.fail(rate.error());
     if (auto db = context.db(); !db)
         return context.fail(db.error());
-    EngineRun run;
-    run.maxRate = *rate;
-    run.quiet = true;
-    return runEngine(context, run);
+    return run(*rate);
+}
+
+int runEngineCommand(Context& context, const ParsedArgs& args)
+{
+    return withEngineRate(context, args, [&](qint64 rate) {
+        EngineRun run;
+        run.maxRate = rate;
+        run.quiet = true;
+        return runEngine(context, run);
+    });
 }
 
 int runEngineServiceCommand(Context& context, const ParsedArgs& args)
 {
-    auto rate = rateOption(args);
-    if (!rate)
-        return context.fail(rate.error());
-    if (auto db = context.db(); !db)
-        return context.fail(db.error());
-    return runEngineService(context, *rate);
+    return withEngineRate(context, args, [&](qint64 rate) { return runEngineService(context, rate); });
 }
 
 } // namespace

@@ -477,12 +477,8 @@ Status ConfigDb::configure()
         return version.error();
     }
     m_schemaVersion = *version;
-    if (m_schemaVersion > latestSchemaVersion())
-        return failed(QStringLiteral(
-            "ConfigDb '%1' has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
-                          .arg(path())
-                          .arg(m_schemaVersion)
-                          .arg(latestSchemaVersion()));
+    if (auto supported = checkSchemaSupported(); !supported)
+        return supported;
     auto appId = queryRow(QStringLiteral("PRAGMA application_id"));
     if (!appId)
         return appId.error();
@@ -528,15 +524,18 @@ Status ConfigDb::configurePostgres()
         if (auto set = exec(QString::fromLatin1(setting)); !set)
             return set.error();
     }
+    const auto foreign = [this] {
+        return failed(QStringLiteral("database %1 holds tables of another program, not a Poolkeeper ConfigDb: "
+                                     "create an empty database for Poolkeeper")
+                          .arg(path()));
+    };
     auto mine = queryRow(QStringLiteral("SELECT to_regclass('poolkeeper_schema') IS NOT NULL, (SELECT count(*) FROM "
                                         "information_schema.tables WHERE table_schema = current_schema())"));
     if (!mine)
         return mine.error();
     if (!mine->value(0).toBool()) {
         if (mine->value(1).toLongLong() > 0)
-            return failed(QStringLiteral("database %1 holds tables of another program, not a Poolkeeper ConfigDb: "
-                                         "create an empty database for Poolkeeper")
-                              .arg(path()));
+            return foreign();
         m_schemaVersion = 0;
         return {};
     }
@@ -545,16 +544,19 @@ Status ConfigDb::configurePostgres()
         return version.error();
     m_schemaVersion = *version;
     if (m_schemaVersion < 0)
-        return failed(QStringLiteral("database %1 holds tables of another program, not a Poolkeeper ConfigDb: "
-                                     "create an empty database for Poolkeeper")
-                          .arg(path()));
-    if (m_schemaVersion > latestSchemaVersion())
-        return failed(QStringLiteral(
-            "ConfigDb %1 has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
-                          .arg(path())
-                          .arg(m_schemaVersion)
-                          .arg(latestSchemaVersion()));
-    return {};
+        return foreign();
+    return checkSchemaSupported();
+}
+
+Status ConfigDb::checkSchemaSupported() const
+{
+    if (m_schemaVersion <= latestSchemaVersion())
+        return {};
+    return failed(QStringLiteral(
+        "ConfigDb '%1' has schema version %2, newer than this Poolkeeper supports (%3): upgrade Poolkeeper")
+                      .arg(path())
+                      .arg(m_schemaVersion)
+                      .arg(latestSchemaVersion()));
 }
 
 Result<int> ConfigDb::storedSchemaVersion()

@@ -95,6 +95,8 @@ private:
     Status reconnect();
     Status configure();
     Status configurePostgres();
+    // A newer schema is refused before anything is written.
+    Status checkSchemaSupported() const;
     Status migrate();
     Result<int> storedSchemaVersion();
     Status writeSchemaVersion(int version);

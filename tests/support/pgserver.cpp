@@ -2,14 +2,15 @@
 
 #include "sqldump.h"
 
-#include <QDeadlineTimer>
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
+#include <QFileSystemWatcher>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
-#include <QThread>
+#include <QTimer>
 
 #include <atomic>
 #include <csignal>
@@ -217,14 +218,11 @@ bool PgServer::launch(QString* error)
                 QStringLiteral("max_connections=300"), QStringLiteral("-c"), QStringLiteral("full_page_writes=off") });
         if (!m_postmaster->waitForStarted(10000))
             continue;
-        // Ready when it accepts a connection; a taken port ends the process instead.
-        const QDeadlineTimer deadline(30000);
-        while (!deadline.hasExpired() && m_postmaster->state() == QProcess::Running) {
-            if (withConnection(
-                    m_port, QStringLiteral("postgres"), nullptr, [](QSqlDatabase&, QString*) { return true; }))
-                return true;
-            QThread::msleep(50);
-        }
+        // A taken port ends the process instead of making it ready.
+        if (waitUntilReady(30000)
+            && withConnection(
+                m_port, QStringLiteral("postgres"), nullptr, [](QSqlDatabase&, QString*) { return true; }))
+            return true;
         m_postmaster->kill();
         m_postmaster->waitForFinished(5000);
     }
@@ -232,6 +230,37 @@ bool PgServer::launch(QString* error)
     *error = QStringLiteral("PostgreSQL did not start: ")
         + (log.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(log.readAll().right(400)) : QString());
     return false;
+}
+
+bool PgServer::waitUntilReady(int timeoutMs)
+{
+    // The postmaster writes "ready" into line 8 of postmaster.pid once it accepts connections (as
+    // pg_ctl -w reads it); the file is watched instead of polled.
+    const QString dataDir = m_dir.filePath(QStringLiteral("data"));
+    const QString pidFile = dataDir + QStringLiteral("/postmaster.pid");
+    const auto isReady = [&] {
+        QFile file(pidFile);
+        if (!file.open(QIODevice::ReadOnly))
+            return false;
+        const QList<QByteArray> lines = file.readAll().split('\n');
+        return lines.size() > 7 && lines.at(7).trimmed() == "ready";
+    };
+    QFileSystemWatcher watcher({ dataDir });
+    QEventLoop loop;
+    const auto check = [&] {
+        if (!watcher.files().contains(pidFile) && QFile::exists(pidFile))
+            watcher.addPath(pidFile);
+        if (isReady())
+            loop.quit();
+    };
+    QObject::connect(&watcher, &QFileSystemWatcher::directoryChanged, &loop, check);
+    QObject::connect(&watcher, &QFileSystemWatcher::fileChanged, &loop, check);
+    QObject::connect(m_postmaster.get(), &QProcess::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    check();
+    if (!isReady() && m_postmaster->state() == QProcess::Running)
+        loop.exec();
+    return isReady() && m_postmaster->state() == QProcess::Running;
 }
 
 bool PgServer::stop()

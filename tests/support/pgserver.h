@@ -45,6 +45,7 @@ public:
 private:
     bool runAsServerUser(const QString& program, const QStringList& arguments, QString* output);
     bool launch(QString* error);
+    bool waitUntilReady(int timeoutMs);
 
     QTemporaryDir m_dir;
     QString m_binDir;
