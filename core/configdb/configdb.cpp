@@ -269,7 +269,7 @@ Result<QSqlQuery> ConfigDb::exec(const QString& sql, const QVariantList& binding
     }
     // On PostgreSQL a write outside a transaction takes the write lock too, as every SQLite write
     // does: a read-then-write transaction never sees a row change under it.
-    if (isPostgres() && m_transactionDepth == 0 && isWriteStatement(sql)) {
+    if (isPostgres() && m_transactionDepth == 0 && !m_ownRowWrite && isWriteStatement(sql)) {
         std::optional<QSqlQuery> written;
         const Status status = transaction([&]() -> Status {
             auto query = exec(sql, bindings);
@@ -366,6 +366,14 @@ Result<QVariantList> ConfigDb::queryRow(const QString& sql, const QVariantList& 
     }
     query->finish();
     return row;
+}
+
+Result<QSqlQuery> ConfigDb::execOwnRow(const QString& sql, const QVariantList& bindings)
+{
+    m_ownRowWrite = true;
+    auto query = exec(sql, bindings);
+    m_ownRowWrite = false;
+    return query;
 }
 
 Status ConfigDb::transaction(const std::function<Status()>& work)

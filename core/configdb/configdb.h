@@ -52,6 +52,10 @@ public:
 
     // Prepares and runs one statement with positional bindings ("?").
     Result<QSqlQuery> exec(const QString& sql, const QVariantList& bindings = {});
+    // A write that reads nothing and changes only a row no other process writes (an engine's own
+    // heartbeat): it does not queue behind the write lock, so a long transaction elsewhere cannot
+    // make a live engine look dead.
+    Result<QSqlQuery> execOwnRow(const QString& sql, const QVariantList& bindings);
     // Runs an INSERT and returns the id of the new row.
     Result<qint64> insert(const QString& sql, const QVariantList& bindings);
     // Runs a statement expected to return at most one row; an empty QVariantList when none.
@@ -112,6 +116,7 @@ private:
     QString m_lastSqlState;
     bool m_connectionLost = false;
     bool m_lastDuplicate = false;
+    bool m_ownRowWrite = false;
     qint64 m_nextReconnectMs = 0;
     int m_reconnectDelayMs = 0;
     QObject* m_listenContext = nullptr;

@@ -56,12 +56,31 @@ Status EngineRepo::setActive(qint64 id, bool active)
 
 Status EngineRepo::heartbeat(qint64 id)
 {
-    auto query = m_db.exec(QStringLiteral("UPDATE engines SET heartbeat_ms = ? WHERE id = ?"), { nowMs(), id });
+    auto query = m_db.execOwnRow(QStringLiteral("UPDATE engines SET heartbeat_ms = ? WHERE id = ?"), { nowMs(), id });
     if (!query)
         return query.error();
     if (query->numRowsAffected() != 1)
         return notFound(QStringLiteral("engine %1 is not enrolled (removed as dead?)").arg(id));
     return {};
+}
+
+Result<qint64> EngineRepo::nextEpoch()
+{
+    qint64 epoch = 0;
+    const Status status = m_db.transaction([&]() -> Status {
+        if (auto bumped = m_db.exec(QStringLiteral("UPDATE engine_epoch SET epoch = epoch + 1 WHERE id = 1")); !bumped)
+            return bumped.error();
+        auto row = m_db.queryRow(QStringLiteral("SELECT epoch FROM engine_epoch WHERE id = 1"));
+        if (!row)
+            return row.error();
+        if (row->isEmpty())
+            return failed(QStringLiteral("ConfigDb %1 has no engine epoch: its schema is damaged").arg(m_db.path()));
+        epoch = row->value(0).toLongLong();
+        return {};
+    });
+    if (!status)
+        return status.error();
+    return epoch;
 }
 
 Status EngineRepo::remove(qint64 id)

@@ -35,6 +35,8 @@ public:
     Status setActive(qint64 id, bool active);
     Status heartbeat(qint64 id);
     Status remove(qint64 id);
+    // The next fencing epoch, drawn by an engine as it takes the lock (see JobRepo).
+    Result<qint64> nextEpoch();
     // Rows of engines that died without removing themselves.
     Status removeStale();
     // The live active engine, if any.

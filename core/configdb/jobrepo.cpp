@@ -47,11 +47,6 @@ JobRecord jobFromQuery(const QSqlQuery& q)
     return job;
 }
 
-Status checked(const Result<QSqlQuery>& query)
-{
-    return query ? Status() : Status(query.error());
-}
-
 } // namespace
 
 Result<qint64> JobRepo::create(
@@ -121,49 +116,86 @@ Result<QSet<qint64>> JobRepo::busyStorages()
     return ids;
 }
 
+QString JobRepo::fenceCondition() const
+{
+    return QStringLiteral(" AND (SELECT epoch FROM engine_epoch WHERE id = 1) = %1").arg(m_ownerEpoch);
+}
+
+Status JobRepo::updateJob(qint64 id, const QString& assignments, QVariantList values)
+{
+    QString sql = QStringLiteral("UPDATE jobs SET ") + assignments + QStringLiteral(" WHERE id = ?");
+    values.append(id);
+    if (m_ownerEpoch > 0)
+        sql += QStringLiteral(" AND owner_epoch = %1").arg(m_ownerEpoch) + fenceCondition();
+    auto query = m_db.exec(sql, values);
+    if (!query)
+        return query.error();
+    if (m_ownerEpoch > 0 && query->numRowsAffected() == 0)
+        return failed(QStringLiteral("job %1 is no longer this engine's: another engine took it over after this one "
+                                     "lost the engine lock")
+                          .arg(id));
+    return {};
+}
+
 Status JobRepo::markRunning(qint64 id, qint64 ownerPid)
 {
     const qint64 now = nowMs();
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET state = 'running', owner_pid = ?, started_ms = "
-                                            "coalesce(started_ms, ?), updated_ms = ? WHERE id = ?"),
-        { ownerPid, now, now, id }));
+    QString sql = QStringLiteral("UPDATE jobs SET state = 'running', owner_pid = ?, owner_epoch = ?, started_ms = "
+                                 "coalesce(started_ms, ?), updated_ms = ? WHERE id = ?");
+    if (m_ownerEpoch > 0)
+        sql += fenceCondition();
+    auto query = m_db.exec(sql, { ownerPid, m_ownerEpoch, now, now, id });
+    if (!query)
+        return query.error();
+    if (m_ownerEpoch > 0 && query->numRowsAffected() == 0)
+        return failed(QStringLiteral("job %1 cannot be claimed: another engine took the engine lock").arg(id));
+    return {};
+}
+
+Result<bool> JobRepo::stillOwned(qint64 id)
+{
+    if (m_ownerEpoch == 0)
+        return true;
+    auto row
+        = m_db.queryRow(QStringLiteral("SELECT count(*) FROM jobs WHERE id = ? AND owner_epoch = ?") + fenceCondition(),
+            { id, m_ownerEpoch });
+    if (!row)
+        return row.error();
+    return !row->isEmpty() && row->value(0).toLongLong() == 1;
 }
 
 Status JobRepo::setPhase(qint64 id, JobPhase phase)
 {
-    return checked(m_db.exec(
-        QStringLiteral("UPDATE jobs SET phase = ?, updated_ms = ? WHERE id = ?"), { toString(phase), nowMs(), id }));
+    return updateJob(id, QStringLiteral("phase = ?, updated_ms = ?"), { toString(phase), nowMs() });
 }
 
 Status JobRepo::setProgress(qint64 id, qint64 bytesDone, qint64 bytesTotal)
 {
-    return checked(
-        m_db.exec(QStringLiteral("UPDATE jobs SET bytes_done = ?, bytes_total = ?, updated_ms = ? WHERE id = ?"),
-            { bytesDone, bytesTotal, nowMs(), id }));
+    return updateJob(
+        id, QStringLiteral("bytes_done = ?, bytes_total = ?, updated_ms = ?"), { bytesDone, bytesTotal, nowMs() });
 }
 
 Status JobRepo::addDestAccounted(qint64 id, qint64 delta)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = greatest(0, dest_accounted_bytes + "
-                                            "?), updated_ms = ? WHERE id = ?"),
-        { delta, nowMs(), id }));
+    return updateJob(id, QStringLiteral("dest_accounted_bytes = greatest(0, dest_accounted_bytes + ?), updated_ms = ?"),
+        { delta, nowMs() });
 }
 
 Status JobRepo::finish(qint64 id, JobState state, JobPhase phase, const QString& error)
 {
     const qint64 now = nowMs();
     // A null QString binds as SQL NULL; the column holds '' for "no error".
-    return checked(m_db.exec(
-        QStringLiteral("UPDATE jobs SET state = ?, phase = ?, error = ?, finished_ms = ?, updated_ms = ? WHERE id = ?"),
-        { toString(state), toString(phase), error.isNull() ? QStringLiteral("") : error, now, now, id }));
+    return updateJob(id, QStringLiteral("state = ?, phase = ?, error = ?, finished_ms = ?, updated_ms = ?"),
+        { toString(state), toString(phase), error.isNull() ? QStringLiteral("") : error, now, now });
 }
 
 Status JobRepo::requeue(qint64 id)
 {
-    return checked(m_db.exec(
-        QStringLiteral(
-            "UPDATE jobs SET state = 'pending', owner_pid = NULL, updated_ms = ? WHERE id = ? AND state = 'running'"),
-        { nowMs(), id }));
+    // A job that is not running (finished meanwhile) stays as it is, fenced or not.
+    return updateJob(id,
+        QStringLiteral("state = CASE WHEN state = 'running' THEN 'pending' ELSE state END, owner_pid = "
+                       "CASE WHEN state = 'running' THEN NULL ELSE owner_pid END, updated_ms = ?"),
+        { nowMs() });
 }
 
 Result<bool> JobRepo::requestCancel(qint64 id)
@@ -198,15 +230,15 @@ Result<qint64> JobRepo::lastMoveFinishedMs(qint64 userId)
 
 Status JobRepo::setError(qint64 id, const QString& error)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET error = ?, updated_ms = ? WHERE id = ?"),
-        { error.isNull() ? QStringLiteral("") : error, nowMs(), id }));
+    return updateJob(
+        id, QStringLiteral("error = ?, updated_ms = ?"), { error.isNull() ? QStringLiteral("") : error, nowMs() });
 }
 
 Status JobRepo::setCopyBooks(qint64 id, qint64 destAccountedBytes, qint64 sourceBytes, bool cleanupPending)
 {
-    return checked(m_db.exec(QStringLiteral("UPDATE jobs SET dest_accounted_bytes = ?, source_bytes = ?, "
-                                            "cleanup_pending = ?, updated_ms = ? WHERE id = ?"),
-        { destAccountedBytes, sourceBytes, cleanupPending ? 1 : 0, nowMs(), id }));
+    return updateJob(id,
+        QStringLiteral("dest_accounted_bytes = ?, source_bytes = ?, cleanup_pending = ?, updated_ms = ?"),
+        { destAccountedBytes, sourceBytes, cleanupPending ? 1 : 0, nowMs() });
 }
 
 Result<qint64> JobRepo::adoptLeftovers(qint64 id, qint64 userId, qint64 toStorageId)

@@ -11,8 +11,12 @@ namespace pk {
 class JobRepo
 {
 public:
-    explicit JobRepo(ConfigDb& db)
+    // ownerEpoch > 0 fences the writes of one job (see schema step 7): they change the row only
+    // while the job is claimed with that epoch and no engine has drawn a newer one, and otherwise
+    // fail without changing anything. 0: unfenced (approvals, cancels, the lock holder's start).
+    explicit JobRepo(ConfigDb& db, qint64 ownerEpoch = 0)
         : m_db(db)
+        , m_ownerEpoch(ownerEpoch)
     { }
 
     // Inserts a pending job; fails when the user already has an active one.
@@ -27,7 +31,10 @@ public:
     // Storage ids that take part in an active job (their compaction and sync are paused).
     Result<QSet<qint64>> busyStorages();
 
+    // Claims the job for this process (and, fenced, for this repo's epoch, if it is current).
     Status markRunning(qint64 id, qint64 ownerPid);
+    // Fenced: whether the job is still this epoch's; unfenced: true.
+    Result<bool> stillOwned(qint64 id);
     Status setPhase(qint64 id, JobPhase phase);
     Status setProgress(qint64 id, qint64 bytesDone, qint64 bytesTotal);
     Status addDestAccounted(qint64 id, qint64 delta);
@@ -53,7 +60,12 @@ public:
     Result<qint64> lastMoveFinishedMs(qint64 userId);
 
 private:
+    // "UPDATE jobs SET <assignments> WHERE id = ?" with the values, fenced when this repo is.
+    Status updateJob(qint64 id, const QString& assignments, QVariantList values);
+    QString fenceCondition() const;
+
     ConfigDb& m_db;
+    qint64 m_ownerEpoch = 0;
 };
 
 } // namespace pk

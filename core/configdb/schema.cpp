@@ -189,6 +189,39 @@ const QList<QStringList>& migrations()
             QStringLiteral("ALTER TABLE capacity_samples ADD COLUMN reachable INTEGER NOT NULL DEFAULT 1"),
             QStringLiteral("ALTER TABLE claims ADD COLUMN owner_host TEXT NOT NULL DEFAULT ''"),
         },
+        // 7: fencing and requests. Each engine that takes the lock draws the next epoch; a job
+        // records the epoch of the engine running it, and every write of the job requires both to
+        // be still current, so an engine that lost its lock can no longer change a job another one
+        // took over. A console elsewhere asks the active engine for the work that reads the
+        // storages (scans, drains) through the requests table.
+        [] {
+            QStringList statements = {
+                QStringLiteral("CREATE TABLE engine_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT "
+                               "NULL)"),
+                QStringLiteral("INSERT INTO engine_epoch (id, epoch) VALUES (1, 0)"),
+                QStringLiteral("ALTER TABLE jobs ADD COLUMN owner_epoch INTEGER NOT NULL DEFAULT 0"),
+                QStringLiteral(R"(CREATE TABLE requests (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed')),
+                requested_by TEXT NOT NULL,
+                created_ms INTEGER NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                carried_out_by TEXT NOT NULL DEFAULT '',
+                progress_done INTEGER NOT NULL DEFAULT 0,
+                progress_total INTEGER NOT NULL DEFAULT 0,
+                progress_text TEXT NOT NULL DEFAULT '',
+                result TEXT NOT NULL DEFAULT '',
+                result_count INTEGER NOT NULL DEFAULT 0,
+                detail TEXT NOT NULL DEFAULT ''))"),
+                QStringLiteral("CREATE INDEX requests_state ON requests(state)"),
+            };
+            statements.append(QLatin1String(postgresOnly)
+                + QStringLiteral("CREATE TRIGGER requests_notify AFTER INSERT OR UPDATE OR DELETE ON requests FOR EACH "
+                                 "STATEMENT EXECUTE FUNCTION poolkeeper_notify()"));
+            return statements;
+        }(),
     };
     return steps;
 }

@@ -3,13 +3,18 @@
 #include "configdb/configdb.h"
 #include "configdb/enginerepo.h"
 #include "master/workspace.h"
+#include "util/logging.h"
 #include "util/posixio.h"
 
 #include <QSysInfo>
 
 #include <cerrno>
+#include <condition_variable>
 #include <fcntl.h>
+#include <future>
+#include <mutex>
 #include <sys/file.h>
+#include <thread>
 #include <unistd.h>
 
 namespace pk {
@@ -31,6 +36,107 @@ Error heldBy(const EngineHolder& holder)
 }
 
 } // namespace
+
+// The PostgreSQL session that holds the lock, opened, pinged and closed by its own thread (a Qt
+// Sql connection belongs to the thread that opened it).
+class EngineLock::Keeper
+{
+public:
+    Keeper(ConfigDbLocation location, QString workspaceDir, std::atomic<bool>* stopOnLoss)
+        : m_location(std::move(location))
+        , m_workspaceDir(std::move(workspaceDir))
+        , m_stopOnLoss(stopOnLoss)
+    { }
+    ~Keeper()
+    {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_quit = true;
+        }
+        m_wake.notify_all();
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    Keeper(const Keeper&) = delete;
+    Keeper& operator=(const Keeper&) = delete;
+
+    // Returns once the thread holds the lock or knows why it cannot.
+    Status start()
+    {
+        std::promise<Status> taken;
+        std::future<Status> outcome = taken.get_future();
+        m_thread = std::thread([this, taken = std::move(taken)]() mutable { run(taken); });
+        return outcome.get();
+    }
+
+    Status checkIn()
+    {
+        m_lastCheckInMs = nowMs();
+        const std::lock_guard lock(m_mutex);
+        if (m_lost)
+            return failed(m_lostReason);
+        return {};
+    }
+
+private:
+    void run(std::promise<Status>& taken)
+    {
+        auto session = ConfigDb::open(m_location, ConfigDb::OpenMode::MustExist);
+        if (!session) {
+            taken.set_value(session.error());
+            return;
+        }
+        auto got = EngineRepo(**session).tryTakeSessionLock(idleTimeoutMs);
+        if (!got || !*got) {
+            taken.set_value(!got ? Status(got.error()) : Status(heldBy(holder(m_workspaceDir, **session))));
+            return;
+        }
+        taken.set_value(Status());
+        bool quiet = false;
+        std::unique_lock lock(m_mutex);
+        while (!m_quit) {
+            m_wake.wait_for(lock, std::chrono::seconds(1));
+            if (m_quit)
+                break;
+            const qint64 lastCheckIn = m_lastCheckInMs;
+            if (lastCheckIn > 0 && nowMs() - lastCheckIn > hungAfterMs) {
+                // Without pings the server ends the session and frees the lock for a standby.
+                if (!quiet)
+                    qCWarning(lcEngine) << "the engine's thread has not checked in for" << hungAfterMs / 1000
+                                        << "s; letting the engine lock go";
+                quiet = true;
+                continue;
+            }
+            quiet = false;
+            lock.unlock();
+            // Never through a new connection: a reconnected session does not hold the lock.
+            const Status alive = (*session)->connectionLost()
+                ? Status(failed(QStringLiteral("the connection that held the engine lock is gone")))
+                : EngineRepo(**session).pingSession();
+            lock.lock();
+            if (!alive) {
+                m_lost = true;
+                m_lostReason = alive.message();
+                if (m_stopOnLoss)
+                    *m_stopOnLoss = true;
+                break;
+            }
+        }
+        lock.unlock();
+        session->reset(); // closing the connection frees the lock at once
+    }
+
+    const ConfigDbLocation m_location;
+    const QString m_workspaceDir;
+    std::atomic<bool>* const m_stopOnLoss;
+    std::thread m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_quit = false;
+    bool m_lost = false;
+    QString m_lostReason;
+    std::atomic<qint64> m_lastCheckInMs { 0 };
+};
 
 QString EngineHolder::describe() const
 {
@@ -54,20 +160,16 @@ QString EngineLock::localHost()
     return QSysInfo::machineHostName();
 }
 
-Result<EngineLock> EngineLock::acquire(const QString& workspaceDir, const ConfigDbLocation& location)
+Result<EngineLock> EngineLock::acquire(
+    const QString& workspaceDir, const ConfigDbLocation& location, std::atomic<bool>* stopOnLoss)
 {
     if (!location.isPostgres())
         return acquire(workspaceDir);
-    auto session = ConfigDb::open(location, ConfigDb::OpenMode::MustExist);
-    if (!session)
-        return session.error();
-    auto taken = EngineRepo(**session).tryTakeSessionLock(idleTimeoutMs);
-    if (!taken)
+    auto keeper = std::make_unique<Keeper>(location, workspaceDir, stopOnLoss);
+    if (auto taken = keeper->start(); !taken)
         return taken.error();
-    if (!*taken)
-        return heldBy(holder(workspaceDir, **session));
     EngineLock lock;
-    lock.m_session = std::move(*session);
+    lock.m_keeper = std::move(keeper);
     return lock;
 }
 
@@ -121,21 +223,16 @@ EngineHolder EngineLock::holder(const QString& workspaceDir, ConfigDb& db)
 
 bool EngineLock::isHeld() const
 {
-    return m_fd.isValid() || m_session != nullptr;
+    return m_fd.isValid() || m_keeper != nullptr;
 }
 
 Status EngineLock::heartbeat()
 {
-    if (!m_session)
+    if (!m_keeper)
         return {};
-    // Never through a new connection: a reconnected session does not hold the lock.
-    if (m_session->connectionLost()) {
-        m_session.reset();
-        return failed(QStringLiteral("the connection that held the engine lock is gone"));
-    }
-    if (auto ping = EngineRepo(*m_session).pingSession(); !ping) {
-        m_session.reset();
-        return ping;
+    if (auto held = m_keeper->checkIn(); !held) {
+        m_keeper.reset();
+        return held;
     }
     return {};
 }
@@ -143,7 +240,7 @@ Status EngineLock::heartbeat()
 void EngineLock::release()
 {
     m_fd.reset();
-    m_session.reset();
+    m_keeper.reset();
 }
 
 } // namespace pk

@@ -126,7 +126,7 @@ void MigrationJob::reportProgress(Context& context, bool force)
     m_job.bytesDone = context.bytesAtStart + context.copiedThisRun;
     m_job.bytesTotal = qMax(m_job.bytesTotal, m_job.bytesDone);
     // Progress is informative: a busy ConfigDb skips one update, the next one catches up.
-    if (auto status = JobRepo(m_db).setProgress(m_job.id, m_job.bytesDone, m_job.bytesTotal); !status)
+    if (auto status = jobRepo(m_db).setProgress(m_job.id, m_job.bytesDone, m_job.bytesTotal); !status)
         qCDebug(lcMigration) << "job" << m_job.id << ": progress not saved:" << status.message();
     if (m_options.progress) {
         JobProgress progress;
@@ -150,7 +150,7 @@ bool MigrationJob::interrupted(Context& context)
         && (!context.sinceCancelPoll.isValid()
             || context.sinceCancelPoll.elapsed() >= m_options.cancelPollInterval.count())) {
         context.sinceCancelPoll.start();
-        auto cancel = JobRepo(m_db).isCancelRequested(m_job.id);
+        auto cancel = jobRepo(m_db).isCancelRequested(m_job.id);
         if (cancel && *cancel) {
             m_cancelRequested = true;
             m_interrupt = true;
@@ -161,7 +161,7 @@ bool MigrationJob::interrupted(Context& context)
 
 Status MigrationJob::enterPhase(Context& context, JobPhase phase, const QString& message)
 {
-    if (auto status = JobRepo(m_db).setPhase(m_job.id, phase); !status)
+    if (auto status = jobRepo(m_db).setPhase(m_job.id, phase); !status)
         return status;
     m_job.phase = phase;
     log(context, LogLevel::Info, QStringLiteral("phase"),
@@ -187,7 +187,7 @@ Status MigrationJob::accountDestination(qint64 delta)
         if (!*accepted)
             return failed(
                 QStringLiteral("destination '%1' is full: its quota has no room left for the copy").arg(m_job.toName));
-        if (auto status = JobRepo(db).addDestAccounted(m_job.id, delta); !status)
+        if (auto status = jobRepo(db).addDestAccounted(m_job.id, delta); !status)
             return status;
         m_job.destAccountedBytes += delta;
         return {};
@@ -228,7 +228,7 @@ Status MigrationJob::switchUser(Context& context)
     // The one transaction that moves the user: where it lives, its size, the job's phase and the
     // byte ledger of both storages. A cancel recorded before it wins.
     Status switched = db.transaction([&]() -> Status {
-        JobRepo jobs(db);
+        JobRepo jobs = jobRepo(db);
         auto job = jobs.byId(m_job.id);
         if (!job)
             return job.error();
@@ -306,7 +306,7 @@ JobOutcome MigrationJob::run()
     Context context;
     context.elapsed.start();
     ConfigDb& db = m_db;
-    auto fresh = JobRepo(db).byId(m_job.id);
+    auto fresh = jobRepo(db).byId(m_job.id);
     if (!fresh) {
         m_error = fresh.message();
         return JobOutcome::Failed;
@@ -333,7 +333,7 @@ JobOutcome MigrationJob::run()
         context.sourceStore.emplace(*sourceRoot, context.user.uuid);
     if (destinationRoot)
         context.destinationStore.emplace(*destinationRoot, context.user.uuid);
-    if (auto status = JobRepo(db).markRunning(m_job.id, ::getpid()); !status) {
+    if (auto status = jobRepo(db).markRunning(m_job.id, ::getpid()); !status) {
         m_error = status.message();
         return JobOutcome::Failed;
     }
@@ -392,7 +392,7 @@ JobOutcome MigrationJob::runPhases(Context& context)
 
     // A copy that an earlier failed move of this user to this storage left (its destination was
     // away) is in the same directory: this job takes it over, with its bytes.
-    if (auto adopted = JobRepo(db).adoptLeftovers(m_job.id, m_job.userId, m_job.toStorageId); !adopted)
+    if (auto adopted = jobRepo(db).adoptLeftovers(m_job.id, m_job.userId, m_job.toStorageId); !adopted)
         return rollBack(context, JobState::Failed, adopted.message());
     else
         m_job.destAccountedBytes += *adopted;
@@ -515,9 +515,9 @@ JobOutcome MigrationJob::compact(Context& context)
                 m_job.sourceBytes = *usage;
         }
         const Status recorded = db.transaction([&]() -> Status {
-            if (auto status = JobRepo(db).setCopyBooks(m_job.id, 0, m_job.sourceBytes, false); !status)
+            if (auto status = jobRepo(db).setCopyBooks(m_job.id, 0, m_job.sourceBytes, false); !status)
                 return status;
-            return JobRepo(db).setPhase(m_job.id, JobPhase::Compacting);
+            return jobRepo(db).setPhase(m_job.id, JobPhase::Compacting);
         });
         if (!recorded)
             return deferCompaction(context, recorded.message());
@@ -541,6 +541,13 @@ JobOutcome MigrationJob::compact(Context& context)
         if (!lock)
             return stopped(context);
         failpoint("migration-compacting");
+        // The source goes only while the job is this engine's (the new owner compacts it itself).
+        auto owned = jobRepo(db).stillOwned(m_job.id);
+        if (!owned)
+            return deferCompaction(context, owned.message());
+        if (!*owned)
+            return standAside(
+                context, QStringLiteral("another engine runs the job now (this one lost the engine lock)"));
         if (auto status = context.sourceStore->moveToTrash(); !status)
             return deferCompaction(context, status.message());
     }
@@ -549,11 +556,11 @@ JobOutcome MigrationJob::compact(Context& context)
     const Status finished = db.transaction([&]() -> Status {
         if (auto status = StorageRepo(db).adjustUsedBytes(m_job.fromStorageId, -m_job.sourceBytes); !status)
             return status;
-        if (auto status = JobRepo(db).setCopyBooks(m_job.id, 0, 0, false); !status)
+        if (auto status = jobRepo(db).setCopyBooks(m_job.id, 0, 0, false); !status)
             return status;
         if (auto status = AlertRepo(db).clear(m_job.fromStorageId, alertKind::compactionPending); !status)
             return status;
-        return JobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, QString());
+        return jobRepo(db).finish(m_job.id, JobState::Done, JobPhase::Done, QString());
     });
     if (!finished)
         return deferCompaction(context, finished.message());
@@ -585,13 +592,13 @@ JobOutcome MigrationJob::deferCompaction(Context& context, const QString& reason
                              "removed yet (%4); it is retried")
                   .arg(m_job.userName, m_job.toName, m_job.fromName, reason);
     log(context, LogLevel::Warn, QStringLiteral("compaction_pending"), m_error);
-    if (auto status = JobRepo(db).setError(m_job.id, m_error); !status)
+    if (auto status = jobRepo(db).setError(m_job.id, m_error); !status)
         qCWarning(lcMigration) << "job" << m_job.id << ":" << status.message();
     auto raised
         = AlertRepo(db).raise(m_job.fromStorageId, m_job.fromName, alertKind::compactionPending, m_error, m_job.id);
     if (!raised)
         qCWarning(lcMigration) << "job" << m_job.id << ": cannot raise the alert:" << raised.message();
-    if (auto status = JobRepo(db).requeue(m_job.id); !status)
+    if (auto status = jobRepo(db).requeue(m_job.id); !status)
         qCWarning(lcMigration) << "job" << m_job.id << ":" << status.message();
     return JobOutcome::Deferred;
 }
@@ -600,7 +607,7 @@ void MigrationJob::recordEnd(JobState state, JobPhase phase)
 {
     // Nothing was changed on the storages at these ends; a job whose end could not be recorded
     // stays "running" and is settled at the next engine start like one whose engine was killed.
-    if (auto finished = JobRepo(m_db).finish(m_job.id, state, phase, state == JobState::Done ? QString() : m_error);
+    if (auto finished = jobRepo(m_db).finish(m_job.id, state, phase, state == JobState::Done ? QString() : m_error);
         !finished)
         qCWarning(lcMigration) << "job" << m_job.id
                                << ": its end was not recorded, the next start settles it:" << finished.message();
@@ -612,16 +619,52 @@ JobOutcome MigrationJob::stopped(Context& context)
     log(context, LogLevel::Info, QStringLiteral("stopped"),
         QStringLiteral("the engine stopped; the job resumes at the next start"));
     // Left "running", the job is requeued at the next engine start like one whose engine was killed.
-    if (auto requeued = JobRepo(m_db).requeue(m_job.id); !requeued)
+    if (auto requeued = jobRepo(m_db).requeue(m_job.id); !requeued)
         qCWarning(lcMigration) << "job" << m_job.id << ": not requeued, the next start will:" << requeued.message();
     m_error = QStringLiteral("stopped");
+    return JobOutcome::Stopped;
+}
+
+JobRepo MigrationJob::jobRepo(ConfigDb& db) const
+{
+    return JobRepo(db, m_options.ownerEpoch);
+}
+
+QString MigrationJob::whyRollBackMustWait()
+{
+    ConfigDb& db = m_db;
+    auto owned = jobRepo(db).stillOwned(m_job.id);
+    auto user = UserRepo(db).byId(m_job.userId);
+    if (!owned || !user)
+        return QStringLiteral("ConfigDb cannot tell whether the copy is still needed (%1); the job is checked again "
+                              "when it resumes")
+            .arg(!owned ? owned.message() : user.message());
+    if (!*owned)
+        return QStringLiteral("another engine runs the job now (this one lost the engine lock)");
+    // A switch whose COMMIT went through while its reply was lost with the connection.
+    if (user->storageId == m_job.toStorageId)
+        return QStringLiteral("ConfigDb places the user on '%1' already: the move resumes from the switch")
+            .arg(m_job.toName);
+    return {};
+}
+
+JobOutcome MigrationJob::standAside(Context& context, const QString& why)
+{
+    context.freeze.reset();
+    m_error = why;
+    log(context, LogLevel::Warn, QStringLiteral("stopped"), QStringLiteral("nothing removed: %1").arg(why));
     return JobOutcome::Stopped;
 }
 
 JobOutcome MigrationJob::rollBack(Context& context, JobState state, const QString& reason)
 {
     ConfigDb& db = m_db;
-    JobRepo jobs(db);
+    // The copy goes only while the job is this engine's and the user does not live on it: an
+    // engine that lost its lock, or a switch whose outcome was lost, must not remove what
+    // ConfigDb now points at.
+    if (const QString why = whyRollBackMustWait(); !why.isEmpty())
+        return standAside(context, reason + QStringLiteral("; ") + why);
+    JobRepo jobs = jobRepo(db);
     const JobPhase failedIn = m_job.phase; // RollingBack when an interrupted rollback resumes
     m_error = reason;
     context.freeze.reset();

@@ -22,6 +22,7 @@
 namespace pk {
 
 class ConfigDb;
+class JobRepo;
 class UserStore;
 struct LogRecord;
 
@@ -45,6 +46,10 @@ struct MigrationOptions
     std::function<void(const JobRecord&, JobPhase)> phaseHook;
     std::function<void(const JobProgress&)> progress;
     std::chrono::milliseconds cancelPollInterval { 1000 };
+    // The epoch the running engine drew with its lock: every write of the job is fenced with it
+    // (JobRepo), and nothing is removed from a storage once the job is another engine's. 0: not
+    // fenced (tools and tests that run a job by themselves).
+    qint64 ownerEpoch = 0;
 };
 
 // Stopped: the engine is stopping, the job resumes at the next start. Deferred: the job cannot go
@@ -69,6 +74,9 @@ public:
 private:
     struct Context;
 
+    JobRepo jobRepo(ConfigDb& db) const;
+    // Why nothing may be removed now, empty when the rollback may go on (see rollBack()).
+    QString whyRollBackMustWait();
     JobOutcome runPhases(Context& context);
     Status enterPhase(Context& context, JobPhase phase, const QString& message = {});
     Status copySnapshots(Context& context, const QStringList& ids);
@@ -78,6 +86,9 @@ private:
     JobOutcome compact(Context& context);
     JobOutcome deferCompaction(Context& context, const QString& reason);
     JobOutcome rollBack(Context& context, JobState state, const QString& reason);
+    // Leaves the job as it is, touching no storage: it is another engine's now, or ConfigDb
+    // cannot tell whether removing anything is safe.
+    JobOutcome standAside(Context& context, const QString& why);
     // Records the end of a job that changed nothing on the storages; a failure is logged.
     void recordEnd(JobState state, JobPhase phase);
     JobOutcome stopped(Context& context);

@@ -17,6 +17,7 @@
 #include "logs/logfmt.h"
 #include "logs/migrationlog.h"
 #include "master/workspace.h"
+#include "migration/migrationjob.h"
 #include "migration/ratelimiter.h"
 #include "storage/storageroot.h"
 #include "storage/userstore.h"
@@ -28,6 +29,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -327,6 +329,129 @@ private slots:
         QCOMPARE(cli.run({ QStringLiteral("cancel"), QStringLiteral("abc") }).exitCode, 2);
         const QStringList problems = pool.checkEveryUser();
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+    }
+
+    void engineThatLostItsJobRemovesNothing()
+    {
+        // Engine A loses its lock while it copies; engine B draws a new epoch, takes the job over
+        // and switches the user. Then A goes on: every write of A is refused (fencing) and A
+        // removes nothing, neither the copy the user now lives on nor anything else.
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        const QList<qint64> jobs = planAndApprove(pool);
+        QCOMPARE(jobs.size(), 1);
+        const qint64 jobId = jobs.constFirst();
+        const qint64 epochA = EngineRepo(pool.db()).nextEpoch().value();
+
+        QSemaphore copying;
+        QSemaphore goOn;
+        JobOutcome outcomeA = JobOutcome::Done;
+        QString errorA;
+        std::thread engineA([&] {
+            auto db = ConfigDb::open(pool.db().location(), ConfigDb::OpenMode::MustExist);
+            if (!db) {
+                errorA = db.message();
+                copying.release();
+                return;
+            }
+            MigrationOptions options;
+            options.ownerEpoch = epochA;
+            options.phaseHook = [&](const JobRecord&, JobPhase phase) {
+                if (phase == JobPhase::Copying) {
+                    copying.release();
+                    goOn.tryAcquire(1, 120000);
+                }
+            };
+            MigrationJob job(**db, JobRepo(**db).byId(jobId).value(), options);
+            outcomeA = job.run();
+            errorA = job.error();
+        });
+        auto finishA = [&] {
+            goOn.release();
+            if (engineA.joinable())
+                engineA.join();
+        };
+        QVERIFY(copying.tryAcquire(1, 60000));
+
+        // B: the takeover of tryTakeLock(), then the job up to its compaction, where A goes on.
+        const qint64 epochB = EngineRepo(pool.db()).nextEpoch().value();
+        QVERIFY(epochB > epochA);
+        QVERIFY(JobRepo(pool.db()).requeue(jobId));
+        MigrationOptions options;
+        options.ownerEpoch = epochB;
+        options.phaseHook = [&](const JobRecord&, JobPhase phase) {
+            if (phase == JobPhase::Compacting)
+                finishA();
+        };
+        MigrationJob jobB(pool.db(), JobRepo(pool.db()).byId(jobId).value(), options);
+        const JobOutcome outcomeB = jobB.run();
+        finishA();
+        QCOMPARE(describe(outcomeB), describe(JobOutcome::Done));
+        QCOMPARE(describe(outcomeA), describe(JobOutcome::Stopped));
+        QVERIFY2(errorA.contains(QLatin1String("another engine")), qPrintable(errorA));
+        const JobRecord after = JobRepo(pool.db()).byId(jobId).value();
+        QCOMPARE(toString(after.state), QStringLiteral("done"));
+        QCOMPARE(pool.fixture().user(after.userName).storageName, after.toName);
+        QVERIFY(!JobRepo(pool.db(), epochA).stillOwned(jobId).value());
+        const QStringList problems = pool.checkEveryUser();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+    }
+
+    void switchThatLandedUnseenIsNotRolledBack()
+    {
+        // A switch whose COMMIT went through while its reply was lost looks failed to the job.
+        // Emulated: ConfigDb is switched behind the job's back, so its own switch fails. The
+        // rollback must then leave the copy alone: ConfigDb places the user on it.
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        const QList<qint64> jobs = planAndApprove(pool);
+        QCOMPARE(jobs.size(), 1);
+        const JobRecord job = JobRepo(pool.db()).byId(jobs.constFirst()).value();
+        MigrationOptions options;
+        options.phaseHook = [&](const JobRecord&, JobPhase phase) {
+            if (phase == JobPhase::Switching)
+                QVERIFY(UserRepo(pool.db()).setStorage(job.userId, job.toStorageId));
+        };
+        MigrationJob migration(pool.db(), job, options);
+        QCOMPARE(describe(migration.run()), describe(JobOutcome::Stopped));
+        QVERIFY2(migration.error().contains(QLatin1String("places the user on")), qPrintable(migration.error()));
+        const UserStore copy(StorageRoot(pool.fixture().storage(job.toName).rootPath), job.userUuid);
+        QVERIFY(copy.exists());
+        QCOMPARE(copy.snapshotIds().value().size(), pool.fixture().user(job.userName).snapshotCount);
+        QVERIFY(toString(JobRepo(pool.db()).byId(job.id).value().state) != QLatin1String("failed"));
+    }
+
+    void fencedWritesChangeNothing()
+    {
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 16 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        const QList<qint64> jobs = planAndApprove(pool);
+        QCOMPARE(jobs.size(), 1);
+        const qint64 id = jobs.constFirst();
+        const qint64 old = EngineRepo(pool.db()).nextEpoch().value();
+        JobRepo fenced(pool.db(), old);
+        QVERIFY(fenced.markRunning(id, 1));
+        QVERIFY(fenced.setPhase(id, JobPhase::Copying));
+        QVERIFY(fenced.stillOwned(id).value());
+        // Another engine takes the lock: the old epoch can neither write nor claim any more.
+        const qint64 current = EngineRepo(pool.db()).nextEpoch().value();
+        QVERIFY(!fenced.stillOwned(id).value());
+        const Status refused = fenced.setPhase(id, JobPhase::Switching);
+        QVERIFY(!refused);
+        QVERIFY2(refused.message().contains(QLatin1String("another engine")), qPrintable(refused.message()));
+        QVERIFY(!fenced.finish(id, JobState::Failed, JobPhase::Copying, QStringLiteral("x")));
+        QVERIFY(!fenced.setCopyBooks(id, 5, 5, true));
+        QVERIFY(!fenced.markRunning(id, 1));
+        const JobRecord job = JobRepo(pool.db()).byId(id).value();
+        QCOMPARE(toString(job.phase), QStringLiteral("copying"));
+        QCOMPARE(toString(job.state), QStringLiteral("running"));
+        QCOMPARE(job.destAccountedBytes, qint64(0));
+        // The new epoch claims it and writes.
+        JobRepo owner(pool.db(), current);
+        QVERIFY(owner.markRunning(id, 2));
+        QVERIFY(owner.setPhase(id, JobPhase::CatchUp));
+        QVERIFY(!fenced.setPhase(id, JobPhase::Switching));
+        QCOMPARE(toString(JobRepo(pool.db()).byId(id).value().phase), QStringLiteral("catch-up"));
     }
 
     void secondEngineIsRefused()
