@@ -8,6 +8,7 @@
 #include "configdb/jobrepo.h"
 #include "configdb/planrepo.h"
 #include "configdb/poolrepo.h"
+#include "configdb/requestrepo.h"
 #include "configdb/samplerepo.h"
 #include "configdb/scanrepo.h"
 #include "configdb/storagerepo.h"
@@ -59,7 +60,9 @@ Engine::Engine(Settings settings, QObject* parent)
     , m_changeTimer(this)
     , m_runner(this,
           { [this] { reapThreads(); },
-              [this](EngineCommand command, const QString& error) { finish(CommandOutcome::failed(command, error)); } })
+              [this](EngineCommand command, qint64 requestId, const QString& error) {
+                  reply(requestId, CommandOutcome::failed(command, error));
+              } })
 {
     registerMetaTypes();
     m_tickTimer.setInterval(m_settings.tickMs);
@@ -67,8 +70,10 @@ Engine::Engine(Settings settings, QObject* parent)
     m_changeTimer.setSingleShot(true);
     m_changeTimer.setInterval(50);
     connect(&m_changeTimer, &QTimer::timeout, this, [this] {
-        if (m_db)
-            refresh();
+        if (!m_db)
+            return;
+        refresh();
+        followRequests();
     });
 }
 
@@ -76,6 +81,7 @@ Engine::~Engine()
 {
     m_stop = true;
     m_runner.joinAll();
+    m_lock.reset(); // its keeper thread may set m_stop until it ends
 }
 
 int Engine::runningJobCount() const
@@ -106,7 +112,7 @@ bool Engine::tryTakeLock()
     if (m_lastLockAttemptMs > 0 && now - m_lastLockAttemptMs < 1000)
         return false;
     m_lastLockAttemptMs = now;
-    auto lock = EngineLock::acquire(m_settings.workspaceDir, m_db->location());
+    auto lock = EngineLock::acquire(m_settings.workspaceDir, m_db->location(), &m_stop);
     if (!lock) {
         // Held by another engine is the normal case of a standby; anything else is worth a line
         // (once while it lasts).
@@ -116,6 +122,16 @@ bool Engine::tryTakeLock()
         return false;
     }
     m_lastLockError.clear();
+    // The jobs this engine runs are fenced with a new epoch: whatever a former holder still
+    // writes for them from now on is refused.
+    auto epoch = EngineRepo(*m_db).nextEpoch();
+    if (!epoch) {
+        qCWarning(lcEngine) << "took the engine lock but cannot draw a fencing epoch; letting the lock go:"
+                            << epoch.message();
+        lock->release();
+        return false;
+    }
+    m_epoch = *epoch;
     m_lock = std::make_unique<EngineLock>(std::move(*lock));
     if (m_engineId > 0) {
         if (auto active = EngineRepo(*m_db).setActive(m_engineId, true); !active)
@@ -148,6 +164,12 @@ bool Engine::tryTakeLock()
                 qCWarning(lcEngine) << "cannot make storage" << storage.name << "owner-only:" << modes.message();
         }
     }
+    // What consoles asked of a former engine is carried out again; old answers go.
+    RequestRepo requests(*m_db);
+    if (auto requeued = requests.requeueRunning(); !requeued)
+        qCWarning(lcEngine) << "requests a former engine was carrying out stay unanswered:" << requeued.message();
+    if (auto removed = requests.removeFinishedBefore(nowMs() - 24 * 3600 * 1000LL); !removed)
+        qCDebug(lcEngine) << "old requests stay until the next takeover:" << removed.message();
     // What killed backups and failed moves left behind is settled before anything else runs.
     housekeeping();
     return true;
@@ -155,19 +177,24 @@ bool Engine::tryTakeLock()
 
 void Engine::beat()
 {
-    const qint64 now = nowMs();
-    if (now - m_lastBeatMs < m_settings.heartbeatMs)
-        return;
-    m_lastBeatMs = now;
+    // Checking in tells the lock's keeper that this thread still works (each tick, no round trip).
     if (m_lock) {
         if (auto held = m_lock->heartbeat(); !held)
             loseLock(held.message());
     }
+    const qint64 now = nowMs();
+    if (now - m_lastBeatMs < m_settings.heartbeatMs)
+        return;
+    m_lastBeatMs = now;
     if (m_engineId > 0) {
         EngineRepo repo(*m_db);
         auto beaten = repo.heartbeat(m_engineId);
         if (!beaten && beaten.error().code == ErrorCode::NotFound) {
-            // Taken for dead and removed while this engine could not reach ConfigDb: enroll again.
+            // Taken for dead and removed while this engine could not reach ConfigDb (or hung):
+            // on PostgreSQL another engine has taken over, whatever this one's keeper has not
+            // noticed yet. Enroll again, as a standby there.
+            if (m_lock && m_db->isPostgres())
+                loseLock(QStringLiteral("another engine took over while this one was unreachable"));
             if (auto enrolled = repo.enroll(EngineLock::localHost(), QCoreApplication::applicationPid())) {
                 m_engineId = *enrolled;
                 if (m_lock) {
@@ -408,8 +435,11 @@ void Engine::tick()
         emit roleChanged(info());
     if (!runsJobs)
         watchHolder();
-    if (runsJobs)
+    if (runsJobs) {
         scheduleJobs();
+        carryOutRequests();
+    }
+    followRequests();
     const qint64 now = nowMs();
     if (now - m_lastSampleMs >= m_settings.sampleMs) {
         m_lastSampleMs = now;
@@ -521,6 +551,7 @@ void Engine::scheduleJobs()
         MigrationOptions options;
         options.limiter = limiterFor(*pool);
         options.stop = &m_stop;
+        options.ownerEpoch = m_epoch;
         options.logOptions = m_settings.logOptions;
         options.phaseHook = m_settings.phaseHook;
         options.progress = [this](const JobProgress& progress) {
@@ -616,31 +647,247 @@ void Engine::publishAlerts()
     m_publisher->publishAlerts();
 }
 
-void Engine::runTask(EngineCommand command, qint64 poolId, TaskWork work)
+void Engine::runTask(EngineCommand command, qint64 poolId, TaskWork work, qint64 requestId)
 {
-    m_runner.startTask(command, poolId, std::move(work));
+    m_runner.startTask(command, poolId, std::move(work), requestId);
     m_wasIdle = false;
+}
+
+namespace {
+
+QString resultName(CommandResult result)
+{
+    switch (result) {
+    case CommandResult::Done:
+        return QStringLiteral("done");
+    case CommandResult::NothingToMove:
+        return QStringLiteral("nothing-to-move");
+    case CommandResult::JobNotActive:
+        return QStringLiteral("job-not-active");
+    case CommandResult::JobPastSwitch:
+        return QStringLiteral("job-past-switch");
+    case CommandResult::Failed:
+        return QStringLiteral("failed");
+    }
+    return {};
+}
+
+CommandResult resultFromName(const QString& name)
+{
+    for (CommandResult result : { CommandResult::Done, CommandResult::NothingToMove, CommandResult::JobNotActive,
+             CommandResult::JobPastSwitch }) {
+        if (resultName(result) == name)
+            return result;
+    }
+    return CommandResult::Failed;
+}
+
+QString thisProcess()
+{
+    return QStringLiteral("process %1 on %2").arg(QCoreApplication::applicationPid()).arg(EngineLock::localHost());
+}
+
+} // namespace
+
+void Engine::reply(qint64 requestId, const CommandOutcome& outcome)
+{
+    if (requestId == 0) {
+        finish(outcome);
+        return;
+    }
+    m_requestProgressMs.remove(requestId);
+    // Interrupted because this engine stops or lost its lock: the request stays claimed, and
+    // whoever takes the lock next carries it out again.
+    if (m_stop && !outcome.succeeded())
+        return;
+    if (auto recorded = RequestRepo(*m_db).finish(
+            requestId, outcome.succeeded(), resultName(outcome.result), outcome.count, outcome.detail);
+        !recorded)
+        qCWarning(lcEngine) << "cannot record the outcome of request" << requestId
+                            << "; it is carried out again at the next takeover:" << recorded.message();
+}
+
+void Engine::reportScanProgress(qint64 requestId, const ScanProgress& progress)
+{
+    if (requestId == 0) {
+        emit scanProgress(progress);
+        return;
+    }
+    // A console elsewhere follows the row: a few updates a second are enough.
+    const qint64 now = nowMs();
+    if (now - m_requestProgressMs.value(requestId, 0) < 300 && progress.usersDone + 1 < progress.usersTotal)
+        return;
+    m_requestProgressMs.insert(requestId, now);
+    if (auto written
+        = RequestRepo(*m_db).setProgress(requestId, progress.usersDone, progress.usersTotal, progress.currentUser);
+        !written)
+        qCDebug(lcEngine) << "progress of request" << requestId << "not written; the next one is:" << written.message();
+}
+
+bool Engine::delegate(RequestKind kind, const QString& subject, EngineCommand command, quint64 generation)
+{
+    // Only a console of a shared ConfigDb, while an engine on another process runs the jobs.
+    if (!m_db->isPostgres() || m_lock)
+        return false;
+    const EngineHolder holder = EngineLock::holder(m_settings.workspaceDir, *m_db);
+    if (holder.isNone())
+        return false;
+    auto submitted = RequestRepo(*m_db).submit(kind, subject, thisProcess());
+    if (!submitted) {
+        finish(CommandOutcome::failed(command, submitted.message()));
+        return true;
+    }
+    qCInfo(lcEngine).noquote() << "asked the engine" << holder.describe() << "to" << toString(kind) << subject;
+    m_requests.insert(*submitted, FollowedRequest { command, generation, 0, 0 });
+    return true;
+}
+
+void Engine::followRequests()
+{
+    const qint64 now = nowMs();
+    for (auto it = m_requests.begin(); it != m_requests.end();) {
+        const qint64 id = it.key();
+        FollowedRequest& followed = it.value();
+        auto request = RequestRepo(*m_db).byId(id);
+        if (!request) {
+            if (request.error().code != ErrorCode::NotFound) {
+                ++it; // ConfigDb unreachable: followed again once it answers
+                continue;
+            }
+            finish(CommandOutcome::failed(followed.command, request.message()));
+            it = m_requests.erase(it);
+            continue;
+        }
+        if (request->state == RequestState::Running && request->updatedMs != followed.seenUpdateMs
+            && request->progressTotal > 0) {
+            followed.seenUpdateMs = request->updatedMs;
+            emit scanProgress(ScanProgress { static_cast<int>(request->progressDone),
+                static_cast<int>(request->progressTotal), request->progressText });
+        }
+        if (request->state == RequestState::Pending) {
+            // Nobody to carry it out: said after a while rather than waited for forever.
+            const bool engineRuns = m_lock || !EngineLock::holder(m_settings.workspaceDir, *m_db).isNone();
+            if (engineRuns) {
+                followed.noEngineSinceMs = 0;
+            } else if (followed.noEngineSinceMs == 0) {
+                followed.noEngineSinceMs = now;
+            } else if (now - followed.noEngineSinceMs > 10000) {
+                const QString why = QStringLiteral("no engine runs for ConfigDb %1 any more: start one (the "
+                                                   "poolkeeper-engine service, or Run the engine here) and try again")
+                                        .arg(m_db->path());
+                if (auto withdrawn = RequestRepo(*m_db).withdraw(id, why); withdrawn && *withdrawn) {
+                    finish(CommandOutcome::failed(followed.command, why));
+                    it = m_requests.erase(it);
+                    continue;
+                }
+            }
+        }
+        if (!request->isFinished()) {
+            ++it;
+            continue;
+        }
+        const EngineCommand command = followed.command;
+        const quint64 generation = followed.generation;
+        it = m_requests.erase(it);
+        deliverRequestOutcome(command, generation, *request);
+    }
+}
+
+void Engine::deliverRequestOutcome(EngineCommand command, quint64 generation, const RequestRecord& request)
+{
+    CommandOutcome outcome = request.state == RequestState::Done
+        ? CommandOutcome::done(command, request.subject, request.resultCount, request.detail)
+        : CommandOutcome::failed(command, request.detail);
+    outcome.result = request.state == RequestState::Done ? resultFromName(request.result) : CommandResult::Failed;
+    if (!outcome.succeeded() || command == EngineCommand::Drain) {
+        finish(outcome);
+        publishJobs();
+        publishPools();
+        return;
+    }
+    // What the engine stored is what this console shows, as if it had run here.
+    auto pool = PoolRepo(*m_db).byName(request.subject);
+    auto scan = pool ? ScanRepo(*m_db).latest(pool->id) : Result<ScanReport>(pool.error());
+    if (!scan) {
+        finish(CommandOutcome::failed(command, scan.message()));
+        return;
+    }
+    emit scanFinished(*scan, command == EngineCommand::Scan ? generation : 0);
+    if (command == EngineCommand::Balance) {
+        if (outcome.result == CommandResult::Done) {
+            if (auto plan = PlanRepo(*m_db).latest(pool->id); plan && plan->id > 0)
+                emit planReady(*plan);
+        }
+        finish(outcome);
+        publishJobs();
+        publishAlerts();
+    }
+    publishPools();
+}
+
+void Engine::carryOutRequests()
+{
+    if (m_stop || !m_db->isPostgres())
+        return;
+    for (;;) {
+        auto claimed = RequestRepo(*m_db).claimNext(thisProcess());
+        if (!claimed) {
+            qCDebug(lcEngine) << "requests of consoles are looked at again at the next tick:" << claimed.message();
+            return;
+        }
+        if (!claimed->has_value())
+            return;
+        const RequestRecord& request = **claimed;
+        qCInfo(lcEngine).noquote() << "carrying out" << toString(request.kind) << request.subject << "for"
+                                   << request.requestedBy;
+        switch (request.kind) {
+        case RequestKind::Scan:
+            startScan(request.subject, 0, request.id);
+            break;
+        case RequestKind::Balance:
+            startBalance(request.subject, request.id);
+            break;
+        case RequestKind::Drain:
+            startDrain(request.subject, request.id);
+            break;
+        }
+    }
 }
 
 void Engine::scanPool(const QString& poolName, quint64 generation)
 {
-    runTask(EngineCommand::Scan, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
-        [this, poolName, generation](Master& master, const DeliverToEngine& deliver) {
+    if (!delegate(RequestKind::Scan, poolName, EngineCommand::Scan, generation))
+        startScan(poolName, generation, 0);
+}
+
+void Engine::startScan(const QString& poolName, quint64 generation, qint64 requestId)
+{
+    runTask(
+        EngineCommand::Scan, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName, generation, requestId](Master& master, const DeliverToEngine& deliver) {
             auto pool = PoolRepo(master.db()).byName(poolName);
             Result<ScanReport> report = pool
                 ? Balancer(master.db())
-                      .scan(
-                          *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); })
+                      .scan(*pool, &m_stop,
+                          [&](const ScanProgress& p) {
+                              deliver([this, p, requestId] { reportScanProgress(requestId, p); });
+                          })
                 : Result<ScanReport>(pool.error());
             if (report) {
-                deliver([this, r = *report, generation] {
-                    emit scanFinished(r, generation);
+                deliver([this, r = *report, generation, requestId, poolName] {
+                    if (requestId == 0)
+                        emit scanFinished(r, generation);
+                    else
+                        reply(requestId, CommandOutcome::done(EngineCommand::Scan, poolName, r.entries.size()));
                     publishPools();
                 });
             } else {
-                deliver([this, m = report.message()] { finish(CommandOutcome::failed(EngineCommand::Scan, m)); });
+                deliver([this, m = report.message(), requestId] {
+                    reply(requestId, CommandOutcome::failed(EngineCommand::Scan, m));
+                });
             }
-        });
+        },
+        requestId);
 }
 
 void Engine::planPool(const QString& poolName)
@@ -663,32 +910,43 @@ void Engine::planPool(const QString& poolName)
 
 void Engine::balancePool(const QString& poolName)
 {
-    runTask(EngineCommand::Balance, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
-        [this, poolName](Master& master, const DeliverToEngine& deliver) {
-            auto fail = [this, &deliver](const QString& message) {
-                deliver([this, message] { finish(CommandOutcome::failed(EngineCommand::Balance, message)); });
+    if (!delegate(RequestKind::Balance, poolName, EngineCommand::Balance))
+        startBalance(poolName, 0);
+}
+
+void Engine::startBalance(const QString& poolName, qint64 requestId)
+{
+    runTask(
+        EngineCommand::Balance, PoolRepo(*m_db).byName(poolName).valueOr(PoolRecord {}).id,
+        [this, poolName, requestId](Master& master, const DeliverToEngine& deliver) {
+            auto fail = [this, &deliver, requestId](const QString& message) {
+                deliver([this, message, requestId] {
+                    reply(requestId, CommandOutcome::failed(EngineCommand::Balance, message));
+                });
             };
             auto pool = PoolRepo(master.db()).byName(poolName);
             if (!pool)
                 return fail(pool.message());
             Balancer balancer(master.db());
-            auto scan = balancer.scan(
-                *pool, &m_stop, [&](const ScanProgress& p) { deliver([this, p] { emit scanProgress(p); }); });
+            auto scan = balancer.scan(*pool, &m_stop,
+                [&](const ScanProgress& p) { deliver([this, p, requestId] { reportScanProgress(requestId, p); }); });
             if (!scan)
                 return fail(scan.message());
-            deliver([this, r = *scan] { emit scanFinished(r, 0); });
+            if (requestId == 0)
+                deliver([this, r = *scan] { emit scanFinished(r, 0); });
             auto plan = balancer.plan(*pool, &m_stop);
             if (!plan)
                 return fail(plan.message());
-            deliver([this, p = *plan] { emit planReady(p); });
+            if (requestId == 0)
+                deliver([this, p = *plan] { emit planReady(p); });
             if (plan->moves.isEmpty()) {
                 if (auto rejected = balancer.reject(*pool); !rejected)
                     qCWarning(lcEngine) << "cannot set aside the empty plan of pool" << poolName
                                         << "; the next plan replaces it:" << rejected.message();
-                deliver([this, poolName, summary = plan->summary] {
+                deliver([this, poolName, summary = plan->summary, requestId] {
                     CommandOutcome outcome = CommandOutcome::done(EngineCommand::Balance, poolName, 0, summary);
                     outcome.result = CommandResult::NothingToMove;
-                    finish(outcome);
+                    reply(requestId, outcome);
                     publishAlerts();
                 });
                 return;
@@ -696,14 +954,15 @@ void Engine::balancePool(const QString& poolName)
             auto approved = balancer.approve(*pool);
             if (!approved)
                 return fail(approved.message());
-            deliver([this, poolName, n = approved->jobIds.size(), summary = plan->summary] {
-                finish(CommandOutcome::done(EngineCommand::Balance, poolName, n, summary));
+            deliver([this, poolName, n = approved->jobIds.size(), summary = plan->summary, requestId] {
+                reply(requestId, CommandOutcome::done(EngineCommand::Balance, poolName, n, summary));
                 publishJobs();
                 publishAlerts();
                 if (m_lock)
                     scheduleJobs();
             });
-        });
+        },
+        requestId);
 }
 
 void Engine::approvePlan(const QString& poolName, const QStringList& users)
@@ -765,22 +1024,33 @@ void Engine::cancelJob(qint64 id)
 
 void Engine::drainStorage(const QString& storage)
 {
+    if (!delegate(RequestKind::Drain, storage, EngineCommand::Drain))
+        startDrain(storage, 0);
+}
+
+void Engine::startDrain(const QString& storage, qint64 requestId)
+{
     auto record = StorageRepo(*m_db).byName(storage);
-    runTask(EngineCommand::Drain, record ? record->poolId : 0,
-        [this, storage](Master& master, const DeliverToEngine& deliver) {
+    runTask(
+        EngineCommand::Drain, record ? record->poolId : 0,
+        [this, storage, requestId](Master& master, const DeliverToEngine& deliver) {
             auto approved = Balancer(master.db()).drain(storage, &m_stop);
             if (!approved) {
-                deliver([this, m = approved.message()] { finish(CommandOutcome::failed(EngineCommand::Drain, m)); });
+                deliver([this, m = approved.message(), requestId] {
+                    reply(requestId, CommandOutcome::failed(EngineCommand::Drain, m));
+                });
                 return;
             }
-            deliver([this, n = approved->jobIds.size(), notes = approved->notes.join(QStringLiteral("; ")), storage] {
-                finish(CommandOutcome::done(EngineCommand::Drain, storage, n, notes));
+            deliver([this, n = approved->jobIds.size(), notes = approved->notes.join(QStringLiteral("; ")), storage,
+                        requestId] {
+                reply(requestId, CommandOutcome::done(EngineCommand::Drain, storage, n, notes));
                 publishJobs();
                 publishPools();
                 if (m_lock)
                     scheduleJobs();
             });
-        });
+        },
+        requestId);
 }
 
 void Engine::acknowledgeAlert(qint64 id)

@@ -10,6 +10,7 @@
 #include "commandoutcome.h"
 #include "configdb/enginerecords.h"
 #include "configdb/records.h"
+#include "configdb/requestrepo.h"
 #include "enginelock.h"
 #include "jobrunner.h"
 #include "logs/migrationlog.h"
@@ -135,6 +136,20 @@ private:
     void publishPools();
     void publishAlerts();
     void finish(const CommandOutcome& outcome) { emit commandFinished(outcome); }
+    // The end of a command: to this engine's signals, or to the request of a console elsewhere.
+    void reply(qint64 requestId, const CommandOutcome& outcome);
+    void reportScanProgress(qint64 requestId, const ScanProgress& progress);
+    void startScan(const QString& pool, quint64 generation, qint64 requestId);
+    void startBalance(const QString& pool, qint64 requestId);
+    void startDrain(const QString& storage, qint64 requestId);
+    // A command that reads the storages, while another machine runs the engine: asked of that
+    // engine through ConfigDb (true), its outcome followed by followRequests().
+    bool delegate(RequestKind kind, const QString& subject, EngineCommand command, quint64 generation = 0);
+    // This console's requests: their progress and outcomes, signalled as if they ran here.
+    void followRequests();
+    void deliverRequestOutcome(EngineCommand command, quint64 generation, const RequestRecord& request);
+    // The active engine: what consoles elsewhere asked.
+    void carryOutRequests();
     // Settles interrupted backups and removes copies that failed moves left (on a task thread).
     void housekeeping();
     void followDrains();
@@ -142,7 +157,7 @@ private:
     bool drainsAwaitArrivals();
     RateLimiter* limiterFor(const PoolRecord& pool);
     // Runs work on a task thread (see TaskWork); the command names it when it cannot start.
-    void runTask(EngineCommand command, qint64 poolId, TaskWork work);
+    void runTask(EngineCommand command, qint64 poolId, TaskWork work, qint64 requestId = 0);
     bool tryTakeLock();
     // Keeps the lock and the enrolment alive; loses the lock when its connection is gone.
     void beat();
@@ -168,6 +183,16 @@ private:
     qint64 m_lastBeatMs = 0;
     qint64 m_lastLockAttemptMs = 0;
     QString m_lastLockError;
+    qint64 m_epoch = 0; // the fencing epoch drawn with the lock
+    struct FollowedRequest
+    {
+        EngineCommand command = EngineCommand::Scan;
+        quint64 generation = 0;
+        qint64 seenUpdateMs = 0;
+        qint64 noEngineSinceMs = 0;
+    };
+    QHash<qint64, FollowedRequest> m_requests; // asked of another engine, by id
+    QHash<qint64, qint64> m_requestProgressMs; // carried out here: when progress was last written
     qint64 m_lastSampleMs = 0;
     qint64 m_lastThinMs = 0;
     std::atomic<bool> m_stop { false };

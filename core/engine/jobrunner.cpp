@@ -61,19 +61,19 @@ void JobRunner::startJob(const JobRecord& job, const MigrationOptions& options)
     m_jobs.emplace(job.id, std::move(running));
 }
 
-void JobRunner::startTask(EngineCommand command, qint64 poolId, TaskWork work)
+void JobRunner::startTask(EngineCommand command, qint64 poolId, TaskWork work, qint64 requestId)
 {
     auto task = std::make_unique<Task>();
     task->command = command;
     task->poolId = poolId;
     Task* raw = task.get();
-    raw->thread = std::thread([this, raw, command, work = std::move(work)] {
+    raw->thread = std::thread([this, raw, command, requestId, work = std::move(work)] {
         const DeliverToEngine deliverToEngine
             = [this](std::function<void()> function) { deliver(std::move(function)); };
         auto db = ConfigDb::open(m_configDb, ConfigDb::OpenMode::MustExist);
         if (!db) {
-            deliver([failed = m_callbacks.taskFailedToStart, command, message = db.message()] {
-                failed(command, message);
+            deliver([failed = m_callbacks.taskFailedToStart, command, requestId, message = db.message()] {
+                failed(command, requestId, message);
             });
         } else {
             (*db)->setWorkspaceDir(m_workspaceDir);

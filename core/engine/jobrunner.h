@@ -48,7 +48,8 @@ public:
     struct Callbacks
     {
         std::function<void()> threadEnded; // on the engine's thread: call reap()
-        std::function<void(EngineCommand, const QString&)> taskFailedToStart; // on the engine's thread
+        // On the engine's thread, with the request the task carries out (0: a command of its own).
+        std::function<void(EngineCommand, qint64 requestId, const QString&)> taskFailedToStart;
     };
 
     // engine: the QObject whose thread results are delivered to.
@@ -65,7 +66,7 @@ public:
     }
 
     void startJob(const JobRecord& job, const MigrationOptions& options);
-    void startTask(EngineCommand command, qint64 poolId, TaskWork work);
+    void startTask(EngineCommand command, qint64 poolId, TaskWork work, qint64 requestId = 0);
     // Joins the threads that ended; returns the jobs among them.
     QList<FinishedJob> reap();
     // Waits for every thread (after the stop flag was set); their results are dropped.

@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
 
@@ -127,6 +128,60 @@ private slots:
         QTRY_VERIFY2_WITH_TIMEOUT(
             first.said().count(QLatin1String("engine: standby")) >= 1, qPrintable(first.said()), 20000);
         QCOMPARE(EngineLock::holder(pool.workspace()).pid, second.pid());
+    }
+
+    // A console of a shared ConfigDb neither scans nor drains by itself while an engine runs
+    // elsewhere: it asks that engine through ConfigDb and signals the outcome as its own.
+    void consoleAsksTheActiveEngine()
+    {
+        if (!PgServer::testsUsePostgres())
+            QSKIP("requests go to the engine of a shared ConfigDb");
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 48 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        EngineProcess service(pool.workspace());
+        QTRY_VERIFY2_WITH_TIMEOUT(service.isActive(), qPrintable(service.said()), 30000);
+
+        Engine::Settings settings;
+        settings.workspaceDir = pool.workspace();
+        settings.askBeforeRunningSharedJobs = true;
+        Engine console(settings);
+        QSignalSpy scanned(&console, &Engine::scanFinished);
+        QSignalSpy finished(&console, &Engine::commandFinished);
+        console.start();
+        auto carriedOutBy = [&] {
+            auto row = pool.db().queryRow(QStringLiteral("SELECT carried_out_by FROM requests ORDER BY id DESC"));
+            return row && !row->isEmpty() ? row->value(0).toString() : QString();
+        };
+
+        console.scanPool(QStringLiteral("main"), 7);
+        QTRY_COMPARE_WITH_TIMEOUT(scanned.size(), 1, 30000);
+        QCOMPARE(scanned.at(0).at(1).value<quint64>(), quint64(7));
+        const ScanReport report = scanned.at(0).at(0).value<ScanReport>();
+        QCOMPARE(report.entries.size(), 4);
+        // The service wrote its progress for the console (which may not have polled it in time).
+        auto total = pool.db().queryRow(QStringLiteral("SELECT progress_total FROM requests WHERE kind = 'scan'"));
+        QVERIFY(total && !total->isEmpty());
+        QCOMPARE(total->value(0).toLongLong(), qint64(4));
+        const QString expected = QStringLiteral("process %1 on").arg(service.pid());
+        QVERIFY2(carriedOutBy().startsWith(expected), qPrintable(carriedOutBy()));
+        QCOMPARE(finished.size(), 0); // a scan that succeeds says so with scanFinished alone
+
+        console.drainStorage(QStringLiteral("s1"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
+        const CommandOutcome drained = finished.at(0).at(0).value<CommandOutcome>();
+        QCOMPARE(drained.command, EngineCommand::Drain);
+        QVERIFY2(drained.succeeded(), qPrintable(drained.message()));
+        QCOMPARE(drained.count, qint64(4));
+        QVERIFY2(carriedOutBy().startsWith(expected), qPrintable(carriedOutBy()));
+        // The service runs the moves; this console ran none.
+        QCOMPARE(console.runningJobCount(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(JobRepo(pool.db()).list(true).value().isEmpty(), 120000);
+        QCOMPARE(console.runningJobCount(), 0);
+        for (const QString& user : pool.users())
+            QVERIFY(pool.fixture().user(user).storageName != QLatin1String("s1"));
+        const QStringList problems = pool.checkEveryUser();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+        console.stop();
     }
 
     // The PostgreSQL server goes away in the middle of a copy and comes back: the engine stops
