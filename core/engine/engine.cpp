@@ -168,7 +168,7 @@ bool Engine::tryTakeLock()
     RequestRepo requests(*m_db);
     if (auto requeued = requests.requeueRunning(); !requeued)
         qCWarning(lcEngine) << "requests a former engine was carrying out stay unanswered:" << requeued.message();
-    if (auto removed = requests.removeFinishedBefore(nowMs() - 24 * 3600 * 1000LL); !removed)
+    if (auto removed = requests.removeFinishedBefore(nowMs() - qint64(24) * 3600 * 1000); !removed)
         qCDebug(lcEngine) << "old requests stay until the next takeover:" << removed.message();
     // What killed backups and failed moves left behind is settled before anything else runs.
     housekeeping();

@@ -156,7 +156,7 @@ private slots:
         console.scanPool(QStringLiteral("main"), 7);
         QTRY_COMPARE_WITH_TIMEOUT(scanned.size(), 1, 30000);
         QCOMPARE(scanned.at(0).at(1).value<quint64>(), quint64(7));
-        const ScanReport report = scanned.at(0).at(0).value<ScanReport>();
+        const auto report = scanned.at(0).at(0).value<ScanReport>();
         QCOMPARE(report.entries.size(), 4);
         // The service wrote its progress for the console (which may not have polled it in time).
         auto total = pool.db().queryRow(QStringLiteral("SELECT progress_total FROM requests WHERE kind = 'scan'"));
@@ -168,7 +168,7 @@ private slots:
 
         console.drainStorage(QStringLiteral("s1"));
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
-        const CommandOutcome drained = finished.at(0).at(0).value<CommandOutcome>();
+        const auto drained = finished.at(0).at(0).value<CommandOutcome>();
         QCOMPARE(drained.command, EngineCommand::Drain);
         QVERIFY2(drained.succeeded(), qPrintable(drained.message()));
         QCOMPARE(drained.count, qint64(4));
