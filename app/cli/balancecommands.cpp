@@ -2,6 +2,8 @@
 #include "commands.h"
 #include "configdb/jobrepo.h"
 #include "configdb/poolrepo.h"
+#include "configdb/requestrepo.h"
+#include "configdb/scanrepo.h"
 #include "context.h"
 #include "engine/enginelock.h"
 #include "enginerunner.h"
@@ -9,8 +11,10 @@
 #include "texttable.h"
 #include "util/sizes.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QThread>
 
 #include <cmath>
 #include <functional>
@@ -94,16 +98,85 @@ void printPlan(Context& context, const PlanRecord& plan, bool json)
         context.out() << "note: " << note << '\n';
 }
 
+void showScanProgress(Context& context, int done, int total, const QString& user)
+{
+    context.progress(QStringLiteral("scanning %1 of %2 users: %3").arg(done + 1).arg(total).arg(user));
+}
+
+// On a shared ConfigDb while another process runs the engine, work that reads the storages is
+// asked of that engine (this machine may not reach them) and followed until it ends: the
+// answer, or nullopt when nobody took it (the command then runs here, as without an engine).
+Result<std::optional<RequestRecord>> askActiveEngine(
+    Context& context, ConfigDb& db, RequestKind kind, const QString& subject)
+{
+    if (!db.isPostgres())
+        return std::optional<RequestRecord>();
+    const EngineHolder holder = EngineLock::holder(context.workspaceDir(), db);
+    if (holder.isNone())
+        return std::optional<RequestRecord>();
+    RequestRepo requests(db);
+    auto id = requests.submit(kind, subject,
+        QStringLiteral("process %1 on %2").arg(QCoreApplication::applicationPid()).arg(EngineLock::localHost()));
+    if (!id)
+        return id.error();
+    context.progress(
+        QStringLiteral("asked the engine (%1) to %2 '%3'").arg(holder.describe(), toString(kind), subject));
+    qint64 noEngineSinceMs = 0;
+    for (;;) {
+        auto request = requests.byId(*id);
+        if (!request)
+            return request.error();
+        if (request->isFinished()) {
+            context.endProgress();
+            if (request->state == RequestState::Failed)
+                return failed(request->detail);
+            return std::optional<RequestRecord>(*request);
+        }
+        if (request->state == RequestState::Running && request->progressTotal > 0)
+            showScanProgress(context, static_cast<int>(request->progressDone), static_cast<int>(request->progressTotal),
+                request->progressText);
+        const bool stopping = Context::stopFlag()->load();
+        if (request->state == RequestState::Pending) {
+            // The engine went away before taking it (a detached engine ends when idle).
+            const bool engineRuns = !EngineLock::holder(context.workspaceDir(), db).isNone();
+            noEngineSinceMs = engineRuns ? 0 : (noEngineSinceMs > 0 ? noEngineSinceMs : nowMs());
+            if (stopping || (noEngineSinceMs > 0 && nowMs() - noEngineSinceMs > 2000)) {
+                auto withdrawn = requests.withdraw(
+                    *id, stopping ? QStringLiteral("interrupted") : QStringLiteral("no engine took the request"));
+                if (!withdrawn)
+                    return withdrawn.error();
+                if (*withdrawn) {
+                    context.endProgress();
+                    if (stopping)
+                        return failed(QStringLiteral("interrupted before the engine began"));
+                    return std::optional<RequestRecord>();
+                }
+            }
+        } else if (stopping) {
+            context.endProgress();
+            return failed(QStringLiteral("stopped following request %1; the engine (%2) carries it out")
+                              .arg(*id)
+                              .arg(holder.describe()));
+        }
+        // Following a row: a few looks a second are plenty for a command line.
+        QThread::msleep(200);
+    }
+}
+
 int runScan(Context& context, const ParsedArgs& args)
 {
     auto pool = openPool(context, args.positional.at(0));
     if (!pool)
         return context.fail(pool.error());
+    auto remote = askActiveEngine(context, *pool->db, RequestKind::Scan, pool->pool.name);
+    if (!remote)
+        return context.fail(remote.error());
     Master master(*pool->db);
-    auto report = Balancer(master.db()).scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
-        context.progress(
-            QStringLiteral("scanning %1 of %2 users: %3").arg(p.usersDone + 1).arg(p.usersTotal).arg(p.currentUser));
-    });
+    auto report = remote->has_value()
+        ? ScanRepo(*pool->db).latest(pool->pool.id)
+        : Balancer(master.db()).scan(pool->pool, Context::stopFlag(), [&](const ScanProgress& p) {
+              showScanProgress(context, p.usersDone, p.usersTotal, p.currentUser);
+          });
     context.endProgress();
     if (!report)
         return context.fail(report.error());
@@ -265,6 +338,18 @@ int runDrain(Context& context, const ParsedArgs& args)
     auto db = context.db();
     if (!db)
         return context.fail(db.error());
+    auto remote = askActiveEngine(context, **db, RequestKind::Drain, args.positional.at(0));
+    if (!remote)
+        return context.fail(remote.error());
+    if (remote->has_value()) {
+        const RequestRecord& request = **remote;
+        for (const QString& note : request.detail.split(QStringLiteral("; "), Qt::SkipEmptyParts))
+            context.out() << "note: " << note << '\n';
+        context.out() << "draining '" << request.subject << "': " << request.resultCount
+                      << " moves approved; the engine (" << EngineLock::holder(context.workspaceDir(), **db).describe()
+                      << ") runs them\n";
+        return 0;
+    }
     Master master(**db);
     auto approved = Balancer(master.db()).drain(args.positional.at(0), Context::stopFlag());
     if (!approved)
@@ -350,7 +435,9 @@ QList<CommandSpec> balanceCommands()
             QStringLiteral("move every user off a storage (decommission)"),
             QStringLiteral("The storage takes no new users from now on; its users move to the other storages of the "
                            "pool, which may\n"
-                           "fill up to just below the high watermark."),
+                           "fill up to just below the high watermark. On a shared ConfigDb whose engine runs in "
+                           "another process, that\n"
+                           "engine is asked to do it (and runs the moves; --wait does not wait for them then)."),
             { wait }, runDrain },
         { { QStringLiteral("engine") }, {}, 0, 0, QStringLiteral("run the engine as a service until stopped"),
             QStringLiteral(

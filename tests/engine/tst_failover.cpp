@@ -8,6 +8,8 @@
 #include "pgserver.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
@@ -182,6 +184,46 @@ private slots:
         const QStringList problems = pool.checkEveryUser();
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
         console.stop();
+    }
+
+    // poolkeeper-cli does the same for scan and storage drain.
+    void cliAsksTheActiveEngine()
+    {
+        if (!PgServer::testsUsePostgres())
+            QSKIP("requests go to the engine of a shared ConfigDb");
+        CrowdedPool pool(4, MiB, qint64(5 * MiB), 48 * MiB);
+        QVERIFY2(pool.isValid(), qPrintable(pool.error()));
+        EngineProcess service(pool.workspace());
+        QTRY_VERIFY2_WITH_TIMEOUT(service.isActive(), qPrintable(service.said()), 30000);
+        const QString expected = QStringLiteral("process %1 on").arg(service.pid());
+        auto requestsCarriedOut = [&] {
+            auto row = pool.db().queryRow(
+                QStringLiteral("SELECT count(*) FROM requests WHERE state = 'done' AND carried_out_by LIKE ?"),
+                { QString(expected + QStringLiteral("%")) });
+            return row && !row->isEmpty() ? row->value(0).toLongLong() : -1;
+        };
+        CliRunner cli(pool.workspace());
+        const CliResult scan = cli.run({ QStringLiteral("scan"), QStringLiteral("main"), QStringLiteral("--json") });
+        QVERIFY2(scan.exitCode == 0, qPrintable(scan.describe()));
+        QCOMPARE(QJsonDocument::fromJson(scan.out).array().size(), 4);
+        QCOMPARE(requestsCarriedOut(), qint64(1));
+
+        const CliResult drain = cli.run({ QStringLiteral("storage"), QStringLiteral("drain"), QStringLiteral("s1") });
+        QVERIFY2(drain.exitCode == 0, qPrintable(drain.describe()));
+        QVERIFY2(drain.out.contains("4 moves approved; the engine"), qPrintable(drain.describe()));
+        QCOMPARE(requestsCarriedOut(), qint64(2));
+        QTRY_VERIFY_WITH_TIMEOUT(JobRepo(pool.db()).list(true).value().isEmpty(), 120000);
+        const QStringList problems = pool.checkEveryUser();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u'\n')));
+
+        // A storage nobody knows: the engine's one-line error, exit 1, nothing asked stays behind.
+        const CliResult unknown
+            = cli.run({ QStringLiteral("storage"), QStringLiteral("drain"), QStringLiteral("nosuch") });
+        QVERIFY2(unknown.exitCode != 0, qPrintable(unknown.describe()));
+        QVERIFY2(unknown.err.contains("nosuch"), qPrintable(unknown.describe()));
+        auto open
+            = pool.db().queryRow(QStringLiteral("SELECT count(*) FROM requests WHERE state IN ('pending', 'running')"));
+        QCOMPARE(open->value(0).toLongLong(), qint64(0));
     }
 
     // The PostgreSQL server goes away in the middle of a copy and comes back: the engine stops
