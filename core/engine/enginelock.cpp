@@ -42,10 +42,11 @@ Error heldBy(const EngineHolder& holder)
 class EngineLock::Keeper
 {
 public:
-    Keeper(ConfigDbLocation location, QString workspaceDir, std::atomic<bool>* stopOnLoss)
+    Keeper(ConfigDbLocation location, QString workspaceDir, std::atomic<bool>* stopOnLoss, int hungAfterMs)
         : m_location(std::move(location))
         , m_workspaceDir(std::move(workspaceDir))
         , m_stopOnLoss(stopOnLoss)
+        , m_hungAfterMs(hungAfterMs)
     { }
     ~Keeper()
     {
@@ -92,28 +93,26 @@ private:
             return;
         }
         taken.set_value(Status());
-        bool quiet = false;
         std::unique_lock lock(m_mutex);
         while (!m_quit) {
             m_wake.wait_for(lock, std::chrono::seconds(1));
             if (m_quit)
                 break;
+            Status alive;
             const qint64 lastCheckIn = m_lastCheckInMs;
-            if (lastCheckIn > 0 && nowMs() - lastCheckIn > hungAfterMs) {
-                // Without pings the server ends the session and frees the lock for a standby.
-                if (!quiet)
-                    qCWarning(lcEngine) << "the engine's thread has not checked in for" << hungAfterMs / 1000
-                                        << "s; letting the engine lock go";
-                quiet = true;
-                continue;
+            if (lastCheckIn > 0 && nowMs() - lastCheckIn > m_hungAfterMs) {
+                // The engine's thread is stuck: a standby takes over, and this engine's jobs stop.
+                alive = failed(QStringLiteral("the engine's thread did not check in for %1 s; the lock was let go")
+                                   .arg(m_hungAfterMs / 1000.0));
+                qCWarning(lcEngine).noquote() << alive.message();
+            } else {
+                lock.unlock();
+                // Never through a new connection: a reconnected session does not hold the lock.
+                alive = (*session)->connectionLost()
+                    ? Status(failed(QStringLiteral("the connection that held the engine lock is gone")))
+                    : EngineRepo(**session).pingSession();
+                lock.lock();
             }
-            quiet = false;
-            lock.unlock();
-            // Never through a new connection: a reconnected session does not hold the lock.
-            const Status alive = (*session)->connectionLost()
-                ? Status(failed(QStringLiteral("the connection that held the engine lock is gone")))
-                : EngineRepo(**session).pingSession();
-            lock.lock();
             if (!alive) {
                 m_lost = true;
                 m_lostReason = alive.message();
@@ -129,6 +128,7 @@ private:
     const ConfigDbLocation m_location;
     const QString m_workspaceDir;
     std::atomic<bool>* const m_stopOnLoss;
+    const int m_hungAfterMs;
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
@@ -161,11 +161,11 @@ QString EngineLock::localHost()
 }
 
 Result<EngineLock> EngineLock::acquire(
-    const QString& workspaceDir, const ConfigDbLocation& location, std::atomic<bool>* stopOnLoss)
+    const QString& workspaceDir, const ConfigDbLocation& location, std::atomic<bool>* stopOnLoss, int hungAfterMs)
 {
     if (!location.isPostgres())
         return acquire(workspaceDir);
-    auto keeper = std::make_unique<Keeper>(location, workspaceDir, stopOnLoss);
+    auto keeper = std::make_unique<Keeper>(location, workspaceDir, stopOnLoss, hungAfterMs);
     if (auto taken = keeper->start(); !taken)
         return taken.error();
     EngineLock lock;

@@ -40,17 +40,18 @@ public:
 
     // A standby's server drops the lock of an engine that has not beaten for this long.
     static constexpr int idleTimeoutMs = 8000;
-    // The keeper stops pinging when heartbeat() has not been called for this long: the engine's
-    // thread is stuck, and another engine takes over (fencing keeps this one's jobs out).
-    static constexpr int hungAfterMs = 30000;
+    // The keeper lets the lock go when heartbeat() has not been called for this long: the engine's
+    // thread is stuck, its jobs are told to stop, and another engine takes over (fencing keeps
+    // this one's jobs out of what it took over).
+    static constexpr int defaultHungAfterMs = 30000;
 
     static QString path(const QString& workspaceDir);
     static QString localHost();
     // Fails with a message naming the holder when another engine runs. When the PostgreSQL lock
     // is lost, the keeper sets *stopOnLoss at once (the jobs stop without waiting for the
     // engine's thread to notice).
-    static Result<EngineLock> acquire(
-        const QString& workspaceDir, const ConfigDbLocation& location, std::atomic<bool>* stopOnLoss = nullptr);
+    static Result<EngineLock> acquire(const QString& workspaceDir, const ConfigDbLocation& location,
+        std::atomic<bool>* stopOnLoss = nullptr, int hungAfterMs = defaultHungAfterMs);
     // The SQLite workspace's lock file only.
     static Result<EngineLock> acquire(const QString& workspaceDir);
     // The engine holding the lock of the workspace's ConfigDb (none when nobody does).

@@ -19,6 +19,7 @@
 #include "master/workspace.h"
 #include "migration/migrationjob.h"
 #include "migration/ratelimiter.h"
+#include "pgserver.h"
 #include "storage/storageroot.h"
 #include "storage/userstore.h"
 #include "testtree.h"
@@ -452,6 +453,25 @@ private slots:
         QVERIFY(owner.setPhase(id, JobPhase::CatchUp));
         QVERIFY(!fenced.setPhase(id, JobPhase::Switching));
         QCOMPARE(toString(JobRepo(pool.db()).byId(id).value().phase), QStringLiteral("catch-up"));
+    }
+
+    void stuckEngineLetsTheLockGo()
+    {
+        if (!PgServer::testsUsePostgres())
+            QSKIP("the keeper thread holds a PostgreSQL lock; a lock file needs none");
+        PoolFixture fixture;
+        QVERIFY2(fixture.isValid(), qPrintable(fixture.error()));
+        std::atomic<bool> stop { false };
+        auto lock = EngineLock::acquire(fixture.workspace(), fixture.db().location(), &stop, 1500);
+        QVERIFY2(lock, qPrintable(lock.message()));
+        QVERIFY(lock->heartbeat());
+        QVERIFY(!EngineLock::acquire(fixture.workspace(), fixture.db().location()));
+        // This thread stops checking in: the keeper stops the jobs and frees the lock for another.
+        QTRY_VERIFY_WITH_TIMEOUT(stop.load(), 15000);
+        const Status lost = lock->heartbeat();
+        QVERIFY(!lost);
+        QVERIFY2(lost.message().contains(QLatin1String("did not check in")), qPrintable(lost.message()));
+        QTRY_VERIFY_WITH_TIMEOUT(EngineLock::acquire(fixture.workspace(), fixture.db().location()).isOk(), 15000);
     }
 
     void secondEngineIsRefused()
