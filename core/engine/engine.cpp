@@ -745,17 +745,19 @@ bool Engine::delegate(RequestKind kind, const QString& subject, EngineCommand co
 void Engine::followRequests()
 {
     const qint64 now = nowMs();
-    for (auto it = m_requests.begin(); it != m_requests.end();) {
-        const qint64 id = it.key();
-        FollowedRequest& followed = it.value();
+    // By id: a signal sent from here may lead to a new request being added.
+    const QList<qint64> ids = m_requests.keys();
+    for (qint64 id : ids) {
+        if (!m_requests.contains(id))
+            continue;
+        FollowedRequest& followed = m_requests[id];
         auto request = RequestRepo(*m_db).byId(id);
         if (!request) {
-            if (request.error().code != ErrorCode::NotFound) {
-                ++it; // ConfigDb unreachable: followed again once it answers
-                continue;
-            }
-            finish(CommandOutcome::failed(followed.command, request.message()));
-            it = m_requests.erase(it);
+            if (request.error().code != ErrorCode::NotFound)
+                continue; // ConfigDb unreachable: followed again once it answers
+            const EngineCommand command = followed.command;
+            m_requests.remove(id);
+            finish(CommandOutcome::failed(command, request.message()));
             continue;
         }
         if (request->state == RequestState::Running && request->updatedMs != followed.seenUpdateMs
@@ -776,20 +778,18 @@ void Engine::followRequests()
                                                    "poolkeeper-engine service, or Run the engine here) and try again")
                                         .arg(m_db->path());
                 if (auto withdrawn = RequestRepo(*m_db).withdraw(id, why); withdrawn && *withdrawn) {
-                    finish(CommandOutcome::failed(followed.command, why));
-                    it = m_requests.erase(it);
-                    continue;
+                    const EngineCommand command = followed.command;
+                    m_requests.remove(id);
+                    finish(CommandOutcome::failed(command, why));
                 }
             }
-        }
-        if (!request->isFinished()) {
-            ++it;
             continue;
         }
-        const EngineCommand command = followed.command;
-        const quint64 generation = followed.generation;
-        it = m_requests.erase(it);
-        deliverRequestOutcome(command, generation, *request);
+        if (!request->isFinished())
+            continue;
+        const FollowedRequest done = followed;
+        m_requests.remove(id);
+        deliverRequestOutcome(done.command, done.generation, *request);
     }
 }
 
